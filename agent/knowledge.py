@@ -1,0 +1,195 @@
+"""The curated knowledge base: business domains and patterns, read from the YAML files in `knowledge/`.
+
+The files are data, not code. This module validates them into typed models once per process and caches the
+result, so the planner, the prompts and the MCP resources all read the same catalog.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from archassist.agent.model import FieldType
+
+ThroughputClass = Literal["low", "medium", "high", "very_high"]
+
+# Sustained events per second assumed for each throughput class when a brief gives no number.
+THROUGHPUT_EPS: dict[str, float] = {"low": 20, "medium": 200, "high": 2_000, "very_high": 20_000}
+
+try:  # the C loader is several times faster; fall back where PyYAML was built without libyaml
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+class _KB(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KField(_KB):
+    name: str
+    type: FieldType = "string"
+    required: bool = True
+    description: str = ""
+    pii: bool = False
+    items: FieldType | None = None
+
+
+class KAggregate(_KB):
+    name: str
+    id_field: str
+    invariants: list[str] = Field(default_factory=list)
+    expected_stream_length: int | None = None
+
+
+class KCommand(_KB):
+    name: str
+    aggregate: str
+    emits: list[str]
+    description: str = ""
+
+
+class KEvent(_KB):
+    name: str
+    aggregate: str
+    description: str
+    fields: list[KField]
+
+
+class KReaction(_KB):
+    """This domain consumes another domain's event and does something with it."""
+
+    domain: str
+    event: str
+    action: str
+    emits: list[str] = Field(default_factory=list)
+
+
+class KProjection(_KB):
+    name: str
+    purpose: str
+    source_events: list[str]
+    store: str = "postgresql"
+    key: str
+
+
+class KSagaInitiator(_KB):
+    """The domain starts cross-domain workflows and records how they end."""
+
+    trigger_event: str
+    completion_command: str
+    completion_event: str
+    failure_command: str
+    failure_event: str
+
+
+class KSagaStep(_KB):
+    """The domain performs one step of a cross-domain workflow."""
+
+    rank: int = Field(description="Position among participants: lower runs first.")
+    serves: list[str] = Field(
+        default_factory=list, description="Initiating domains whose workflows this step joins; empty joins any."
+    )
+    action: str
+    command: str
+    success_event: str
+    failure_event: str
+    side_effect: bool = True
+    compensation: str | None = None
+    compensation_command: str | None = None
+    compensation_event: str | None = None
+    timeout_s: float
+    retriable: bool = True
+    pivot: bool = False
+
+
+class KSagaRole(_KB):
+    initiates: KSagaInitiator | None = None
+    participates: KSagaStep | None = None
+
+
+class Domain(_KB):
+    name: str
+    title: str
+    description: str
+    synonyms: list[str]
+    service: str
+    bounded_context: str
+    aggregates: list[KAggregate]
+    commands: list[KCommand]
+    events: list[KEvent]
+    reacts_to: list[KReaction] = Field(default_factory=list)
+    projections: list[KProjection] = Field(default_factory=list)
+    saga: KSagaRole = Field(default_factory=KSagaRole)
+    throughput: ThroughputClass
+    event_sourced_fit: bool = Field(False, description="History of this domain is itself valuable (audit, money).")
+    related: list[str] = Field(default_factory=list)
+
+    def event(self, name: str) -> KEvent | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+class Pattern(_KB):
+    name: str
+    title: str
+    summary: str
+    when_to_use: list[str]
+    when_not_to_use: list[str] = Field(default_factory=list)
+    tradeoffs: list[str]
+    rules_expect: list[str] = Field(description="What the rules engine checks of a design using this pattern.")
+    related_rules: list[str] = Field(default_factory=list)
+    related_patterns: list[str] = Field(default_factory=list)
+
+
+class KnowledgeError(Exception):
+    """A knowledge file is malformed. This is a packaging bug, not user input."""
+
+
+def _read_yaml(text: str, where: str) -> object:
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{where}: {exc}") from exc
+
+
+@cache
+def domains() -> dict[str, Domain]:
+    """Every domain of the catalog, by name, in name order."""
+    folder = resources.files("archassist.knowledge") / "domains"
+    found: dict[str, Domain] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        raw = _read_yaml(entry.read_text(encoding="utf-8"), entry.name)
+        try:
+            domain = Domain.model_validate(raw)
+        except ValidationError as exc:
+            raise KnowledgeError(f"knowledge/domains/{entry.name}: {exc}") from exc
+        found[domain.name] = domain
+    return found
+
+
+@cache
+def patterns() -> dict[str, Pattern]:
+    """Every pattern of the catalog, by name."""
+    text = (resources.files("archassist.knowledge") / "patterns.yaml").read_text(encoding="utf-8")
+    raw = _read_yaml(text, "patterns.yaml")
+    if not isinstance(raw, dict) or not isinstance(raw.get("patterns"), list):
+        raise KnowledgeError("knowledge/patterns.yaml: expected a mapping with a 'patterns' list")
+    try:
+        items = [Pattern.model_validate(p) for p in raw["patterns"]]
+    except ValidationError as exc:
+        raise KnowledgeError(f"knowledge/patterns.yaml: {exc}") from exc
+    return {p.name: p for p in items}
+
+
+def domain_of_event(event_name: str) -> Domain | None:
+    """The domain whose catalog defines this event."""
+    for domain in domains().values():
+        if domain.event(event_name) is not None:
+            return domain
+    return None

@@ -1,0 +1,1 @@
+"""Rules that check a Design against the discipline of event-driven architecture."""

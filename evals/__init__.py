@@ -1,0 +1,1 @@
+"""The championship eval harness: scenarios, contestants and scorers."""

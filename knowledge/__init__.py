@@ -1,0 +1,1 @@
+"""The curated knowledge base (data): business domains and patterns."""

@@ -1,0 +1,1 @@
+"""Jinja2 templates of the architect role prompt and the per-mode prompts."""
