@@ -1,0 +1,324 @@
+"""Reading and writing Design files (YAML or JSON), with one-line errors that point at the line and field.
+
+Loading keeps a map from RFC 6901 JSON pointers to (line, column) so that rule findings about a file can name the
+exact place, the way a compiler does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from archassist.agent.model import Design
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+Position = tuple[int, int]
+DesignFormat = Literal["json", "yaml"]
+
+MAX_INPUT_BYTES = int(os.environ.get("ARCHASSIST_MAX_INPUT_BYTES", str(32 * 1024 * 1024)))
+# YAML aliases can make a small file expand enormously (the "billion laughs" document); refuse beyond this.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+class InputError(Exception):
+    """Bad input a user can fix. The message is one line: what is wrong, where, and how to fix it."""
+
+
+class DesignLoadError(InputError):
+    """A design file could not be read or does not fit the Design model."""
+
+
+@dataclass
+class SourceMap:
+    """Where each part of a document was written: JSON pointer → (1-based line, 1-based column)."""
+
+    file: str
+    positions: dict[str, Position] = field(default_factory=dict)
+
+    def locate(self, pointer: str) -> Position | None:
+        """The position of the pointer, or of its nearest ancestor that was written in the file."""
+        probe = pointer
+        while True:
+            found = self.positions.get(probe)
+            if found is not None:
+                return found
+            if not probe:
+                return None
+            probe = probe.rsplit("/", 1)[0]
+
+
+@dataclass
+class LoadedDesign:
+    design: Design
+    source: SourceMap
+
+
+@dataclass
+class ParsedDocument:
+    """A YAML/JSON document as plain data, with its source map."""
+
+    data: Any
+    source: SourceMap
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_of(loc: tuple[str | int, ...]) -> str:
+    return "".join("/" + escape_pointer_token(part) for part in loc)
+
+
+def _count_expanded(node: yaml.Node, memo: dict[int, int]) -> int:
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive alias counts once instead of looping forever
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            total += _count_expanded(k, memo) + _count_expanded(v, memo)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _count_expanded(item, memo)
+    memo[key] = total
+    return total
+
+
+def _record_positions(node: yaml.Node, pointer: str, out: dict[str, Position], seen: set[int]) -> None:
+    if id(node) in seen:  # aliases share nodes; their positions are those of the anchor
+        return
+    seen.add(id(node))
+    out.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = pointer + "/" + escape_pointer_token(str(key_node.value))
+            # A finding about a field is best shown at its key, where the reader's eye goes.
+            out[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _record_positions(value_node, child, out, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_positions(item, f"{pointer}/{index}", out, seen)
+
+
+def _read_text(path: Path) -> str:
+    display = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DesignLoadError(f"{display}: no such file; check the path") from None
+    except OSError as exc:
+        raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise DesignLoadError(f"{display}: is a directory; give a design file (.yaml, .yml or .json)")
+    if size > MAX_INPUT_BYTES:
+        raise DesignLoadError(
+            f"{display}: file is {size / 1048576:.1f} MiB, over the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit; "
+            "split the design or raise ARCHASSIST_MAX_INPUT_BYTES"
+        )
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise DesignLoadError(f"{display}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in raw[:8192]:
+        raise DesignLoadError(f"{display}: looks like a binary file; expected YAML or JSON text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DesignLoadError(f"{display}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
+
+
+def parse_document(text: str, source: str = "<input>") -> ParsedDocument:
+    """Parse YAML or JSON text into plain data and a source map; raise DesignLoadError on bad syntax."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        raise DesignLoadError(
+            f"{source}: input is over the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit; split it or raise "
+            "ARCHASSIST_MAX_INPUT_BYTES"
+        )
+    if not text.strip():
+        raise DesignLoadError(f"{source}: the document is empty; expected a design (see `archassist schema`)")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise DesignLoadError(f"{source}: the document is empty; expected a design (see `archassist schema`)")
+        if _count_expanded(node, {}) > MAX_EXPANDED_NODES:
+            raise DesignLoadError(
+                f"{source}: the document expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases; "
+                "remove the alias chains"
+            )
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = exc.problem or exc.context or "invalid syntax"
+        raise DesignLoadError(f"{where}: invalid YAML/JSON: {problem}; fix the syntax at that line") from None
+    except yaml.YAMLError as exc:
+        raise DesignLoadError(f"{source}: invalid YAML/JSON: {exc}".replace("\n", " ")) from None
+    except RecursionError:
+        raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
+    finally:
+        loader.dispose()
+    positions: dict[str, Position] = {}
+    _record_positions(node, "", positions, set())
+    return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions))
+
+
+def _describe_value(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the last element of an error location."""
+    model: Any = Design
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def explain_validation_error(exc: ValidationError, source: SourceMap) -> str:
+    """One line for the first problem, naming file, line, field and what was expected."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    pointer = pointer_of(loc)
+    pos = source.locate(pointer)
+    where = f"{source.file}:{pos[0]}:{pos[1]}" if pos else source.file
+    kind = first["type"]
+    field_name = _dotted(loc)
+    if kind == "extra_forbidden":
+        owner = _model_at(loc)
+        known = sorted(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; known fields: {', '.join(known)}" if known else "")
+        message = f"unknown field '{loc[-1]}'{hint}"
+    elif kind == "missing":
+        message = f"{field_name}: required field is missing; add it"
+    else:
+        message = f"{field_name}: {first['msg'].rstrip('.')}, got {_describe_value(first.get('input'))}"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def design_from_document(doc: ParsedDocument) -> LoadedDesign:
+    if not isinstance(doc.data, dict):
+        found = type(doc.data).__name__ if doc.data is not None else "nothing"
+        raise DesignLoadError(
+            f"{doc.source.file}:1:1: expected a mapping of design fields at the top level, found {found}; "
+            "see `archassist schema`"
+        )
+    try:
+        design = Design.model_validate(doc.data)
+    except ValidationError as exc:
+        raise DesignLoadError(explain_validation_error(exc, doc.source)) from None
+    return LoadedDesign(design=design, source=doc.source)
+
+
+def loads(text: str, source: str = "<input>") -> LoadedDesign:
+    """Load a Design from YAML or JSON text."""
+    return design_from_document(parse_document(text, source))
+
+
+def read_document(path: str | Path) -> ParsedDocument:
+    """Read and parse a YAML or JSON file into plain data with its source map."""
+    p = Path(path)
+    return parse_document(_read_text(p), str(path))
+
+
+def load_design_file(path: str | Path) -> LoadedDesign:
+    """Load a Design from a .yaml, .yml or .json file."""
+    return design_from_document(read_document(path))
+
+
+def load_design(path: str | Path) -> Design:
+    return load_design_file(path).design
+
+
+def to_data(design: Design) -> dict[str, Any]:
+    """The Design as plain JSON-compatible data, every field included so a dump loads back identically."""
+    return design.model_dump(mode="json")
+
+
+def dumps(design: Design, fmt: DesignFormat = "yaml") -> str:
+    data = to_data(design)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        out: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+        return out
+    raise ValueError(f"unknown design format {fmt!r}; use json or yaml")
+
+
+def format_for_path(path: str | Path) -> DesignFormat:
+    return "json" if str(path).lower().endswith(".json") else "yaml"
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never half of it."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{path}: folder {parent} does not exist; create it first or choose another path")
+    if target.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; choose a writable location") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except PermissionError:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: permission denied; choose a writable location") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_design(design: Design, path: str | Path, fmt: DesignFormat | None = None) -> None:
+    write_text_atomic(path, dumps(design, fmt or format_for_path(path)))
