@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from archassist.agent.errors import InputError
 from archassist.agent.model import Design
 
 try:
@@ -32,10 +33,6 @@ DesignFormat = Literal["json", "yaml"]
 MAX_INPUT_BYTES = int(os.environ.get("ARCHASSIST_MAX_INPUT_BYTES", str(32 * 1024 * 1024)))
 # YAML aliases can make a small file expand enormously (the "billion laughs" document); refuse beyond this.
 MAX_EXPANDED_NODES = 2_000_000
-
-
-class InputError(Exception):
-    """Bad input a user can fix. The message is one line: what is wrong, where, and how to fix it."""
 
 
 class DesignLoadError(InputError):

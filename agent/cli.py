@@ -1,0 +1,156 @@
+"""The `archassist` command line: a thin typer layer over plain functions in archassist.agent.
+
+Module-level imports stay light (typer and the standard library) so `archassist --help` starts fast; each
+command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from archassist.agent.__about__ import __version__
+
+EXAMPLES = """Examples:
+
+\b
+  archassist design "order fulfillment across payments, inventory and shipping"
+  archassist design "IoT telemetry at 100k events/sec with audit and GDPR" -f json -o design.json
+  archassist review design.yaml
+  archassist review asyncapi.yaml --format sarif > findings.sarif
+  archassist recall "order workflow coordination"
+  archassist schema > design.schema.json
+"""
+
+app = typer.Typer(
+    name="archassist",
+    help="Design, review and evolve event-driven systems.\n\n" + EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class DesignFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+    yaml = "yaml"
+    report = "report"
+    mermaid = "mermaid"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End with one line on stderr: what is wrong, where, and how to fix it."""
+    typer.echo(f"archassist: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def emit(text: str, output: Path | None, *, markdown: bool = False) -> None:
+    """Write a result to a file (atomically) or stdout; Markdown is rendered with rich on a terminal."""
+    from archassist.agent.errors import InputError
+    from archassist.agent.io import write_text_atomic
+
+    if output is not None:
+        try:
+            write_text_atomic(output, text)
+        except InputError as exc:
+            fail(str(exc))
+        typer.echo(f"wrote {output}", err=True)
+        return
+    if markdown and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+        return
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"archassist {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Design, review and evolve event-driven systems."""
+
+
+@app.command()
+def design(
+    brief: Annotated[str, typer.Argument(help="What the system must do, in plain words.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    fmt: Annotated[DesignFormat, typer.Option("--format", "-f", help="Output format.")] = DesignFormat.markdown,
+) -> None:
+    """Design an event-driven architecture from a brief (offline, deterministic).
+
+    Example: archassist design "order fulfillment across payments, inventory and shipping"
+    """
+    if not brief.strip():
+        fail("the brief is empty; describe the system, e.g. archassist design \"ride hailing with payments\"")
+    from archassist.agent.planner import plan
+    from archassist.agent.render import render
+
+    result = plan(brief)
+    emit(render(result.design, fmt.value), output, markdown=fmt is DesignFormat.markdown)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the Design file format."""
+    import json
+
+    from archassist.agent.model import design_json_schema
+
+    emit(json.dumps(design_json_schema(), indent=2) + "\n", output)
+
+
+def _register_extensions() -> None:
+    """Attach the command groups that live in their own modules."""
+    import importlib
+
+    for module in ("archassist.agent.cli_review", "archassist.agent.cli_asyncapi", "archassist.agent.cli_memory"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+_register_extensions()
+
+
+def main() -> None:
+    from archassist.agent.errors import InputError
+
+    try:
+        app()
+    except InputError as exc:
+        typer.echo(f"archassist: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("archassist: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a traceback.
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

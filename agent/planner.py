@@ -1,0 +1,971 @@
+"""The offline planner: a brief in, a complete Design out. No key, no network, same brief → same Design.
+
+It recognises the business domains of the brief in the knowledge base, reads the numbers and flags the brief
+states, decides how the workflow is coordinated, sizes the topics, and assembles every part of the Design the
+way an experienced event-driven architect would: outbox publishing, idempotent consumers with bounded retries
+and dead-letter topics, sagas with compensations and timeouts, read models, observability and written decisions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from archassist.agent.brief import BriefFacts, parse_brief
+from archassist.agent.knowledge import THROUGHPUT_EPS, Domain, KAggregate, KCommand, KEvent, KField, KSagaStep
+from archassist.agent.model import (
+    Aggregate,
+    Alert,
+    Column,
+    Command,
+    Consumer,
+    DeadLetter,
+    DeadLetterPolicy,
+    Decision,
+    Design,
+    Event,
+    EventStore,
+    Idempotency,
+    Metric,
+    Observability,
+    PayloadField,
+    Projection,
+    Requirements,
+    RetryPolicy,
+    Saga,
+    SagaStep,
+    Service,
+    Style,
+    Topic,
+    Tradeoff,
+)
+from archassist.agent.naming import kebab, pascal, slug, snake
+from archassist.agent.precedents import Precedent, PlanOverrides, interpret_precedents
+
+PARTITION_CAPACITY_EPS = 1000.0
+HEADROOM = 1.5
+MIN_PARTITIONS = 6
+HANDLER_TIME_MS = 20.0
+AVERAGE_EVENT_BYTES = 1024
+OPERATIONAL_RETENTION_DAYS = 7.0
+AUDIT_TOPIC_RETENTION_DAYS = 30.0
+ORCHESTRATION_MIN_STEPS = 3
+
+
+@dataclass
+class Plan:
+    """The planner's answer: the Design plus what shaped it."""
+
+    design: Design
+    facts: BriefFacts
+    precedents: list[Precedent] = field(default_factory=list)
+    precedents_applied: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Workflow:
+    initiator: Domain
+    steps: list[tuple[Domain, KSagaStep]]
+
+
+def _field(f: KField, protect: str) -> PayloadField:
+    return PayloadField(
+        name=f.name,
+        type=f.type,
+        required=f.required,
+        description=f.description,
+        pii=f.pii,
+        protection=protect if f.pii else "none",  # type: ignore[arg-type]
+        items=f.items,
+    )
+
+
+def _generic_domain(noun: str) -> Domain:
+    """A plausible domain for a noun the catalog does not know: a lifecycle of create, update, complete, cancel."""
+    agg = pascal(noun)
+    id_field = f"{snake(noun)}_id"
+    base_fields = [KField(name=id_field, type="uuid")]
+    events = [
+        KEvent(name=f"{agg}Created", aggregate=agg, description=f"A new {noun} was recorded.",
+               fields=[*base_fields, KField(name="created_by", type="string"), KField(name="attributes", type="object")]),
+        KEvent(name=f"{agg}Updated", aggregate=agg, description=f"Details of a {noun} changed.",
+               fields=[*base_fields, KField(name="changed_fields", type="array", items="string"),
+                       KField(name="attributes", type="object")]),
+        KEvent(name=f"{agg}Completed", aggregate=agg, description=f"A {noun} reached its successful end state.",
+               fields=[*base_fields, KField(name="completed_at", type="timestamp")]),
+        KEvent(name=f"{agg}Cancelled", aggregate=agg, description=f"A {noun} was cancelled before completion.",
+               fields=[*base_fields, KField(name="reason", type="string")]),
+    ]
+    commands = [
+        KCommand(name=f"Create{agg}", aggregate=agg, emits=[f"{agg}Created"]),
+        KCommand(name=f"Update{agg}", aggregate=agg, emits=[f"{agg}Updated"]),
+        KCommand(name=f"Complete{agg}", aggregate=agg, emits=[f"{agg}Completed"]),
+        KCommand(name=f"Cancel{agg}", aggregate=agg, emits=[f"{agg}Cancelled"]),
+    ]
+    name = snake(noun)
+    return Domain(
+        name=name,
+        title=noun.capitalize(),
+        description=f"{noun.capitalize()} records and their lifecycle (inferred from the brief).",
+        synonyms=[noun],
+        service=f"{kebab(noun)}-service",
+        bounded_context=pascal(noun),
+        aggregates=[KAggregate(name=agg, id_field=id_field, expected_stream_length=10)],
+        commands=commands,
+        events=events,
+        projections=[],
+        throughput="medium",
+    )
+
+
+class _Planner:
+    def __init__(self, brief: str, facts: BriefFacts, overrides: PlanOverrides) -> None:
+        self.brief = brief
+        self.facts = facts
+        self.overrides = overrides
+        self.assumptions: list[str] = []
+        self.decisions: list[Decision] = []
+        self.tradeoffs: list[Tradeoff] = []
+        self.cited: list[str] = []
+        self.domains: list[Domain] = [m.domain for m in facts.domains]
+        if not self.domains:
+            nouns = [n for n in facts.nouns if len(n) >= 3][:3] or ["record"]
+            self.domains = [_generic_domain(n) for n in nouns]
+            self.assumptions.append(
+                "No business domain of the knowledge base was recognised in the brief; the design is built on "
+                f"the nouns it names ({', '.join(nouns)}), each with a create/update/complete/cancel lifecycle. "
+                "Rename the events to the facts of your domain."
+            )
+        self.by_name = {d.name: d for d in self.domains}
+        self.event_domain: dict[str, Domain] = {e.name: d for d in self.domains for e in d.events}
+        self.command_domain: dict[str, Domain] = {c.name: d for d in self.domains for c in d.commands}
+        self.style = Style()
+        self.requirements = Requirements(partition_capacity_eps=PARTITION_CAPACITY_EPS)
+        self.commands: dict[str, Command] = {}
+        self.consumers: list[Consumer] = []
+        self.sagas: list[Saga] = []
+        self.extra_services: list[Service] = []
+        self.policy = DeadLetterPolicy()
+        if overrides.max_attempts is not None:
+            self.policy = self.policy.model_copy(update={"max_attempts": overrides.max_attempts[0]})
+            self._cite(overrides.max_attempts[1])
+        self.consumed_by: dict[str, list[str]] = {}
+        self.wired: set[tuple[str, str]] = set()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _cite(self, precedent_id: str) -> None:
+        if precedent_id not in self.cited:
+            self.cited.append(precedent_id)
+
+    def _aggregate(self, domain: Domain, name: str) -> KAggregate:
+        return next((a for a in domain.aggregates if a.name == name), domain.aggregates[0])
+
+    def _id_field(self, domain: Domain, aggregate: str) -> str:
+        return self._aggregate(domain, aggregate).id_field
+
+    def _topic_name(self, domain: Domain) -> str:
+        return f"{domain.name}.events"
+
+    def _db(self, service: str) -> str:
+        return f"{service}-db"
+
+    def _group(self, service: str) -> str:
+        return service
+
+    def _dlq(self, service: str) -> str:
+        return f"{service}.dlq"
+
+    # -- requirements and style ------------------------------------------------------------------------------
+
+    def _requirements(self) -> None:
+        f = self.facts
+        notes = self.assumptions
+        peak = f.peak_factor or 3.0
+        if f.peak_factor is None:
+            notes.append("Peak load is assumed to be 3× the sustained rate; state the real peak to resize topics.")
+        if f.throughput_eps is not None:
+            rate = f"{f.throughput_eps:,.1f}".rstrip("0").rstrip(".")
+            notes.append(f"Sustained load read from the brief: '{f.throughput_source}' ≈ {rate} per second.")
+        else:
+            notes.append(
+                "The brief states no throughput; each domain is sized from its typical class in the knowledge base "
+                "(low 20/s, medium 200/s, high 2,000/s, very high 20,000/s sustained)."
+            )
+        notes.append(
+            f"One partition with one consumer instance is assumed to absorb {PARTITION_CAPACITY_EPS:,.0f} events/s "
+            f"of ~{AVERAGE_EVENT_BYTES // 1024} KiB with {HANDLER_TIME_MS:.0f} ms handlers; partitions are sized "
+            f"for peak × {HEADROOM} headroom and never below {MIN_PARTITIONS}. Measure and adjust."
+        )
+        retention = f.retention_days
+        if f.audit and retention is None:
+            retention = 7 * 365
+            notes.append("Audit or compliance is named without a period; history is kept 7 years (a common "
+                         "regulatory minimum). Confirm the period with your compliance team.")
+        for days, pid in (v for k, v in self.overrides.retention_days.items() if k == "*"):
+            retention = max(retention or 0, days)
+            self._cite(pid)
+        self.requirements = Requirements(
+            throughput_eps=f.throughput_eps,
+            peak_factor=peak,
+            latency_p99_ms=f.latency_p99_ms,
+            consistency="strong" if f.strong_consistency else "eventual",
+            delivery="effectively_once" if f.exactly_once else "at_least_once",
+            audit=f.audit,
+            retention_days=retention,
+            pii=f.pii or any(fl.pii for d in self.domains for e in d.events for fl in e.fields),
+            partition_capacity_eps=PARTITION_CAPACITY_EPS,
+        )
+        if f.exactly_once:
+            notes.append("'Exactly once' is delivered as effectively-once: at-least-once delivery plus idempotent "
+                         "consumers that deduplicate by event id, which holds across every broker and database.")
+        if f.strong_consistency:
+            notes.append("Strong consistency is asked for: it holds inside each aggregate (one writer per key); "
+                         "across services the design is eventually consistent by construction.")
+
+    def _domain_rate(self, domain: Domain) -> float:
+        """Sustained events per second for one domain's topic."""
+        f = self.facts
+        if f.throughput_eps is None:
+            return THROUGHPUT_EPS[domain.throughput]
+        if f.instance_rate and f.throughput_unit:
+            # A rate of business things (orders/day): each instance produces roughly its lifecycle of events.
+            return f.throughput_eps * max(1, len(domain.events) // 2)
+        return f.throughput_eps
+
+    def _event_sourced(self) -> bool:
+        if self.overrides.event_sourcing is not None:
+            self._cite(self.overrides.event_sourcing[1])
+            return self.overrides.event_sourcing[0]
+        return self.facts.event_sourcing or self.facts.audit
+
+    # -- workflows ------------------------------------------------------------------------------------------
+
+    def _workflows(self) -> list[_Workflow]:
+        flows: list[_Workflow] = []
+        for initiator in self.domains:
+            if initiator.saga.initiates is None:
+                continue
+            steps = [
+                (d, d.saga.participates)
+                for d in self.domains
+                if d.saga.participates is not None
+                and d.name != initiator.name
+                and (not d.saga.participates.serves or initiator.name in d.saga.participates.serves)
+            ]
+            if steps:
+                steps.sort(key=lambda pair: (pair[1].rank, pair[0].name))
+                flows.append(_Workflow(initiator=initiator, steps=steps))
+        return flows
+
+    def _coordination(self, flows: list[_Workflow]) -> str:
+        longest = max((len(f.steps) for f in flows), default=0)
+        alternatives = ["choreography: each service reacts to the previous service's events",
+                        "orchestration: a workflow service sends commands and tracks the saga state"]
+        if self.overrides.coordination is not None:
+            choice, pid = self.overrides.coordination
+            self._cite(pid)
+            why = f"The team's accepted precedent {pid} sets {choice} for workflows like this one."
+        elif self.facts.coordination is not None:
+            choice = self.facts.coordination
+            why = f"The brief asks for {choice}."
+        elif not flows:
+            choice = "choreography"
+            why = ("No workflow spans domains with steps that must be undone together, so services publish facts "
+                   "and react to each other's events without a coordinator.")
+        elif longest >= ORCHESTRATION_MIN_STEPS:
+            choice = "orchestration"
+            why = (f"The longest workflow has {longest} side-effecting steps with compensations. A workflow "
+                   "service that owns the saga state makes the order of steps, the timeouts and the compensation "
+                   "path explicit and observable, and avoids a web of services reacting to each other.")
+        else:
+            choice = "choreography"
+            why = (f"The workflow has {longest} step{'s' if longest != 1 else ''}: few enough that services can "
+                   "react to each other's events directly, with no coordinator to run and scale.")
+        if flows:
+            self.decisions.append(Decision(
+                id="D1",
+                title=f"Coordinate cross-domain workflows by {choice}",
+                context="; ".join(
+                    f"{f.initiator.title} workflow: {' → '.join(s.action for _, s in f.steps)}" for f in flows
+                ),
+                decision=why,
+                consequences=("Compensations run from the workflow service in reverse order; the saga state is "
+                              "queryable in one place." if choice == "orchestration" else
+                              "Each service compensates its own step when it sees a later step fail; the workflow "
+                              "state is reconstructed from events by the read model."),
+                alternatives=[a for a in alternatives if not a.startswith(choice)],
+                status="accepted",
+                cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                tags=["coordination", "saga"],
+            ))
+        else:
+            self.decisions.append(Decision(
+                id="D1",
+                title="Coordinate by choreography",
+                context="No workflow in the brief spans several domains with compensable steps.",
+                decision=why,
+                consequences="Services stay independent; adding a consumer needs no change to any producer.",
+                alternatives=alternatives[1:],
+                status="accepted",
+                cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                tags=["coordination"],
+            ))
+        return choice
+
+    # -- consumers --------------------------------------------------------------------------------------------
+
+    def _consumer(self, service: str, name: str, subscriptions: list[str], action: str,
+                  emits: Sequence[str] = (), *, upsert_key: str | None = None) -> None:
+        subs = [s for s in dict.fromkeys(subscriptions)]
+        if not subs:
+            return
+        base = f"{service}.{name}"
+        existing = {c.name for c in self.consumers}
+        unique, n = base, 2
+        while unique in existing:
+            unique, n = f"{base}-{n}", n + 1
+        p = self.policy
+        idempotency = (
+            Idempotency(strategy="natural_upsert", key=upsert_key, store=f"{self._db(service)}.read_models")
+            if upsert_key
+            else Idempotency(strategy="dedup_event_id", key="event_id", store=f"{self._db(service)}.inbox",
+                             ttl_days=max(OPERATIONAL_RETENTION_DAYS, 7.0))
+        )
+        self.consumers.append(Consumer(
+            name=unique,
+            service=service,
+            group=self._group(service),
+            subscriptions=subs,
+            action=action,
+            emits=list(dict.fromkeys(emits)),
+            idempotency=idempotency,
+            retry=RetryPolicy(max_attempts=p.max_attempts, backoff="exponential", initial_delay_ms=p.initial_delay_ms,
+                              max_delay_ms=p.max_delay_ms, multiplier=2.0, jitter=True),
+            dead_letter=DeadLetter(topic=self._dlq(service), retention_days=p.retention_days, redrive="manual",
+                                   alert_depth=p.alert_depth),
+            ordering="per_key",
+            concurrency=1,
+            processing_time_ms=HANDLER_TIME_MS,
+            delivery="at_least_once",
+        ))
+        for s in subs:
+            self.consumed_by.setdefault(s, []).append(service)
+            self.wired.add((service, s))
+
+    def _saga(self, flow: _Workflow, coordination: str) -> None:
+        init = flow.initiator.saga.initiates
+        assert init is not None
+        agg = self._aggregate(flow.initiator, flow.initiator.events[0].aggregate)
+        correlation_key = agg.id_field
+        saga_name = f"{agg.name}Saga"
+        steps: list[SagaStep] = []
+        for domain, s in flow.steps:
+            steps.append(SagaStep(
+                name=s.action,
+                service=domain.service,
+                action=s.action.replace("_", " "),
+                command=s.command if coordination == "orchestration" else None,
+                success_event=s.success_event,
+                failure_event=s.failure_event,
+                compensation=s.compensation if s.side_effect else None,
+                compensation_command=s.compensation_command if (s.side_effect and coordination == "orchestration")
+                else None,
+                compensation_event=s.compensation_event if s.side_effect else None,
+                compensation_idempotent=bool(s.side_effect and s.compensation),
+                timeout_s=s.timeout_s,
+                retriable=s.retriable,
+                pivot=s.pivot,
+                side_effect=s.side_effect,
+            ))
+        total_timeout = sum(s.timeout_s for _, s in flow.steps) * 2 + 60
+        initiator_service = flow.initiator.service
+        if coordination == "orchestration":
+            orchestrator = f"{kebab(agg.name)}-workflow-service"
+            self.extra_services.append(Service(
+                name=orchestrator,
+                bounded_context=flow.initiator.bounded_context,
+                description=f"Runs the {agg.name.lower()} saga: sends each step's command, tracks the saga state, "
+                            "handles timeouts and compensates completed steps in reverse order on failure.",
+                database=self._db(orchestrator),
+                publishing="outbox",
+                owner=f"{flow.initiator.name} team",
+            ))
+            state_store = f"{self._db(orchestrator)}.saga_instances"
+            first = flow.steps[0][1]
+            self._use_command(first.command, orchestrator, correlation_key)
+            self._consumer(orchestrator, f"start-on-{kebab(init.trigger_event)}", [init.trigger_event],
+                           f"start a {saga_name} instance and send {first.command}", [first.command])
+            for index, (_domain, s) in enumerate(flow.steps):
+                if index + 1 < len(flow.steps):
+                    nxt = flow.steps[index + 1][1].command
+                    self._use_command(nxt, orchestrator, correlation_key)
+                else:
+                    nxt = init.completion_command
+                    self._use_command(nxt, orchestrator, correlation_key)
+                self._consumer(orchestrator, f"advance-on-{kebab(s.success_event)}", [s.success_event],
+                               f"record the step and send {nxt}", [nxt])
+                undo = [p.compensation_command for _, p in reversed(flow.steps[:index])
+                        if p.side_effect and p.compensation_command]
+                for cmd in undo:
+                    self._use_command(cmd, orchestrator, correlation_key)
+                self._use_command(init.failure_command, orchestrator, correlation_key)
+                self._consumer(orchestrator, f"compensate-on-{kebab(s.failure_event)}", [s.failure_event],
+                               "compensate completed steps in reverse order, then send " + init.failure_command,
+                               [*undo, init.failure_command])
+            compensation_events = [s.compensation_event for _, s in flow.steps
+                                   if s.side_effect and s.compensation_event]
+            self._consumer(orchestrator, "track-compensations", compensation_events,
+                           "mark compensations done and close the saga instance as failed")
+            for domain, s in flow.steps:
+                self._consumer(domain.service, f"handle-{kebab(s.command)}", [s.command],
+                               s.action.replace("_", " "), [s.success_event, s.failure_event])
+                if s.side_effect and s.compensation_command and s.compensation_event:
+                    self._consumer(domain.service, f"handle-{kebab(s.compensation_command)}",
+                                   [s.compensation_command], (s.compensation or "compensate").replace("_", " "),
+                                   [s.compensation_event])
+            self._consumer(initiator_service, f"handle-{kebab(init.completion_command)}", [init.completion_command],
+                           f"mark the {agg.name.lower()} as successfully processed", [init.completion_event])
+            self._consumer(initiator_service, f"handle-{kebab(init.failure_command)}", [init.failure_command],
+                           f"mark the {agg.name.lower()} as failed", [init.failure_event])
+        else:
+            orchestrator = None
+            state_store = f"{self._db(initiator_service)}.saga_state"
+            previous = init.trigger_event
+            for index, (domain, s) in enumerate(flow.steps):
+                self._consumer(domain.service, f"{kebab(s.action)}-on-{kebab(previous)}", [previous],
+                               s.action.replace("_", " "), [s.success_event, s.failure_event])
+                later_failures = [p.failure_event for _, p in flow.steps[index + 1 :]]
+                if s.side_effect and s.compensation_event and later_failures:
+                    self._consumer(domain.service, f"{kebab(s.compensation or 'compensate')}-on-failure",
+                                   later_failures, (s.compensation or "compensate").replace("_", " "),
+                                   [s.compensation_event])
+                previous = s.success_event
+            self._consumer(initiator_service, f"complete-on-{kebab(previous)}", [previous],
+                           f"mark the {agg.name.lower()} as successfully processed", [init.completion_event])
+            self._consumer(initiator_service, "fail-on-step-failure", [s.failure_event for _, s in flow.steps],
+                           f"mark the {agg.name.lower()} as failed", [init.failure_event])
+        self.sagas.append(Saga(
+            name=saga_name,
+            coordination=coordination,  # type: ignore[arg-type]
+            orchestrator=orchestrator,
+            trigger_event=init.trigger_event,
+            steps=steps,
+            state_store=state_store,
+            completion_event=init.completion_event,
+            failure_event=init.failure_event,
+            timeout_s=total_timeout,
+        ))
+
+    def _use_command(self, name: str, issuer: str, key: str) -> None:
+        domain = self.command_domain.get(name)
+        if domain is None:
+            return
+        k = next(c for c in domain.commands if c.name == name)
+        self.commands[name] = Command(
+            name=name,
+            aggregate=k.aggregate,
+            issued_by=issuer,
+            emits=list(k.emits),
+            idempotency_key=f"{snake(name)}_id" if False else key,
+            topic=f"{domain.name}.commands",
+            partition_key=key,
+            description=k.description,
+        )
+
+    def _reactions(self, saga_messages: set[tuple[str, str]]) -> None:
+        for domain in self.domains:
+            for r in domain.reacts_to:
+                source = self.by_name.get(r.domain)
+                if source is None or source.event(r.event) is None:
+                    continue
+                if (domain.service, r.event) in self.wired or (domain.name, r.event) in saga_messages:
+                    continue
+                emits = [e for e in r.emits if domain.event(e) is not None]
+                self._consumer(domain.service, f"{kebab(r.action)[:40].rstrip('-')}-on-{kebab(r.event)}",
+                               [r.event], r.action, emits)
+
+    # -- assembly -------------------------------------------------------------------------------------------
+
+    def build(self) -> Design:
+        self._requirements()
+        event_sourced = self._event_sourced()
+        flows = self._workflows()
+        coordination = self._coordination(flows)
+        saga_messages: set[tuple[str, str]] = set()
+        for flow in flows:
+            init = flow.initiator.saga.initiates
+            assert init is not None
+            names = {init.trigger_event, init.completion_event, init.failure_event}
+            for _, s in flow.steps:
+                names |= {s.success_event, s.failure_event, s.compensation_event or ""}
+            for d in [flow.initiator, *(d for d, _ in flow.steps)]:
+                saga_messages |= {(d.name, n) for n in names}
+            self._saga(flow, coordination)
+        self._reactions(saga_messages)
+
+        protect = "crypto_shredding" if (self.facts.gdpr or self.facts.pii) else "encrypted"
+        projections = self._projections()
+        services = self._services(event_sourced)
+        topics, events = self._topics_and_events(protect)
+        aggregates = self._aggregates(event_sourced)
+        commands = self._commands()
+        self._size_consumers(topics, events)
+        event_store = self._event_store() if event_sourced else None
+        self.style = Style(
+            coordination=coordination,  # type: ignore[arg-type]
+            event_sourcing=event_sourced,
+            cqrs=bool(projections) and (self.facts.cqrs or event_sourced or len(projections) > 0),
+            broker=self._broker(),
+            schema_format=(self.facts.schema_format or "json_schema"),  # type: ignore[arg-type]
+        )
+        self._standard_decisions(event_sourced, protect, services)
+        design = Design(
+            name=slug(self.brief) if self.brief.strip() else "design",
+            brief=self.brief,
+            summary=self._summary(coordination, event_sourced),
+            style=self.style,
+            requirements=self.requirements,
+            assumptions=self.assumptions,
+            services=services,
+            aggregates=aggregates,
+            commands=commands,
+            events=events,
+            topics=topics,
+            consumers=self.consumers,
+            projections=projections,
+            sagas=self.sagas,
+            event_store=event_store,
+            dead_letter_policy=self.policy,
+            observability=self._observability(topics, projections),
+            decisions=self.decisions,
+            tradeoffs=self._tradeoffs(coordination, event_sourced),
+        )
+        return design
+
+    def _broker(self) -> str:
+        if self.overrides.broker is not None:
+            self._cite(self.overrides.broker[1])
+            return self.overrides.broker[0]
+        return self.facts.broker or "kafka"
+
+    def _publishing(self, domain_name: str, event_sourced: bool) -> str:
+        override = self.overrides.publishing.get(domain_name)
+        if override is not None:
+            self._cite(override[1])
+            return override[0]
+        return "event_store" if event_sourced else "outbox"
+
+    def _services(self, event_sourced: bool) -> list[Service]:
+        out: list[Service] = []
+        for d in self.domains:
+            publishes = [e.name for e in d.events]
+            consumes = sorted({s for c in self.consumers if c.service == d.service for s in c.subscriptions})
+            out.append(Service(
+                name=d.service,
+                bounded_context=d.bounded_context,
+                description=d.description,
+                aggregates=[a.name for a in d.aggregates],
+                database=self._db(d.service),
+                publishes=publishes,
+                consumes=consumes,
+                publishing=self._publishing(d.name, event_sourced),  # type: ignore[arg-type]
+                owner=f"{d.name} team",
+            ))
+        for extra in self.extra_services:
+            consumes = sorted({s for c in self.consumers if c.service == extra.name for s in c.subscriptions})
+            out.append(extra.model_copy(update={"consumes": consumes}))
+        return out
+
+    def _aggregates(self, event_sourced: bool) -> list[Aggregate]:
+        out: list[Aggregate] = []
+        for d in self.domains:
+            for a in d.aggregates:
+                length = a.expected_stream_length
+                snapshot = None
+                if event_sourced and (length is None or length > 100):
+                    snapshot = 200
+                out.append(Aggregate(
+                    name=a.name,
+                    service=d.service,
+                    id_field=a.id_field,
+                    commands=[c.name for c in d.commands if c.aggregate == a.name],
+                    events=[e.name for e in d.events if e.aggregate == a.name],
+                    snapshot_every=snapshot,
+                    expected_stream_length=length,
+                    invariants=list(a.invariants),
+                ))
+        return out
+
+    def _commands(self) -> list[Command]:
+        out: list[Command] = []
+        for d in self.domains:
+            for c in d.commands:
+                if c.name in self.commands:
+                    out.append(self.commands[c.name])
+                    continue
+                out.append(Command(
+                    name=c.name,
+                    aggregate=c.aggregate,
+                    issued_by="api",
+                    emits=list(c.emits),
+                    idempotency_key="idempotency_key",
+                    description=c.description,
+                ))
+        return out
+
+    def _projections(self) -> list[Projection]:
+        out: list[Projection] = []
+        lag = int(min(self.facts.latency_p99_ms or 1000, 1000))
+        for d in self.domains:
+            for p in d.projections:
+                sources = [e for e in p.source_events if e in self.event_domain]
+                if not sources:
+                    continue
+                out.append(Projection(
+                    name=p.name,
+                    service=d.service,
+                    purpose=p.purpose,
+                    source_events=sources,
+                    store=p.store,
+                    key=p.key,
+                    update_strategy="eventual",
+                    idempotent=True,
+                    rebuild="replay",
+                    lag_target_ms=lag,
+                ))
+                self._consumer(d.service, f"{kebab(p.name)}-projector", sources,
+                               f"upsert the {p.name} read model", upsert_key=p.key)
+        return out
+
+    def _topics_and_events(self, protect: str) -> tuple[list[Topic], list[Event]]:
+        topics: list[Topic] = []
+        events: list[Event] = []
+        audit = self.requirements.audit
+        compat = self.overrides.compatibility[0] if self.overrides.compatibility else (
+            "FULL_TRANSITIVE" if audit else "BACKWARD")
+        if self.overrides.compatibility:
+            self._cite(self.overrides.compatibility[1])
+        for d in self.domains:
+            rate = self._domain_rate(d)
+            peak = rate * self.requirements.peak_factor
+            partitions = max(MIN_PARTITIONS, math.ceil(peak * HEADROOM / PARTITION_CAPACITY_EPS))
+            key = d.aggregates[0].id_field
+            retention = self._retention(d)
+            topic_name = self._topic_name(d)
+            names = [e.name for e in d.events]
+            topics.append(Topic(
+                name=topic_name,
+                partitions=partitions,
+                replication_factor=3,
+                min_insync_replicas=2,
+                retention_days=retention,
+                cleanup_policy="delete",
+                compression="zstd",
+                partition_key=key,
+                events=names,
+                purpose="audit" if audit else "operational",
+                throughput_eps=round(peak, 3),
+            ))
+            for e in d.events:
+                consumers = self.consumed_by.get(e.name, [])
+                foreign = any(c != d.service for c in consumers)
+                events.append(Event(
+                    name=e.name,
+                    version=1,
+                    kind="integration" if foreign else "domain",
+                    description=e.description,
+                    aggregate=e.aggregate,
+                    producer=d.service,
+                    topic=topic_name,
+                    partition_key=self._id_field(d, e.aggregate),
+                    fields=[_field(f, protect) for f in e.fields],
+                    owner=f"{d.name} team",
+                    compatibility=compat,  # type: ignore[arg-type]
+                    ordering="per_key",
+                    external=not consumers,
+                    estimated_size_bytes=AVERAGE_EVENT_BYTES,
+                ))
+            commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
+            if commands:
+                ckey = commands[0].partition_key
+                topics.append(Topic(
+                    name=f"{d.name}.commands",
+                    partitions=partitions,
+                    replication_factor=3,
+                    min_insync_replicas=2,
+                    retention_days=OPERATIONAL_RETENTION_DAYS,
+                    cleanup_policy="delete",
+                    compression="zstd",
+                    partition_key=ckey,
+                    commands=[c.name for c in commands],
+                    purpose="command",
+                    throughput_eps=round(peak, 3),
+                ))
+        for service in sorted({c.service for c in self.consumers}):
+            topics.append(Topic(
+                name=self._dlq(service),
+                partitions=3,
+                replication_factor=3,
+                min_insync_replicas=2,
+                retention_days=self.policy.retention_days,
+                cleanup_policy="delete",
+                compression="zstd",
+                partition_key=None,
+                purpose="dead_letter",
+            ))
+        return topics, events
+
+    def _retention(self, d: Domain) -> float:
+        override = self.overrides.retention_days.get(d.name)
+        if override is not None:
+            self._cite(override[1])
+            return override[0]
+        if self.requirements.audit:
+            return AUDIT_TOPIC_RETENTION_DAYS
+        return OPERATIONAL_RETENTION_DAYS
+
+    def _size_consumers(self, topics: list[Topic], events: list[Event]) -> None:
+        topic_of = {e.name: e.topic for e in events}
+        topic_of.update({c.name: c.topic for c in self.commands.values() if c.topic})
+        by_name = {t.name: t for t in topics}
+        sized: list[Consumer] = []
+        for c in self.consumers:
+            read = [by_name[t] for t in {topic_of.get(s) for s in c.subscriptions} if t in by_name]
+            partitions = min((t.partitions or 1) for t in read) if read else 1
+            peak = max((t.throughput_eps or 0) for t in read) if read else 0
+            needed = math.ceil(peak * HEADROOM * HANDLER_TIME_MS / 1000) if peak else 1
+            sized.append(c.model_copy(update={"concurrency": max(1, min(partitions, needed))}))
+        self.consumers = sized
+
+    def _event_store(self) -> EventStore:
+        retention = self.requirements.retention_days
+        return EventStore(
+            table="event_store",
+            columns=[
+                Column(name="global_position", type="BIGSERIAL"),
+                Column(name="event_id", type="UUID"),
+                Column(name="aggregate_type", type="VARCHAR(100)"),
+                Column(name="aggregate_id", type="VARCHAR(255)"),
+                Column(name="version", type="INTEGER"),
+                Column(name="event_type", type="VARCHAR(150)"),
+                Column(name="schema_version", type="INTEGER"),
+                Column(name="occurred_at", type="TIMESTAMPTZ"),
+                Column(name="correlation_id", type="UUID"),
+                Column(name="causation_id", type="UUID", nullable=True),
+                Column(name="data", type="JSONB"),
+                Column(name="metadata", type="JSONB", nullable=True),
+            ],
+            partitioning="by aggregate_id (hash, 16 partitions)",
+            indexes=["event_type", "occurred_at", "correlation_id"],
+            unique=[["event_id"], ["aggregate_id", "version"]],
+            snapshot_table="snapshots",
+            snapshot_every=200,
+            retention_days=retention,
+        )
+
+    def _observability(self, topics: list[Topic], projections: list[Projection]) -> Observability:
+        latency = self.requirements.latency_p99_ms or 1000.0
+        lag_budget_s = max(5.0, round(latency / 1000 * 5, 1))
+        metrics = [
+            Metric(name="consumer_lag_messages", kind="gauge", labels=["group", "topic", "partition"],
+                   description="Messages between the log end and the group's committed offset."),
+            Metric(name="consumer_lag_seconds", kind="gauge", labels=["group", "topic"],
+                   description="Age of the oldest unprocessed message per group."),
+            Metric(name="dlq_depth", kind="gauge", labels=["topic"],
+                   description="Messages waiting in a dead-letter topic."),
+            Metric(name="event_end_to_end_latency_ms", kind="histogram", labels=["event_type", "group"],
+                   description="From the event's timestamp to the end of its handling."),
+            Metric(name="handler_errors_total", kind="counter", labels=["group", "event_type", "error"],
+                   description="Failed handling attempts, retried or not."),
+            Metric(name="events_published_total", kind="counter", labels=["event_type", "producer"],
+                   description="Publish rate per event type."),
+        ]
+        alerts: list[Alert] = []
+        for group in sorted({c.group or c.service for c in self.consumers}):
+            alerts.append(Alert(name=f"{group} falling behind", metric="consumer_lag_seconds", condition=">",
+                                threshold=lag_budget_s, unit="s", for_duration="5m", severity="page", target=group))
+        for t in topics:
+            if t.purpose == "dead_letter":
+                alerts.append(Alert(name=f"messages in {t.name}", metric="dlq_depth", condition=">=",
+                                    threshold=float(self.policy.alert_depth or 1), unit="messages",
+                                    for_duration="1m", severity="ticket", target=t.name))
+        alerts.append(Alert(name="end-to-end latency over target", metric="event_end_to_end_latency_ms",
+                            condition=">", threshold=latency, unit="ms (p99)", for_duration="10m", severity="page"))
+        alerts.append(Alert(name="handler error rate", metric="handler_errors_total", condition=">", threshold=1.0,
+                            unit="% of handled messages", for_duration="5m", severity="ticket"))
+        services = {c.service for c in self.consumers}
+        if any(d.service for d in self.domains) and not self.style.event_sourcing:
+            metrics.append(Metric(name="outbox_oldest_unpublished_seconds", kind="gauge", labels=["service"],
+                                  description="Age of the oldest outbox row not yet relayed to the broker."))
+            alerts.append(Alert(name="outbox relay stalled", metric="outbox_oldest_unpublished_seconds",
+                                condition=">", threshold=30, unit="s", for_duration="2m", severity="page"))
+        if self.sagas:
+            metrics.append(Metric(name="saga_duration_seconds", kind="histogram", labels=["saga", "outcome"],
+                                  description="Time from trigger to terminal event."))
+            metrics.append(Metric(name="saga_timeouts_total", kind="counter", labels=["saga", "step"],
+                                  description="Steps that did not answer within their timeout."))
+            alerts.append(Alert(name="saga steps timing out", metric="saga_timeouts_total", condition=">",
+                                threshold=0, unit="in 15m", for_duration="15m", severity="ticket"))
+        if projections:
+            metrics.append(Metric(name="projection_lag_ms", kind="gauge", labels=["projection"],
+                                  description="Delay between an event and its effect on the read model."))
+            for p in projections:
+                alerts.append(Alert(name=f"{p.name} stale", metric="projection_lag_ms", condition=">",
+                                    threshold=float(p.lag_target_ms or 1000) * 5, unit="ms", for_duration="5m",
+                                    severity="ticket", target=p.name))
+        del services
+        return Observability(
+            metrics=metrics,
+            alerts=alerts,
+            correlation_propagation=True,
+            causation_propagation=True,
+            tracing="OpenTelemetry; W3C traceparent, correlation_id and causation_id carried in message headers",
+        )
+
+    def _standard_decisions(self, event_sourced: bool, protect: str, services: list[Service]) -> None:
+        n = len(self.decisions) + 1
+        publishing = {s.publishing for s in services}
+        cdc_cites = [pid for _, pid in self.overrides.publishing.values()]
+        if event_sourced:
+            self.decisions.append(Decision(
+                id=f"D{n}", title="Event-source the aggregates and publish from the event store",
+                context=("The brief names audit or compliance needs; the history of every change is itself "
+                         "a requirement." if self.facts.audit else "The brief asks for event sourcing or replay."),
+                decision=("Each aggregate's state is the fold of its events in an append-only store that enforces "
+                          "unique (aggregate_id, version); snapshots every 200 events bound replay time; a relay "
+                          "publishes committed events in order to the broker."),
+                consequences="Full audit trail and temporal queries; events become a long-lived contract that "
+                             "needs upcasters as they evolve.",
+                alternatives=["state tables with a transactional outbox", "state tables with CDC"],
+                cites=[self.overrides.event_sourcing[1]] if self.overrides.event_sourcing else [],
+                tags=["event-sourcing", "audit"],
+            ))
+            n += 1
+        else:
+            self.decisions.append(Decision(
+                id=f"D{n}",
+                title=("Publish through a transactional outbox" if publishing <= {"outbox"}
+                       else "Publish through an outbox, or CDC where the team's precedent says so"),
+                context="Each service changes its own database and must publish the matching event; writing to "
+                        "the database and the broker separately loses or invents events when one of them fails.",
+                decision="Events are written to an outbox table in the same transaction as the state change and "
+                         "relayed to the broker in commit order" + (
+                             "; services named by a precedent publish through change data capture instead."
+                             if "cdc" in publishing else "."),
+                consequences="No dual write; publishing adds the relay's delay (typically tens of milliseconds) "
+                             "and the relay needs monitoring.",
+                alternatives=["change data capture on the state tables", "dual write (rejected: loses events)"],
+                cites=cdc_cites,
+                tags=["outbox", "publishing"],
+            ))
+            n += 1
+        self.decisions.append(Decision(
+            id=f"D{n}", title="Key every topic by aggregate id",
+            context="Consumers need the events of one aggregate in the order they happened.",
+            decision="Each domain publishes to `{domain}.events`, keyed by the aggregate id, so one aggregate's "
+                     "events share a partition and stay ordered; partitions are sized from the peak rate.",
+            consequences="Ordering holds per aggregate only; a hot key limits throughput to one partition.",
+            alternatives=["one topic per event type", "a single global topic"],
+            tags=["partitioning", "ordering"],
+        ))
+        n += 1
+        delivery = self.requirements.delivery
+        self.decisions.append(Decision(
+            id=f"D{n}", title="At-least-once delivery with idempotent consumers",
+            context=("The brief asks for exactly-once processing." if delivery == "effectively_once" else
+                     "Brokers redeliver after failures and rebalances; replays deliver everything again."),
+            decision="Every consumer records processed event ids in an inbox table (or upserts by key) in the same "
+                     "transaction as its effect, retries with exponential backoff and jitter a bounded number of "
+                     f"times ({self.policy.max_attempts}), then parks the message on its dead-letter topic.",
+            consequences="Duplicates are harmless and poison messages never block a partition; the DLQ needs an "
+                         "owner and a redrive procedure.",
+            alternatives=["broker transactions (exactly-once within Kafka only)", "at-most-once (loses data)"],
+            cites=[self.overrides.max_attempts[1]] if self.overrides.max_attempts else [],
+            tags=["idempotency", "retry", "dead-letter"],
+        ))
+        n += 1
+        compat = "FULL_TRANSITIVE" if self.requirements.audit else "BACKWARD"
+        self.decisions.append(Decision(
+            id=f"D{n}", title="Versioned contracts that evolve additively",
+            context="Producers and consumers deploy independently; old events are replayed long after they were "
+                    "written.",
+            decision=f"Schemas live in a registry with {compat} compatibility; fields are added as optional, never "
+                     "renamed or removed; a breaking change is a new event version with an upcaster.",
+            consequences="Consumers keep working through producer upgrades; removing a field takes a deprecation "
+                         "window.",
+            alternatives=["unversioned JSON", "NONE compatibility with coordinated releases"],
+            tags=["contracts", "versioning"],
+        ))
+        n += 1
+        if self.requirements.pii:
+            self.decisions.append(Decision(
+                id=f"D{n}",
+                title="Crypto-shred personal data" if protect == "crypto_shredding" else "Encrypt personal data",
+                context="Events carry personal data and are immutable and replicated, so they cannot be edited "
+                        "to honour erasure requests.",
+                decision="Fields marked PII are encrypted with a per-subject key; forgetting a person deletes "
+                         "the key, which makes every copy of their data unreadable." if protect == "crypto_shredding"
+                else "Fields marked PII are encrypted at the field level with keys held in a KMS.",
+                consequences="Consumers that need PII must have key access; analytics sees only pseudonymous ids.",
+                alternatives=["keep PII out of events and look it up", "plain fields with topic-level ACLs"],
+                tags=["pii", "gdpr", "security"],
+            ))
+
+    def _tradeoffs(self, coordination: str, event_sourced: bool) -> list[Tradeoff]:
+        out = [
+            Tradeoff(title="Eventual consistency",
+                     benefit="Services stay available and scale independently.",
+                     cost="Read models and other services see changes after a delay.",
+                     mitigation="Lag targets on read models, alerts on consumer lag, UI that shows pending states."),
+            Tradeoff(title="Broker and relay operations",
+                     benefit="Durable, replayable history of every business fact.",
+                     cost="A broker cluster, schema registry and outbox relays to run and monitor.",
+                     mitigation="Managed broker; dashboards for lag, DLQ depth and relay age."),
+            Tradeoff(title="At-least-once with idempotency",
+                     benefit="No lost messages; duplicates are harmless.",
+                     cost="An inbox table per consumer and careful idempotent handlers.",
+                     mitigation="Shared consumer library that wraps the inbox check and the effect in one "
+                                "transaction."),
+        ]
+        if self.sagas:
+            if coordination == "orchestration":
+                out.append(Tradeoff(title="Orchestrated sagas",
+                                    benefit="One place shows each workflow's state, timeouts and compensations.",
+                                    cost="The workflow service is one more component on the critical path.",
+                                    mitigation="Run it stateless over a durable saga table, with several "
+                                               "instances."))
+            else:
+                out.append(Tradeoff(title="Choreographed sagas",
+                                    benefit="No coordinator; services only know events.",
+                                    cost="The workflow is implicit across services and harder to follow.",
+                                    mitigation="A saga read model built from the events, and correlation ids "
+                                               "in traces."))
+        if event_sourced:
+            out.append(Tradeoff(title="Event sourcing",
+                                benefit="Complete audit trail, temporal queries and rebuildable read models.",
+                                cost="Event schemas are forever; replay and snapshots add complexity.",
+                                mitigation="Upcasters for old versions, snapshots every 200 events."))
+        return out
+
+    def _summary(self, coordination: str, event_sourced: bool) -> str:
+        names = ", ".join(d.title.lower() for d in self.domains)
+        parts = [f"An event-driven design for {names}: {len(self.domains)} domain service"
+                 f"{'s' if len(self.domains) != 1 else ''} publishing to keyed topics, coordinated by {coordination}"]
+        if self.sagas:
+            parts.append(f"with {len(self.sagas)} saga{'s' if len(self.sagas) != 1 else ''} whose steps compensate "
+                         "on failure")
+        if event_sourced:
+            parts.append("event-sourced for a complete audit trail")
+        return ", ".join(parts) + "."
+
+
+def plan(brief: str, *, precedents: Sequence[Precedent] = ()) -> Plan:
+    """Plan a complete Design for a brief, following the accepted precedents that apply to it."""
+    facts = parse_brief(brief)
+    domain_names = facts.domain_names
+    overrides = interpret_precedents(precedents, domain_names)
+    planner = _Planner(brief, facts, overrides)
+    design = planner.build()
+    return Plan(design=design, facts=facts, precedents=list(precedents), precedents_applied=planner.cited)
