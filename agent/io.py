@@ -150,6 +150,27 @@ def parse_document(text: str, source: str = "<input>") -> ParsedDocument:
         )
     if not text.strip():
         raise DesignLoadError(f"{source}: the document is empty; expected a design (see `archassist schema`)")
+    if text.lstrip().startswith(("{", "[")):
+        return _parse_json(text, source)
+    return _parse_yaml(text, source)
+
+
+def _parse_json(text: str, source: str) -> ParsedDocument:
+    """JSON is parsed by the JSON parser (YAML 1.1 rejects some valid JSON); positions come from YAML if it can."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DesignLoadError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the syntax there") from None
+    except RecursionError:
+        raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
+    try:
+        positions = _parse_yaml(text, source).source.positions
+    except DesignLoadError:
+        positions = {}
+    return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions))
+
+
+def _parse_yaml(text: str, source: str) -> ParsedDocument:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

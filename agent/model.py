@@ -38,7 +38,7 @@ Severity = Literal["error", "warning", "info"]
 class _Part(BaseModel):
     """Base for every part of a Design: unknown keys are refused so typos surface at load time."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Requirements(_Part):

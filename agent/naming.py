@@ -29,7 +29,7 @@ def pascal(name: str) -> str:
 def slug(text: str, limit: int = 60) -> str:
     """A file- and URL-safe name from free text, cut at a word boundary."""
     out = ""
-    for word in words_of(text):
+    for word in (w for w in _NON_WORD.split(text.lower()) if w):
         candidate = f"{out}-{word}" if out else word
         if len(candidate) > limit:
             break

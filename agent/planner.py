@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from archassist.agent.brief import BriefFacts, parse_brief
-from archassist.agent.knowledge import THROUGHPUT_EPS, Domain, KAggregate, KCommand, KEvent, KField, KSagaStep
+from archassist.agent.knowledge import (
+    THROUGHPUT_EPS,
+    Domain,
+    KAggregate,
+    KCommand,
+    KEvent,
+    KField,
+    KProjection,
+    KSagaStep,
+)
 from archassist.agent.model import (
     Aggregate,
     Alert,
@@ -616,11 +625,20 @@ class _Planner:
         return out
 
     def _projections(self) -> list[Projection]:
+        """Read models from the catalog; every event nobody else reacts to feeds its domain's first read model,
+        so each fact has a consumer and the status view shows the whole lifecycle."""
         out: list[Projection] = []
         lag = int(min(self.facts.latency_p99_ms or 1000, 1000))
         for d in self.domains:
-            for p in d.projections:
+            catalog = list(d.projections) or [KProjection(
+                name=f"{snake(d.aggregates[0].name)}_status", purpose=f"Current state of each {d.title.lower()} "
+                "record, for look-ups by id.", source_events=[], key=d.aggregates[0].id_field)]
+            covered = {e for p in catalog for e in p.source_events} | set(self.consumed_by)
+            leftovers = [e.name for e in d.events if e.name not in covered]
+            for index, p in enumerate(catalog):
                 sources = [e for e in p.source_events if e in self.event_domain]
+                if index == 0:
+                    sources += [e for e in leftovers if e not in sources]
                 if not sources:
                     continue
                 out.append(Projection(

@@ -12,6 +12,7 @@ Everything here is deterministic: the same Design always renders to the same tex
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from archassist.agent.model import (
     STANDARD_ENVELOPE,
+    Aggregate,
     Consumer,
     Design,
     Event,
@@ -60,7 +62,12 @@ SECTION_HEADINGS: tuple[str, ...] = (
 )
 
 REPORT_KEYS: tuple[str, ...] = (
-    "event_store", "topics", "aggregates", "projections", "sagas", "dead_letter_config",
+    "event_store",
+    "topics",
+    "aggregates",
+    "projections",
+    "sagas",
+    "dead_letter_config",
 )
 
 # Example messages make the envelope concrete; a few are enough, the catalog table lists the rest.
@@ -70,7 +77,7 @@ _DASH = "—"
 _SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -96,7 +103,7 @@ def render(
     raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Who sends what where: the topology every renderer reads.
 
 
@@ -184,6 +191,16 @@ def _aggregate_events(design: Design, name: str) -> list[str]:
     return found
 
 
+def _snapshot_every(design: Design, aggregate: Aggregate) -> int | None:
+    """The aggregate's own snapshot interval, else the event store's when the aggregate lives in it."""
+    if aggregate.snapshot_every is not None:
+        return aggregate.snapshot_every
+    service = design.service(aggregate.service)
+    if design.event_store is not None and service is not None and service.publishing == "event_store":
+        return design.event_store.snapshot_every
+    return None
+
+
 def _has_compensation(step: SagaStep) -> bool:
     return bool(step.compensation or step.compensation_command)
 
@@ -194,7 +211,7 @@ def _saga_compensates(saga: Saga) -> bool:
     return bool(effects) and all(_has_compensation(step) for step in effects)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Formatting helpers
 
 
@@ -208,6 +225,12 @@ def format_days(days: float | None) -> str:
     if abs(hours - round(hours)) < 1e-9:
         return f"{round(hours)}h"
     return f"{days:g}d"
+
+
+def _days(days: float | None) -> str:
+    if days is None:
+        return "forever"
+    return f"{_num(days)} day{'' if days == 1 else 's'}"
 
 
 def _num(value: float | int) -> str:
@@ -270,7 +293,7 @@ def _as_mapping(item: Any) -> Mapping[str, Any]:
     return {"message": str(item)}
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # The structured report
 
 
@@ -299,12 +322,11 @@ def report(design: Design) -> dict[str, Any]:
         }
         for topic in design.topics
     ]
-    default_snapshot = store.snapshot_every if store is not None else None
     aggregates = [
         {
             "name": aggregate.name,
             "events": _aggregate_events(design, aggregate.name),
-            "snapshot_frequency": aggregate.snapshot_every or default_snapshot,
+            "snapshot_frequency": _snapshot_every(design, aggregate),
         }
         for aggregate in design.aggregates
     ]
@@ -342,7 +364,7 @@ def report(design: Design) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Mermaid
 
 
@@ -433,7 +455,12 @@ def mermaid_flowchart(design: Design) -> str:
                 edge(service_node(producer), "-.->", service_node(subscriber), event.name)
     for consumer in design.consumers:
         if consumer.dead_letter is not None:
-            edge(service_node(consumer.service), "-.->", topic_node(consumer.dead_letter.topic), "failed messages")
+            edge(
+                service_node(consumer.service),
+                "-.->",
+                topic_node(consumer.dead_letter.topic),
+                "failed messages",
+            )
 
     lines = ["flowchart LR"]
     if not nodes:
@@ -520,8 +547,10 @@ def _orchestrated_sequence(design: Design, saga: Saga) -> list[str]:
         if step.failure_event:
             lines.append(f"        {target}-->>{orch}: {mermaid_text(step.failure_event)}")
         if pivot is not None and i > pivot:
-            lines.append(f"        Note over {orch},{target}: past the pivot: retry {mermaid_text(step.name)} "
-                         "until it succeeds, no compensation")
+            lines.append(
+                f"        Note over {orch},{target}: past the pivot: retry {mermaid_text(step.name)} "
+                "until it succeeds, no compensation"
+            )
         else:
             lines += _orchestrated_compensations(ids, orch, saga, i)
         lines.append("    end")
@@ -597,8 +626,10 @@ def _choreographed_sequence(design: Design, saga: Saga) -> list[str]:
         if signal:
             lines.append(f"        {target}->>{bus}: {mermaid_text(signal)}")
         if pivot is not None and i > pivot:
-            lines.append(f"        Note over {target}: past the pivot: retry {mermaid_text(step.name)} "
-                         "until it succeeds, no compensation")
+            lines.append(
+                f"        Note over {target}: past the pivot: retry {mermaid_text(step.name)} "
+                "until it succeeds, no compensation"
+            )
         else:
             lines += _choreographed_compensations(ids, bus, saga, i, signal)
         lines.append("    end")
@@ -608,7 +639,9 @@ def _choreographed_sequence(design: Design, saga: Saga) -> list[str]:
     return lines
 
 
-def _choreographed_compensations(ids: _Ids, bus: str, saga: Saga, failed: int, signal: str | None) -> list[str]:
+def _choreographed_compensations(
+    ids: _Ids, bus: str, saga: Saga, failed: int, signal: str | None
+) -> list[str]:
     lines = ["        rect rgba(255, 220, 220, 0.4)"]
     done = saga.steps[:failed]
     if not any(step.side_effect for step in done):
@@ -640,7 +673,7 @@ def mermaid(design: Design) -> str:
     return "\n".join(blocks)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Templates
 
 
@@ -656,6 +689,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["cell"] = md_cell
     env.filters["line"] = _md_line
@@ -665,24 +699,54 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs: compiling the document template costs more than rendering it.
+
+    Jinja2's per-user temp directory (mode 0700) holds them; when it cannot be used, templates are simply
+    compiled each time.
+    """
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import Bucket
+
+    class QuietCache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, ValueError, EOFError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    try:
+        return QuietCache(pattern="__archassist_%s.cache")
+    except (OSError, RuntimeError):
+        return None
+
+
 def _render_template(name: str, **context: Any) -> str:
     return _environment().get_template(name).render(**context)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # PostgreSQL DDL
 
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Words PostgreSQL reserves outright; a column may still carry one of these names when it is quoted.
-_SQL_RESERVED = frozenset(
-    "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create "
-    "current_catalog current_date current_role current_time current_timestamp current_user default deferrable "
-    "desc distinct do else end except false fetch for foreign from grant group having in initially intersect "
-    "into lateral leading limit localtime localtimestamp not null offset on only or order placing primary "
-    "references returning select session_user some symmetric table then to trailing true union unique user "
-    "using variadic when where window with".split()
-)
+# fmt: off
+_SQL_RESERVED = frozenset({
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date",
+    "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc",
+    "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant",
+    "group", "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime",
+    "localtimestamp", "not", "null", "offset", "on", "only", "or", "order", "placing", "primary",
+    "references", "returning", "select", "session_user", "some", "symmetric", "table", "then", "to",
+    "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where", "window", "with",
+})
+# fmt: on
 _PG_MAX_IDENT = 63
 
 _ENVELOPE_SQL: dict[str, tuple[str, bool, str]] = {
@@ -774,7 +838,9 @@ def event_store_ddl(design: Design) -> str:
         columns = [_SqlColumn(c.name, c.type, c.nullable) for c in store.columns]
         names = {c.name for c in store.columns}
         if "event_id" in names and not any("primary key" in c.type.lower() for c in store.columns):
-            columns = [dataclasses.replace(c, extra="PRIMARY KEY") if c.name == "event_id" else c for c in columns]
+            columns = [
+                dataclasses.replace(c, extra="PRIMARY KEY") if c.name == "event_id" else c for c in columns
+            ]
     else:
         columns = _default_store_columns(design)
     column_names = [c.name for c in columns]
@@ -812,11 +878,13 @@ def event_store_ddl(design: Design) -> str:
 
 
 def outbox_ddl(table: str = "outbox") -> str:
-    """PostgreSQL DDL for a transactional outbox: written in the business transaction, relayed to the broker."""
-    return _render_template("outbox.sql.j2", table=table, index=sql_ident(_sql_name("idx", table, "unpublished")))
+    """PostgreSQL DDL for a transactional outbox, written with the state and relayed to the broker."""
+    return _render_template(
+        "outbox.sql.j2", table=table, index=sql_ident(_sql_name("idx", table, "unpublished"))
+    )
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # The Markdown architecture document
 
 
@@ -839,7 +907,11 @@ _STRING_SAMPLES: tuple[tuple[str, str], ...] = (
     ("reason", "customer request"),
     ("status", "CONFIRMED"),
 )
-_SCHEMA_FORMATS: dict[str, str] = {"json_schema": "JSON Schema", "avro": "Avro", "protobuf": "Protocol Buffers"}
+_SCHEMA_FORMATS: dict[str, str] = {
+    "json_schema": "JSON Schema",
+    "avro": "Avro",
+    "protobuf": "Protocol Buffers",
+}
 
 
 def _sample_uuid(*parts: str) -> str:
@@ -887,7 +959,9 @@ def _example_message(design: Design, event: Event) -> str:
     envelope_values: dict[str, Any] = {
         "event_id": _sample_uuid(event.name, "event"),
         "event_type": event.name,
-        "aggregate_id": aggregate_id if isinstance(aggregate_id, str) else _sample_uuid(event.name, "aggregate"),
+        "aggregate_id": aggregate_id
+        if isinstance(aggregate_id, str)
+        else _sample_uuid(event.name, "aggregate"),
         "timestamp": _SAMPLE_TIME,
         "version": event.version or 1,
         "correlation_id": _sample_uuid("correlation"),
@@ -906,10 +980,12 @@ def _example_message(design: Design, event: Event) -> str:
 
 
 def _field_summary(field: PayloadField) -> str:
-    kind = f"{field.type}<{field.items}>" if field.type == "array" and field.items else field.type
+    kind = f"array of {field.items}" if field.type == "array" and field.items else field.type
     text = f"`{field.name}`{'' if field.required else '?'}: {kind}"
     if field.pii:
-        text += " **PII**" + (f" ({_words(field.protection)})" if field.protection != "none" else " (unprotected)")
+        text += " **PII**" + (
+            f" ({_words(field.protection)})" if field.protection != "none" else " (unprotected)"
+        )
     return text
 
 
@@ -921,7 +997,7 @@ def _retry_summary(retry: RetryPolicy) -> str:
     if retry.initial_delay_ms or retry.max_delay_ms:
         text += f" {_ms(retry.initial_delay_ms)} → {_ms(retry.max_delay_ms)}"
     if retry.backoff == "exponential":
-        text += f" (×{_num(retry.multiplier)})"
+        text += f", factor {_num(retry.multiplier)}"
     if retry.jitter:
         text += ", jitter"
     return text
@@ -938,7 +1014,7 @@ def _idempotency_summary(consumer: Consumer) -> str:
     if idem.store:
         details.append(f"store {idem.store}")
     if idem.ttl_days:
-        details.append(f"kept {_num(idem.ttl_days)} d")
+        details.append(f"kept {_days(idem.ttl_days)}")
     return text + (f" ({', '.join(details)})" if details else "")
 
 
@@ -946,7 +1022,7 @@ def _dead_letter_summary(consumer: Consumer) -> str:
     dl = consumer.dead_letter
     if dl is None:
         return "design default"
-    parts = [f"`{dl.topic}`", f"kept {format_days(dl.retention_days)}", f"{dl.redrive} redrive"]
+    parts = [f"`{dl.topic}`", f"kept {_days(dl.retention_days)}", f"{dl.redrive} redrive"]
     if dl.alert_depth is not None:
         parts.append(f"alert at {_num(dl.alert_depth)} waiting")
     return ", ".join(parts)
@@ -962,11 +1038,13 @@ def _coordination_reason(design: Design) -> str:
 
 def _overview(design: Design) -> dict[str, Any]:
     style, req = design.style, design.requirements
-    coordination = style.coordination
+    coordination: str = style.coordination
     reason = _coordination_reason(design)
     if reason:
         coordination += f" — {_md_line(reason)}"
-    envelope = _codes(design.envelope.fields) + (", mapped onto CloudEvents" if design.envelope.cloudevents else "")
+    envelope = _codes(design.envelope.fields) + (
+        ", mapped onto CloudEvents" if design.envelope.cloudevents else ""
+    )
     style_items = [
         ("Coordination", coordination),
         ("Event sourcing", _yes(style.event_sourcing)),
@@ -974,19 +1052,27 @@ def _overview(design: Design) -> dict[str, Any]:
         ("Broker", style.broker),
         ("Schema format", _SCHEMA_FORMATS.get(style.schema_format, style.schema_format)),
         ("Envelope", envelope),
-        ("Size", f"{len(design.services)} services, {len(design.events)} events, {len(design.topics)} topics, "
-                 f"{len(design.consumers)} consumers, {len(design.sagas)} sagas"),
+        (
+            "Size",
+            f"{len(design.services)} services, {len(design.events)} events, {len(design.topics)} topics, "
+            f"{len(design.consumers)} consumers, {len(design.sagas)} sagas",
+        ),
     ]
-    throughput = f"{_num(req.throughput_eps)} events/s sustained" if req.throughput_eps is not None else "not stated"
-    peak = f"×{_num(req.peak_factor)}"
+    throughput = (
+        f"{_num(req.throughput_eps)} events/s sustained" if req.throughput_eps is not None else "not stated"
+    )
+    peak = f"{_num(req.peak_factor)}x the sustained rate"
     if req.throughput_eps is not None:
-        peak += f" ({_num(req.throughput_eps * req.peak_factor)} events/s)"
+        peak = f"{_num(req.throughput_eps * req.peak_factor)} events/s ({_num(req.peak_factor)}x sustained)"
     pii_fields = sum(1 for event in design.events for field in event.fields if field.pii)
     pii = _yes(req.pii) + (f"; {pii_fields} payload fields marked PII" if pii_fields else "")
     requirement_items = [
         ("Throughput", throughput),
         ("Peak", peak),
-        ("Latency (p99)", f"{_num(req.latency_p99_ms)} ms end to end" if req.latency_p99_ms else "not stated"),
+        (
+            "Latency (p99)",
+            f"{_num(req.latency_p99_ms)} ms end to end" if req.latency_p99_ms else "not stated",
+        ),
         ("Consistency", _words(req.consistency)),
         ("Delivery guarantee", _words(req.delivery)),
         ("Audit trail", "required" if req.audit else "not required"),
@@ -1005,22 +1091,26 @@ def _catalog(design: Design, topo: _Topology) -> list[dict[str, str]]:
     rows = []
     for event in design.events:
         name = f"`{event.name}`" + (" (deprecated)" if event.deprecated else "")
-        rows.append({
-            "name": name,
-            "version": str(event.version) if event.version is not None else _DASH,
-            "kind": event.kind + (", external" if event.external else ""),
-            "producer": _codes(topo.producers(event.name)),
-            "topic": _codes(topo.topics(event.name)),
-            "key": _code(event.partition_key),
-            "consumers": _codes(topo.subscribers(event.name)),
-            "fields": "<br>".join(_field_summary(field) for field in event.fields) or _DASH,
-            "description": event.description,
-        })
+        rows.append(
+            {
+                "name": name,
+                "version": str(event.version) if event.version is not None else _DASH,
+                "kind": event.kind + (", external" if event.external else ""),
+                "producer": _codes(topo.producers(event.name)),
+                "topic": _codes(topo.topics(event.name)),
+                "key": _code(event.partition_key),
+                "consumers": _codes(topo.subscribers(event.name)),
+                "fields": "<br>".join(_field_summary(field) for field in event.fields) or _DASH,
+                "description": event.description,
+            }
+        )
     return rows
 
 
 def _saga_view(design: Design, saga: Saga) -> dict[str, Any]:
-    meta = [("Coordination", saga.coordination + (f", run by `{saga.orchestrator}`" if saga.orchestrator else ""))]
+    meta = [
+        ("Coordination", saga.coordination + (f", run by `{saga.orchestrator}`" if saga.orchestrator else ""))
+    ]
     if saga.trigger_event:
         meta.append(("Starts on", f"`{saga.trigger_event}`"))
     if saga.completion_event:
@@ -1051,18 +1141,25 @@ def _saga_view(design: Design, saga: Saga) -> dict[str, Any]:
         action = step.action
         if step.command:
             action = f"{action} (`{step.command}`)" if action else f"`{step.command}`"
-        steps.append({
-            "number": str(number),
-            "name": step.name,
-            "service": f"`{step.service}`",
-            "action": action,
-            "success": _code(step.success_event),
-            "failure": _code(step.failure_event),
-            "compensation": compensation,
-            "timeout": _seconds(step.timeout_s) if step.timeout_s else _DASH,
-            "notes": ", ".join(notes),
-        })
-    return {"name": saga.name, "meta": meta, "steps": steps, "diagram": mermaid_sequence(design, saga).rstrip()}
+        steps.append(
+            {
+                "number": str(number),
+                "name": step.name,
+                "service": f"`{step.service}`",
+                "action": action,
+                "success": _code(step.success_event),
+                "failure": _code(step.failure_event),
+                "compensation": compensation,
+                "timeout": _seconds(step.timeout_s) if step.timeout_s else _DASH,
+                "notes": ", ".join(notes),
+            }
+        )
+    return {
+        "name": saga.name,
+        "meta": meta,
+        "steps": steps,
+        "diagram": mermaid_sequence(design, saga).rstrip(),
+    }
 
 
 def _observability(design: Design) -> dict[str, Any]:
@@ -1070,17 +1167,28 @@ def _observability(design: Design) -> dict[str, Any]:
     alerts = []
     for alert in obs.alerts:
         unit = alert.unit if alert.unit.startswith("%") or not alert.unit else f" {alert.unit}"
-        alerts.append({
-            "name": alert.name,
-            "condition": f"`{alert.metric}` {alert.condition} {_num(alert.threshold)}{unit} for {alert.for_duration}",
-            "severity": alert.severity,
-            "target": _code(alert.target),
-        })
+        threshold = f"{_num(alert.threshold)}{unit}"
+        alerts.append(
+            {
+                "name": alert.name,
+                "condition": f"`{alert.metric}` {alert.condition} {threshold} for {alert.for_duration}",
+                "severity": alert.severity,
+                "target": _code(alert.target),
+            }
+        )
     propagation = [
-        ("Correlation id", "propagated from the first message to every message it causes" if obs.correlation_propagation
-         else "not propagated; one business flow cannot be followed across services"),
-        ("Causation id", "each message names the message that caused it" if obs.causation_propagation
-         else "not propagated; the chain of cause and effect is lost"),
+        (
+            "Correlation id",
+            "propagated from the first message to every message it causes"
+            if obs.correlation_propagation
+            else "not propagated; one business flow cannot be followed across services",
+        ),
+        (
+            "Causation id",
+            "each message names the message that caused it"
+            if obs.causation_propagation
+            else "not propagated; the chain of cause and effect is lost",
+        ),
         ("Tracing", obs.tracing or "not chosen"),
     ]
     return {"metrics": obs.metrics, "alerts": alerts, "propagation": propagation}
@@ -1104,8 +1212,13 @@ def _precedent_views(design: Design, precedents: Sequence[Mapping[str, Any]]) ->
 
 def _finding_views(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     rows = [_as_mapping(item) for item in findings]
-    rows.sort(key=lambda f: (_SEVERITY_ORDER.get(str(f.get("severity")), 3), str(f.get("code") or ""),
-                             str(f.get("pointer") or "")))
+    rows.sort(
+        key=lambda f: (
+            _SEVERITY_ORDER.get(str(f.get("severity")), 3),
+            str(f.get("code") or ""),
+            str(f.get("pointer") or ""),
+        )
+    )
     return [
         {
             "severity": str(f.get("severity") or ""),
@@ -1123,7 +1236,9 @@ def _finding_counts(rows: Sequence[Mapping[str, str]]) -> str:
     for row in rows:
         counts[row["severity"]] = counts.get(row["severity"], 0) + 1
     ordered = sorted(counts.items(), key=lambda kv: _SEVERITY_ORDER.get(kv[0], 3))
-    return ", ".join(f"{n} {sev}{'s' if n != 1 and sev in ('error', 'warning') else ''}" for sev, n in ordered)
+    return ", ".join(
+        f"{n} {sev}{'s' if n != 1 and sev in ('error', 'warning') else ''}" for sev, n in ordered
+    )
 
 
 def render_markdown(
@@ -1145,11 +1260,20 @@ def render_markdown(
         "examples": [(e.name, _example_message(design, e)) for e in design.events[:EXAMPLE_EVENT_COUNT]],
         "more_events": max(0, len(design.events) - EXAMPLE_EVENT_COUNT),
         "aggregates": [
-            {"aggregate": a, "events": _codes(_aggregate_events(design, a.name))} for a in design.aggregates
+            {
+                "aggregate": a,
+                "events": _codes(_aggregate_events(design, a.name)),
+                "snapshot": _snapshot_text(_snapshot_every(design, a)),
+            }
+            for a in design.aggregates
         ],
         "flowchart": mermaid_flowchart(design).rstrip(),
         "topics": [
-            {"topic": t, "messages": _codes(topo.messages_on(t.name)), "retention": format_days(t.retention_days)}
+            {
+                "topic": t,
+                "messages": _codes(topo.messages_on(t.name)),
+                "retention": format_days(t.retention_days),
+            }
             for t in design.topics
         ],
         "consumers": [
@@ -1174,6 +1298,10 @@ def render_markdown(
     return _render_template("design.md.j2", **context)
 
 
+def _snapshot_text(every: int | None) -> str:
+    return f"{_num(every)} events" if every else _DASH
+
+
 def _default_policy_text(design: Design) -> str:
     policy = design.dead_letter_policy
     retry = RetryPolicy(
@@ -1184,7 +1312,8 @@ def _default_policy_text(design: Design) -> str:
         jitter=policy.jitter,
     )
     return (
-        f"{_retry_summary(retry)}; then the message moves to the consumer's `<topic>{policy.topic_suffix}` topic, "
-        f"kept {format_days(policy.retention_days)}, {policy.redrive} redrive, alert when "
+        f"{_retry_summary(retry)}; then the message moves to the consumer's "
+        f"`<topic>{policy.topic_suffix}` topic, "
+        f"kept {_days(policy.retention_days)}, {policy.redrive} redrive, alert when "
         f"{_num(policy.alert_depth)} or more messages wait."
     )

@@ -1,0 +1,177 @@
+"""Ordered, named schema migrations, recorded in a table as they are applied (after simonw/llm).
+
+A migration is applied once, in order, inside the same BEGIN IMMEDIATE transaction that records it, so that
+several processes opening a new database at once apply each migration exactly once. ``PRAGMA user_version``
+holds the number of migrations applied: a database with a higher number, or with a migration name this
+version does not know, was written by a newer archassist and is refused rather than modified.
+Never edit or reorder a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archassist.agent.memory.records import now_iso
+from archassist.agent.memory.store import ForeignDatabaseError, NewerDatabaseError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATIONS_TABLE = "_archassist_migrations"
+Migration = Callable[["Database"], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+@migration
+def m001_designs_and_decisions(db: Database) -> None:
+    db["designs"].create(
+        {"id": int, "name": str, "brief": str, "backend": str, "design_json": str, "created": str},
+        pk="id",
+        not_null={"name", "brief", "backend", "design_json", "created"},
+        defaults={"brief": "", "backend": ""},
+    )
+    db["decisions"].create(
+        {
+            "id": int,
+            "uid": str,
+            "title": str,
+            "context": str,
+            "decision": str,
+            "consequences": str,
+            "alternatives": str,  # JSON list
+            "status": str,
+            "supersedes": int,
+            "superseded_by": int,
+            "tags": str,  # JSON list
+            "cites": str,  # JSON list of display ids
+            # Provenance only, no foreign key: MADR files carry it into databases that lack the design.
+            "design_id": int,
+            "content_hash": str,
+            "extra": str,  # JSON object: MADR front matter archassist has no column for
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={
+            "uid", "title", "context", "decision", "consequences", "alternatives", "status", "tags", "cites",
+            "content_hash", "extra", "created", "updated",
+        },
+        defaults={
+            "context": "", "decision": "", "consequences": "", "alternatives": "[]", "status": "accepted",
+            "tags": "[]", "cites": "[]", "extra": "{}",
+        },
+    )
+    db["decisions"].create_index(["uid"], unique=True)
+    db["decisions"].create_index(["status"])
+    db["decisions"].create_index(["content_hash"])
+    db["decisions"].create_index(["design_id"])
+
+
+@migration
+def m002_full_text_search(db: Database) -> None:
+    # External-content FTS5 tables kept in step by triggers; the update triggers fire only when indexed text
+    # changes, so status changes (supersession) do not churn the index.
+    for statement in (
+        """CREATE VIRTUAL TABLE decisions_fts USING fts5(
+            title, context, decision, consequences, tags,
+            content='decisions', content_rowid='id', tokenize='porter unicode61'
+        )""",
+        """CREATE TRIGGER decisions_fts_ai AFTER INSERT ON decisions BEGIN
+            INSERT INTO decisions_fts(rowid, title, context, decision, consequences, tags)
+            VALUES (new.id, new.title, new.context, new.decision, new.consequences, new.tags);
+        END""",
+        """CREATE TRIGGER decisions_fts_ad AFTER DELETE ON decisions BEGIN
+            INSERT INTO decisions_fts(decisions_fts, rowid, title, context, decision, consequences, tags)
+            VALUES ('delete', old.id, old.title, old.context, old.decision, old.consequences, old.tags);
+        END""",
+        """CREATE TRIGGER decisions_fts_au AFTER UPDATE OF title, context, decision, consequences, tags
+        ON decisions BEGIN
+            INSERT INTO decisions_fts(decisions_fts, rowid, title, context, decision, consequences, tags)
+            VALUES ('delete', old.id, old.title, old.context, old.decision, old.consequences, old.tags);
+            INSERT INTO decisions_fts(rowid, title, context, decision, consequences, tags)
+            VALUES (new.id, new.title, new.context, new.decision, new.consequences, new.tags);
+        END""",
+        """CREATE VIRTUAL TABLE designs_fts USING fts5(
+            name, brief, content='designs', content_rowid='id', tokenize='porter unicode61'
+        )""",
+        """CREATE TRIGGER designs_fts_ai AFTER INSERT ON designs BEGIN
+            INSERT INTO designs_fts(rowid, name, brief) VALUES (new.id, new.name, new.brief);
+        END""",
+        """CREATE TRIGGER designs_fts_ad AFTER DELETE ON designs BEGIN
+            INSERT INTO designs_fts(designs_fts, rowid, name, brief) VALUES ('delete', old.id, old.name, old.brief);
+        END""",
+        """CREATE TRIGGER designs_fts_au AFTER UPDATE OF name, brief ON designs BEGIN
+            INSERT INTO designs_fts(designs_fts, rowid, name, brief) VALUES ('delete', old.id, old.name, old.brief);
+            INSERT INTO designs_fts(rowid, name, brief) VALUES (new.id, new.name, new.brief);
+        END""",
+    ):
+        # One statement at a time: executescript would COMMIT the migration's transaction half-way.
+        db.execute(statement)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def check_compatible(conn: sqlite3.Connection, path: Path | str) -> list[str]:
+    """Names of the migrations still to apply; refuses a foreign or newer database. Reads only."""
+    tables = {t for t in _tables(conn) if not t.startswith("sqlite_")}
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    known = [fn.__name__ for fn in MIGRATIONS]
+    if MIGRATIONS_TABLE not in tables:
+        if tables or user_version:
+            raise ForeignDatabaseError(
+                f"{path}: an SQLite database that is not an archassist memory (no {MIGRATIONS_TABLE} table); "
+                "point --db at another file"
+            )
+        return known
+    applied = [row[0] for row in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")]
+    unknown = [name for name in applied if name not in known]
+    if unknown or user_version > len(known):
+        what = f"migration {unknown[0]!r}" if unknown else f"schema version {user_version}"
+        raise NewerDatabaseError(
+            f"{path}: made by a newer archassist ({what}; this version knows schema {len(known)}); "
+            "upgrade archassist or point --db at another file"
+        )
+    done = set(applied)
+    return [name for name in known if name not in done]
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str) -> list[str]:
+    """Apply pending migrations; returns the names applied by this call (another process may win the race)."""
+    if not check_compatible(conn, path):
+        return []
+    from sqlite_utils import Database
+
+    db = Database(conn, execute_plugins=False)
+    applied_now: list[str] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        pending = set(check_compatible(conn, path))  # re-read under the write lock
+        for fn in MIGRATIONS:
+            if fn.__name__ in pending:
+                fn(db)
+                conn.execute(
+                    f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (fn.__name__, now_iso())
+                )
+                applied_now.append(fn.__name__)
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return applied_now

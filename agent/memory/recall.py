@@ -1,0 +1,132 @@
+"""Recall: full-text search over decisions, and the accepted precedents that shape the next design.
+
+A user's words never reach FTS5 as syntax: the query is cut into word terms, each is quoted as an FTS5 string
+(so ``AND``, ``NEAR``, ``-``, ``*``, ``:``, quotes and parentheses mean nothing), and the terms are joined with
+OR so that a decision matching some of the words is still recalled, ranked by bm25 (title and tags weigh
+most). A query with no usable word recalls nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archassist.agent.memory.records import DECISION_COLUMNS, DecisionRecord, DesignRecord, check_status
+from archassist.agent.memory.records import decision_from_row as _decision_from_row
+from archassist.agent.memory.store import MemoryStore
+from archassist.agent.precedents import Precedent
+
+# FTS5 builds one expression-tree level per OR; its limit is 256. Beyond a few dozen words bm25 gains nothing.
+MAX_TERMS = 32
+MAX_TERM_CHARS = 64
+# bm25 column weights: title, context, decision, consequences, tags.
+DECISION_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 4.0"
+
+_TERM_RE = re.compile(r"[^\W_]+")
+
+STOPWORDS = frozenset(
+    """a about above across after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each either etc few for from further had
+    has have having he her here hers how i if in into is it its itself just let like may me might more most
+    must my no nor not now of off on once only or other our ours out over own per same she should so some such
+    than that the their them then there these they this those through to too under until up upon us very via
+    was we were what when where which while who whom why will with within without would yet you your""".split()
+)
+# Words every brief for this tool contains; as precedent keys they would match every decision.
+GENERIC_BRIEF_WORDS = frozenset(
+    """architecture build building design designing driven event events system systems service services
+    platform application app need needs want wants handle handles handling support supports using use uses
+    new based around""".split()
+)
+
+
+def query_terms(text: str, *, drop: frozenset[str] = STOPWORDS) -> list[str]:
+    """The distinct word terms of ``text`` (lower-cased, in order, at most MAX_TERMS), without ``drop``
+    words unless nothing else is left."""
+    words: list[str] = []
+    for match in _TERM_RE.finditer(text or ""):
+        word = match.group(0).casefold()[:MAX_TERM_CHARS]
+        if word not in words:
+            words.append(word)
+    kept = [w for w in words if w not in drop]
+    return (kept or words)[:MAX_TERMS]
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression that is always valid: quoted terms joined with OR."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def recall(
+    store: MemoryStore, query: str, *, limit: int = 10, status: str | None = None
+) -> list[DecisionRecord]:
+    """Decisions matching any word of ``query``, best first (bm25), each with its ``score`` (higher is
+    better). ``status`` keeps one status only. A query with no usable word returns ``[]``."""
+    terms = query_terms(query)
+    if not terms or limit <= 0:
+        return []
+    return _search(store, fts_query(terms), limit=limit, status=check_status(status) if status else None)
+
+
+def _search(store: MemoryStore, match: str, *, limit: int, status: str | None) -> list[DecisionRecord]:
+    columns = ", ".join(f"d.{c.strip()}" for c in DECISION_COLUMNS.split(","))
+    where = " AND d.status = ?" if status else ""
+    params: tuple[object, ...] = (match, status, limit) if status else (match, limit)
+    rows = store.query(
+        f"""SELECT {columns}, bm25(decisions_fts, {DECISION_WEIGHTS}) AS rank_score
+            FROM decisions_fts JOIN decisions AS d ON d.id = decisions_fts.rowid
+            WHERE decisions_fts MATCH ?{where}
+            ORDER BY rank_score, d.id DESC LIMIT ?""",
+        params,
+    )
+    return [_decision_from_row(row, score=-float(row["rank_score"])) for row in rows]
+
+
+def precedents_for_brief(store: MemoryStore, brief: str, limit: int = 10) -> list[Precedent]:
+    """Accepted decisions relevant to ``brief``, best first, as the planner's precedents.
+
+    Only ``accepted`` decisions count: superseded, rejected, deprecated and proposed ones never shape a
+    design. Words every brief shares ("event-driven system ...") are ignored, and a decision recorded again
+    with the same title and words by a later design is returned once.
+    """
+    terms = query_terms(brief, drop=STOPWORDS | GENERIC_BRIEF_WORDS)
+    if not terms or limit <= 0 or not set(terms) - STOPWORDS - GENERIC_BRIEF_WORDS:
+        return []
+    found = _search(store, fts_query(terms), limit=limit * 3, status="accepted")
+    out: list[Precedent] = []
+    seen: set[tuple[str, str]] = set()
+    for record in found:
+        key = (record.title.casefold(), record.decision.casefold())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Precedent(
+                id=record.ref,
+                title=record.title,
+                decision=record.decision,
+                context=record.context,
+                status=record.status,
+                tags=record.tags,
+                score=round(record.score or 0.0, 6),
+            )
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+def similar_designs(store: MemoryStore, brief: str, *, limit: int = 5) -> list[DesignRecord]:
+    """Stored designs whose name or brief shares words with ``brief``, best first."""
+    from archassist.agent.memory.decisions import _design_from_row
+
+    terms = query_terms(brief, drop=STOPWORDS | GENERIC_BRIEF_WORDS)
+    if not terms or limit <= 0:
+        return []
+    rows = store.query(
+        """SELECT d.id, d.name, d.brief, d.backend, d.design_json, d.created,
+                  bm25(designs_fts, 2.0, 1.0) AS rank_score
+           FROM designs_fts JOIN designs AS d ON d.id = designs_fts.rowid
+           WHERE designs_fts MATCH ? ORDER BY rank_score, d.id DESC LIMIT ?""",
+        (fts_query(terms), limit),
+    )
+    return [_design_from_row(row, score=-float(row["rank_score"])) for row in rows]

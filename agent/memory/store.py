@@ -1,0 +1,349 @@
+"""The memory database: where it lives, how it is opened, and how every failure becomes one clear line.
+
+Opening never writes to a file that is not a healthy archassist memory: the header is checked before SQLite
+touches the file, a foreign or newer database is refused before any migration, and a file marked read-only is
+opened through a ``mode=ro`` URI (honouring the permission bits even for root, who could write anyway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from archassist.agent.io import InputError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+DB_FILENAME = "memory.db"
+BUSY_TIMEOUT_S = 5.0
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class MemoryStoreError(InputError):
+    """The memory database cannot be used as asked; the message says why and what to do."""
+
+
+class ReadOnlyDatabaseError(MemoryStoreError):
+    pass
+
+
+class CorruptDatabaseError(MemoryStoreError):
+    pass
+
+
+class NewerDatabaseError(MemoryStoreError):
+    pass
+
+
+class ForeignDatabaseError(MemoryStoreError):
+    pass
+
+
+class DatabaseBusyError(MemoryStoreError):
+    pass
+
+
+def default_home() -> Path:
+    home = os.environ.get("ARCHASSIST_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("archassist", appauthor=False))
+
+
+def resolve_db_path(db: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
+    """The database path and whether it was chosen explicitly.
+
+    Precedence: ``--db`` > ``ARCHASSIST_DB`` > ``$ARCHASSIST_HOME/memory.db`` > the platform's user data dir.
+    Only the implicit home location gets its folder created; an explicit path must name an existing folder.
+    """
+    if db is not None and str(db) != "":
+        return Path(db).expanduser(), True
+    env = os.environ.get("ARCHASSIST_DB")
+    if env:
+        return Path(env).expanduser(), True
+    return default_home() / DB_FILENAME, False
+
+
+def _writable(path: Path) -> bool:
+    """Writable by us and not marked read-only: root ignores permission bits, but a 0444 file is a statement."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o222) and os.access(path, os.W_OK)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse files SQLite would misread, before SQLite opens them."""
+    size = path.stat().st_size
+    if size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise CorruptDatabaseError(
+            f"{path}: not an SQLite database (corrupt, or some other kind of file); "
+            "restore it from a backup or point --db at another file"
+        )
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise CorruptDatabaseError(f"{path}: damaged SQLite header (page size {page_size}); restore it from a backup")
+    (change_counter, page_count) = struct.unpack(">II", header[24:32])
+    (valid_for,) = struct.unpack(">I", header[92:96])
+    wal = Path(str(path) + "-wal")
+    # While a WAL file exists a checkpoint may have been cut short; SQLite repairs that itself on open.
+    wal_pending = wal.exists() and wal.stat().st_size > 0
+    truncated = size % page_size != 0 or (valid_for == change_counter and size < page_count * page_size)
+    if truncated and not wal_pending:
+        raise CorruptDatabaseError(
+            f"{path}: the database file is truncated ({size} bytes, expected "
+            f"{max(page_count * page_size, size)}); restore it from a backup (archassist memory backup makes one)"
+        )
+
+
+def translate_error(exc: sqlite3.Error, path: Path | str) -> MemoryStoreError | None:
+    """The user-facing error for an SQLite failure a user can cause, or None for a bug."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(
+            f"{path}: the database stayed locked by another process for {BUSY_TIMEOUT_S:.0f} s; try again"
+        )
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyDatabaseError(
+            f"{path}: the database is read-only; make it writable or use --db to choose another file"
+        )
+    if "not a database" in text or "malformed" in text or "disk image" in text or "corrupt" in text:
+        return CorruptDatabaseError(
+            f"{path}: the database is corrupt ({exc}); restore it from a backup or point --db at another file"
+        )
+    if "unable to open" in text or "cannot open" in text:
+        return MemoryStoreError(f"{path}: cannot open the database ({exc}); check the path and its folder")
+    if "disk i/o" in text or "full" in text:
+        return MemoryStoreError(f"{path}: cannot write the database ({exc}); check free space and the disk")
+    return None
+
+
+@contextlib.contextmanager
+def sqlite_errors(path: Path | str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        mapped = translate_error(exc, path)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+class MemoryStore:
+    """An open memory database. Use as a context manager, or call :meth:`close`.
+
+    ``readonly`` stores never write; a missing database opened read-only reads as empty and is not created.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection | None, *, readonly: bool) -> None:
+        self.path = path
+        self._conn = conn
+        self.readonly = readonly
+        self._db: Database | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise MemoryStoreError(f"{self.path}: no memory database here yet; record a design or add a decision")
+        return self._conn
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the connection, imported only when a write needs it."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        if self._conn is None:
+            return []
+        with sqlite_errors(self.path):
+            return list(self._conn.execute(sql, params))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken with BEGIN IMMEDIATE so concurrent writers queue on the busy timeout
+        instead of failing when a read lock cannot be upgraded."""
+        if self.readonly:
+            raise RuntimeError("write on a memory store opened read-only")
+        conn = self.conn
+        with sqlite_errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+            self._db = None
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _connect(path: Path, *, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
+    if readonly:
+        uri = path.resolve().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def open_store(db: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> MemoryStore:
+    """Open (and for writing, create and migrate) the memory database.
+
+    ``readonly=True`` is for commands that only read: a missing file is an empty memory, a read-only file is
+    fine. Without it, a read-only, corrupt, foreign or newer database raises a :class:`MemoryStoreError`.
+    """
+    from archassist.agent.memory import migrations
+
+    path, explicit = resolve_db_path(db)
+    if path.is_dir():
+        raise MemoryStoreError(f"{path}: is a directory; give a database file name, e.g. {path / DB_FILENAME}")
+    if not path.exists():
+        if readonly:
+            return MemoryStore(path, None, readonly=True)
+        parent = path.parent
+        if not parent.is_dir():
+            if explicit:
+                raise MemoryStoreError(f"{path}: folder {parent} does not exist; create it first or choose another --db")
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise MemoryStoreError(f"{parent}: cannot create the memory folder ({exc.strerror or exc})") from None
+        if not _writable(parent):
+            raise ReadOnlyDatabaseError(f"{path}: folder {parent} is read-only; choose a writable --db")
+    else:
+        try:
+            _check_header(path)
+        except OSError as exc:
+            raise MemoryStoreError(f"{path}: cannot read the database ({exc.strerror or exc})") from None
+    writable = not path.exists() or (_writable(path) and _writable(path.parent))
+    if not readonly and not writable:
+        raise ReadOnlyDatabaseError(
+            f"{path}: the database (or its folder) is read-only; make it writable or use --db to choose another file"
+        )
+    with sqlite_errors(path):
+        if readonly:
+            return _open_for_reading(path, writable)
+        conn = _connect(path, readonly=False)
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                migrations.check_compatible(conn, path)  # never switch the journal of a file we must refuse
+                conn.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL survives any process crash; only an OS crash can lose the last commit.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            migrations.migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return MemoryStore(path, conn, readonly=False)
+
+
+def _open_for_reading(path: Path, writable: bool) -> MemoryStore:
+    from archassist.agent.memory import migrations
+
+    if path.stat().st_size == 0:
+        return MemoryStore(path, None, readonly=True)
+    if writable:
+        probe = _connect(path, readonly=True)
+        try:
+            pending = migrations.check_compatible(probe, path)
+        finally:
+            probe.close()
+        if pending:  # an older database: upgrade it once through a writing connection
+            open_store(path).close()
+    try:
+        conn = _connect(path, readonly=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL database in a read-only folder cannot get its -shm file; nobody can write it there either.
+        conn = _connect(path, readonly=True, immutable=True)
+    try:
+        if migrations.check_compatible(conn, path):
+            raise ReadOnlyDatabaseError(
+                f"{path}: the database was made by an older archassist and needs an upgrade, but it is read-only; "
+                "make it writable once so archassist can upgrade it"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return MemoryStore(path, conn, readonly=True)
+
+
+def backup(store: MemoryStore, target: str | os.PathLike[str]) -> Path:
+    """Copy the database with SQLite's online backup API (consistent while others write) into a temporary file
+    next to the target, then rename it into place so the target is never half-written."""
+    import tempfile
+
+    dest = Path(target).expanduser()
+    if dest.is_dir():
+        raise MemoryStoreError(f"{dest}: is a directory; give a file name for the backup")
+    if not dest.parent.is_dir():
+        raise MemoryStoreError(f"{dest}: folder {dest.parent} does not exist; create it first")
+    if dest.exists() and dest.resolve() == store.path.resolve():
+        raise MemoryStoreError(f"{dest}: is the database itself; choose another file for the backup")
+    source = store.conn
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except PermissionError:
+        raise MemoryStoreError(f"{dest}: permission denied; choose a writable location") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with sqlite_errors(store.path):
+            target_conn = sqlite3.connect(tmp)
+            try:
+                source.backup(target_conn)
+                # A backup is one self-contained file: no -wal sidecar to forget when copying it around.
+                target_conn.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target_conn.close()
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest

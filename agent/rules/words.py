@@ -1,0 +1,76 @@
+"""Small word tools the naming, coupling and privacy rules share: splitting names and telling verb forms apart."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# Past participles that do not end in -ed.
+IRREGULAR_PAST = frozenset(
+    """
+    agreed begun bid bought bound broadcast brought built burnt caught chosen cleared clung come cost cut dealt
+    decreed done drawn driven dug eaten fallen fed felt fled flown forbidden forecast forgiven forgotten found
+    freed frozen given gone got gotten ground grown guaranteed held heard hidden hit hung kept knit known laid led
+    left lent let lit lost made meant met overdrawn overridden overrun paid put quit read rebuilt rebound refereed
+    reset rewritten rid risen run said sat seen sent set shaken shed shot shown shut slid sold sought spat spent
+    split spoken spread spun stolen stood struck stuck stung sung sunk sworn swung taken taught thought thrown
+    told torn undone understood upheld upset withdrawn withheld won worn wound woven written
+    """.split()
+)
+
+# Words ending in -ed that are not past participles.
+NOT_PAST = frozenset(
+    "bed bleed breed creed deed embed feed greed heed hundred naked need red reed seed shred sled speed steed "
+    "weed wicked".split()
+)
+
+# Verbs a command (or a mis-named event) typically starts with.
+IMPERATIVE_VERBS = frozenset(
+    """
+    accept activate add adjust allocate apply approve archive assign authorise authorize begin block book calculate
+    call cancel capture change charge check close compute confirm create deactivate debit decline delete deliver
+    deposit disable dispatch do emit enable end enroll escalate execute export fetch finalize finish flag generate
+    get grant handle hold import initiate invite invoke issue launch load lock log make mark modify notify open
+    pay perform place post print process publish read record refund register reject release remove request reserve
+    reset resolve restore resume retry return reverse revoke rollback run save schedule send set settle ship start
+    stop store submit subscribe suspend sync synchronise synchronize track transfer trigger unblock unlock
+    unsubscribe update upload validate verify void withdraw write
+    """.split()
+)
+
+# Last words that mark a message as a request rather than a fact.
+REQUEST_NOUNS = frozenset({"command", "cmd", "request", "instruction"})
+
+
+@lru_cache(maxsize=65536)
+def split_words(name: str) -> tuple[str, ...]:
+    """The words of a PascalCase, camelCase, snake_case or kebab-case name, lowercased."""
+    return tuple(w.lower() for w in _WORD.findall(name))
+
+
+def is_past_participle(word: str) -> bool:
+    word = word.lower()
+    if word in IRREGULAR_PAST:
+        return True
+    return len(word) > 3 and word.endswith("ed") and word not in NOT_PAST
+
+
+def has_past_tense_word(name: str) -> bool:
+    return any(is_past_participle(w) for w in split_words(name))
+
+
+def reads_as_command(name: str) -> bool:
+    """Starts with an imperative verb and states no past fact, or ends in 'Command' / 'Request'."""
+    words = split_words(name)
+    if not words:
+        return False
+    if words[-1] in REQUEST_NOUNS:
+        return True
+    # "Reset", "Set" or "Run" are past forms too; as a first word they are read as the imperative.
+    return words[0] in IMPERATIVE_VERBS and not any(is_past_participle(w) for w in words[1:])
+
+
+def pascal_case(name: str) -> str:
+    return "".join(w.capitalize() for w in split_words(name))

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's real memory database or config from a test."""
+    home = tmp_path_factory.mktemp("archassist-home")
+    monkeypatch.setenv("ARCHASSIST_HOME", str(home))
+    monkeypatch.delenv("ARCHASSIST_DB", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+
+
+def require_external(tool: str, reason: str) -> None:
+    """Skip when an outside tool is missing, unless CI asked for every external check to run."""
+    if os.environ.get("ARCHASSIST_REQUIRE_EXTERNAL") == "1":
+        pytest.fail(f"{tool} is required (ARCHASSIST_REQUIRE_EXTERNAL=1) but missing: {reason}")
+    pytest.skip(reason)
+
+
+def which(tool: str) -> str | None:
+    return shutil.which(tool)

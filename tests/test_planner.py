@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from archassist.agent import io
+from archassist.agent.brief import parse_brief, stem
+from archassist.agent.knowledge import domains
+from archassist.agent.planner import plan
+from archassist.agent.precedents import Precedent
+from archassist.agent.render import render
+
+from .integrity import integrity_problems
+
+GOLDEN = Path(__file__).parent / "golden"
+FULFILLMENT = "order fulfillment across payments, inventory, and shipping"
+
+MULTI_DOMAIN_BRIEFS = [
+    FULFILLMENT,
+    "ride hailing trips with payments, fraud checks and notifications",
+    "IoT telemetry at 100k events/sec with audit and GDPR, p99 under 200 ms, alerts via notifications",
+    "food delivery marketplace: orders, payments, courier dispatch and notifications",
+    "subscription billing with invoicing, payments and loyalty points",
+    "hotel reservations with payments, cancellations and customer notifications",
+    "insurance claims with KYC onboarding, fraud checks and ledger transfers for payouts",
+    "returns and refunds for an online shop with inventory and shipping",
+    "chat messages with content moderation and notifications at 20k messages/sec",
+    "course enrollment with payments, invoicing and appointments for tutoring",
+    "ad clicks analytics at 500k events/sec with fraud detection",
+    "parcel tracking for shipping with customer notifications and GDPR",
+    "5M orders/day with exactly once processing, payments and inventory, keep 7 years of audit history",
+]
+
+
+def domain_brief(name: str) -> str:
+    return f"{domains()[name].synonyms[0]} platform"
+
+
+@pytest.mark.parametrize("name", sorted(domains()))
+def test_every_domain_brief_yields_a_sound_design(name: str) -> None:
+    result = plan(domain_brief(name))
+    assert name in result.facts.domain_names
+    assert integrity_problems(result.design) == []
+
+
+@pytest.mark.parametrize("brief", MULTI_DOMAIN_BRIEFS)
+def test_multi_domain_briefs_yield_sound_designs(brief: str) -> None:
+    result = plan(brief)
+    assert len(result.facts.domain_names) >= 2, result.facts.domain_names
+    assert integrity_problems(result.design) == []
+
+
+def test_fulfillment_brief_recognises_the_four_domains_and_orchestrates() -> None:
+    result = plan(FULFILLMENT)
+    assert set(result.facts.domain_names) == {"orders", "payments", "inventory", "shipping"}
+    design = result.design
+    assert design.style.coordination == "orchestration"
+    assert {t.name for t in design.topics} >= {"orders.events", "payments.events", "inventory.events",
+                                               "shipping.events"}
+    (saga,) = design.sagas
+    assert saga.trigger_event == "OrderPlaced"
+    assert [s.service for s in saga.steps] == ["inventory-service", "payment-service", "shipping-service"]
+    assert all(s.compensation and s.timeout_s for s in saga.steps if s.side_effect)
+    coordination = design.decisions[0]
+    assert "orchestration" in coordination.title and coordination.alternatives
+
+
+def test_services_publish_through_outbox_and_topics_are_keyed_by_aggregate_id() -> None:
+    design = plan(FULFILLMENT).design
+    assert all(s.publishing == "outbox" for s in design.services)
+    aggregates = {a.name: a for a in design.aggregates}
+    for event in design.events:
+        assert event.partition_key == aggregates[event.aggregate].id_field  # type: ignore[index]
+
+
+def test_two_step_workflow_is_choreographed() -> None:
+    design = plan("orders and payments").design
+    assert design.style.coordination == "choreography"
+    assert design.sagas and design.sagas[0].coordination == "choreography"
+    assert integrity_problems(design) == []
+
+
+def test_brief_can_ask_for_a_coordination_style() -> None:
+    assert plan("orders and payments with orchestration").design.style.coordination == "orchestration"
+    assert plan(FULFILLMENT + " using choreography").design.style.coordination == "choreography"
+
+
+@pytest.mark.parametrize("brief", ["a system for widgets and gizmos", "???", "x", "Sprockets!!! 42"])
+def test_unknown_domains_still_give_a_sensible_design(brief: str) -> None:
+    design = plan(brief).design
+    assert integrity_problems(design) == []
+    assert any("No business domain" in a for a in design.assumptions)
+
+
+def test_unknown_domain_design_is_built_on_the_nouns_of_the_brief() -> None:
+    design = plan("a system for widgets and gizmos").design
+    assert {e.name for e in design.events} >= {"WidgetCreated", "GizmoCancelled"}
+
+
+def test_planning_is_deterministic() -> None:
+    assert io.dumps(plan(FULFILLMENT).design) == io.dumps(plan(FULFILLMENT).design)
+
+
+# -- reading the brief ------------------------------------------------------------------------------------
+
+
+def test_stemming_equates_common_forms() -> None:
+    assert stem("payments") == stem("payment")
+    assert stem("shipping") == stem("ship") == stem("ships")
+    assert stem("deliveries") == stem("delivery")
+
+
+@pytest.mark.parametrize(
+    ("brief", "eps"),
+    [
+        ("100k events/sec", 100_000),
+        ("5M orders/day", 5_000_000 / 86400),
+        ("2,000 messages per second", 2000),
+        ("1.5 million events per minute", 25_000),
+        ("300 tps", 300),
+    ],
+)
+def test_rates_are_read(brief: str, eps: float) -> None:
+    assert parse_brief(brief).throughput_eps == pytest.approx(eps)
+
+
+def test_latency_flags_and_retention_are_read() -> None:
+    facts = parse_brief("payments with p99 under 200 ms, GDPR, SOX audit, exactly-once, keep 7 years of history")
+    assert facts.latency_p99_ms == 200
+    assert facts.gdpr and facts.pii and facts.audit and facts.exactly_once
+    assert facts.retention_days == 7 * 365
+
+
+def test_throughput_sizes_partitions_with_the_stated_capacity() -> None:
+    design = plan("IoT telemetry at 100k events/sec").design
+    topic = next(t for t in design.topics if t.name == "iot_telemetry.events")
+    capacity = design.requirements.partition_capacity_eps
+    peak = 100_000 * design.requirements.peak_factor
+    assert topic.partitions is not None and topic.partitions >= math.ceil(peak / capacity)
+    assert any("1,000 events/s" in a for a in design.assumptions)
+
+
+def test_audit_means_event_sourcing_with_snapshots_and_long_retention() -> None:
+    design = plan("ledger transfers with audit for compliance").design
+    assert design.style.event_sourcing
+    assert design.event_store is not None
+    assert ["aggregate_id", "version"] in design.event_store.unique
+    assert design.requirements.retention_days == 7 * 365
+    assert all(s.publishing == "event_store" for s in design.services)
+
+
+def test_gdpr_marks_pii_with_crypto_shredding() -> None:
+    design = plan("customer onboarding with GDPR").design
+    pii = [f for e in design.events for f in e.fields if f.pii]
+    assert pii and all(f.protection == "crypto_shredding" for f in pii)
+
+
+def test_exactly_once_becomes_effectively_once_through_idempotency() -> None:
+    design = plan("payments with exactly once processing").design
+    assert design.requirements.delivery == "effectively_once"
+    assert all(c.idempotency.strategy != "none" for c in design.consumers)
+    assert any("effectively-once" in a for a in design.assumptions)
+
+
+# -- precedents ---------------------------------------------------------------------------------------------
+
+
+def test_accepted_precedent_overrides_coordination_and_is_cited() -> None:
+    precedent = Precedent(id="ADR-0001", title="Order workflows use choreography", decision="We use choreography, "
+                          "not orchestration, for order workflows.")
+    result = plan(FULFILLMENT, precedents=[precedent])
+    assert result.design.style.coordination == "choreography"
+    assert "ADR-0001" in result.precedents_applied
+    assert "ADR-0001" in result.design.decisions[0].cites
+
+
+def test_superseded_precedent_is_never_applied() -> None:
+    precedent = Precedent(id="ADR-0002", title="Order workflows use choreography", status="superseded")
+    result = plan(FULFILLMENT, precedents=[precedent])
+    assert result.design.style.coordination == "orchestration"
+    assert result.precedents_applied == []
+
+
+def test_retention_and_cdc_precedents_apply_to_their_domains_only() -> None:
+    precedents = [
+        Precedent(id="ADR-0003", title="Payments events are retained 7 years"),
+        Precedent(id="ADR-0004", title="We use CDC, not an outbox, in the ledger service"),
+    ]
+    design = plan("payments and ledger transfers for a wallet, plus orders", precedents=precedents).design
+    topics = {t.name: t for t in design.topics}
+    assert topics["payments.events"].retention_days == 7 * 365
+    assert topics["orders.events"].retention_days == 7
+    services = {s.name: s for s in design.services}
+    ledger = next(s for s in design.services if s.name.startswith("ledger"))
+    assert ledger.publishing == "cdc"
+    assert services["order-service"].publishing == "outbox"
+
+
+def test_precedent_about_another_domain_is_not_applied() -> None:
+    precedent = Precedent(id="ADR-0005", title="Chat workflows use choreography")
+    assert plan(FULFILLMENT, precedents=[precedent]).precedents_applied == []
+
+
+# -- golden -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("yaml", "yaml")])
+def test_golden_order_fulfillment(fmt: str, suffix: str) -> None:
+    """The order-fulfillment design is a snapshot; refresh with ARCHASSIST_UPDATE_GOLDEN=1 after a deliberate change."""
+    text = render(plan(FULFILLMENT).design, fmt)
+    golden = GOLDEN / f"order_fulfillment.{suffix}"
+    if os.environ.get("ARCHASSIST_UPDATE_GOLDEN") == "1" or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
