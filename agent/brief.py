@@ -16,22 +16,256 @@ from archassist.agent.knowledge import Domain, domains
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a an and the of for to in on at by with across between from into over under via per within without or
-    nor but so as is are be been being was were it its this that these those their our your my we you they i
-    all any each every both either neither some many much more most less few several other such same own
-    design build create make need needs needed want wants handle handles handling support supports supporting
-    system systems platform service services application app apps architecture event events driven based
-    using use uses used real time realtime near high low large small new existing multiple various different
-    simple complex scalable reliable robust fast quick secure must should would could can will may might
-    sec second seconds minute minutes hour hours day days week weeks month months year years ms millisecond
-    milliseconds p50 p90 p95 p99 p999 latency throughput peak peaks under below above less than least most about
-    around approximately roughly up also including include includes like e g eg etc via kafka rabbitmq pulsar
-    nats sqs kinesis gdpr pii audit auditing compliance compliant regulatory regulation exactly once effectively
-    at-least-once exactly-once orchestration orchestrated choreography choreographed cqrs sourcing sourced
-    workflow workflows process processes processing flow flows pipeline pipelines thousand thousands million
-    millions billion billions k m b x per keep kept store stored history end tps rps eps qps msg msgs
-    guarantee guarantees guaranteed delivery-guarantee ensure ensures way ways thing things stuff lot lots
-    """.split()
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "across",
+        "between",
+        "from",
+        "into",
+        "over",
+        "under",
+        "via",
+        "per",
+        "within",
+        "without",
+        "or",
+        "nor",
+        "but",
+        "so",
+        "as",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "our",
+        "your",
+        "my",
+        "we",
+        "you",
+        "they",
+        "i",
+        "all",
+        "any",
+        "each",
+        "every",
+        "both",
+        "either",
+        "neither",
+        "some",
+        "many",
+        "much",
+        "more",
+        "most",
+        "less",
+        "few",
+        "several",
+        "other",
+        "such",
+        "same",
+        "own",
+        "design",
+        "build",
+        "create",
+        "make",
+        "need",
+        "needs",
+        "needed",
+        "want",
+        "wants",
+        "handle",
+        "handles",
+        "handling",
+        "support",
+        "supports",
+        "supporting",
+        "system",
+        "systems",
+        "platform",
+        "service",
+        "services",
+        "application",
+        "app",
+        "apps",
+        "architecture",
+        "event",
+        "events",
+        "driven",
+        "based",
+        "using",
+        "use",
+        "uses",
+        "used",
+        "real",
+        "time",
+        "realtime",
+        "near",
+        "high",
+        "low",
+        "large",
+        "small",
+        "new",
+        "existing",
+        "multiple",
+        "various",
+        "different",
+        "simple",
+        "complex",
+        "scalable",
+        "reliable",
+        "robust",
+        "fast",
+        "quick",
+        "secure",
+        "must",
+        "should",
+        "would",
+        "could",
+        "can",
+        "will",
+        "may",
+        "might",
+        "sec",
+        "second",
+        "seconds",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "ms",
+        "millisecond",
+        "milliseconds",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+        "p999",
+        "latency",
+        "throughput",
+        "peak",
+        "peaks",
+        "under",
+        "below",
+        "above",
+        "less",
+        "than",
+        "least",
+        "most",
+        "about",
+        "around",
+        "approximately",
+        "roughly",
+        "up",
+        "also",
+        "including",
+        "include",
+        "includes",
+        "like",
+        "e",
+        "g",
+        "eg",
+        "etc",
+        "via",
+        "kafka",
+        "rabbitmq",
+        "pulsar",
+        "nats",
+        "sqs",
+        "kinesis",
+        "gdpr",
+        "pii",
+        "audit",
+        "auditing",
+        "compliance",
+        "compliant",
+        "regulatory",
+        "regulation",
+        "exactly",
+        "once",
+        "effectively",
+        "at-least-once",
+        "exactly-once",
+        "orchestration",
+        "orchestrated",
+        "choreography",
+        "choreographed",
+        "cqrs",
+        "sourcing",
+        "sourced",
+        "workflow",
+        "workflows",
+        "process",
+        "processes",
+        "processing",
+        "flow",
+        "flows",
+        "pipeline",
+        "pipelines",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "billions",
+        "k",
+        "m",
+        "b",
+        "x",
+        "per",
+        "keep",
+        "kept",
+        "store",
+        "stored",
+        "history",
+        "end",
+        "tps",
+        "rps",
+        "eps",
+        "qps",
+        "msg",
+        "msgs",
+        "guarantee",
+        "guarantees",
+        "guaranteed",
+        "delivery-guarantee",
+        "ensure",
+        "ensures",
+        "way",
+        "ways",
+        "thing",
+        "things",
+        "stuff",
+        "lot",
+        "lots",
+    ]
 )
 
 
@@ -42,9 +276,7 @@ def stem(word: str) -> str:
         return w
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
-    elif w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("ches") or w.endswith("shes") or w.endswith("xes"):
+    elif w.endswith("sses") or w.endswith("ches") or w.endswith("shes") or w.endswith("xes"):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
@@ -102,13 +334,42 @@ class BriefFacts:
 
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
 _PER_SECONDS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400, "daily": 86400,
-    "month": 2_592_000, "months": 2_592_000, "mo": 2_592_000,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "daily": 86400,
+    "month": 2_592_000,
+    "months": 2_592_000,
+    "mo": 2_592_000,
 }
-_GENERIC_UNITS = {"event", "message", "msg", "record", "request", "req", "call", "transaction", "tx", "tps", "rps"}
+_GENERIC_UNITS = {
+    "event",
+    "message",
+    "msg",
+    "record",
+    "request",
+    "req",
+    "call",
+    "transaction",
+    "tx",
+    "tps",
+    "rps",
+}
 
 _RATE = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|mm|m|million|b|billion)?\b\s*"
@@ -116,7 +377,9 @@ _RATE = re.compile(
     r"|h|hrs?|hours?|d|days?|mo|months?)\b"
 )
 _RATE_SUFFIX = re.compile(r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|m|b)?\s*(?P<unit>tps|rps|eps|msg/s|qps)\b")
-_DAILY = re.compile(r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|m|million|b|billion)?\s*(?P<unit>[a-z-]+)\s+daily\b")
+_DAILY = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|m|million|b|billion)?\s*(?P<unit>[a-z-]+)\s+daily\b"
+)
 _LATENCY = re.compile(
     r"(?:p(?P<pct>\d{2,3})\s*(?:latency|response time|end[- ]to[- ]end)?\s*(?:of|under|below|<=?|within|less than|at most|≤)?\s*"
     r"|(?:latency|response time)\s*(?:p\d{2,3})?\s*(?:of|under|below|<=?|within|less than|at most|≤)\s*)"
@@ -126,7 +389,9 @@ _LATENCY_AFTER = re.compile(
     r"(?:under|below|within|less than|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?)\s*(?:p\d{2,3}\s*)?"
     r"(?:latency|end[- ]to[- ]end|response)"
 )
-_PEAK = re.compile(r"(?:peaks?\s*(?:of|at|up to)?\s*(?P<a>\d+(?:\.\d+)?)\s*x)|(?:(?P<b>\d+(?:\.\d+)?)\s*x\s*peaks?)")
+_PEAK = re.compile(
+    r"(?:peaks?\s*(?:of|at|up to)?\s*(?P<a>\d+(?:\.\d+)?)\s*x)|(?:(?P<b>\d+(?:\.\d+)?)\s*x\s*peaks?)"
+)
 _RETENTION = re.compile(
     r"(?:retain\w*|retention|keep|kept|store\w*|history|archive\w*)[^.;\n]{0,40}?(?P<num>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>years?|yrs?|months?|days?|weeks?)"
@@ -134,20 +399,41 @@ _RETENTION = re.compile(
 )
 _UNIT_DAYS = {"year": 365, "yr": 365, "month": 30, "day": 1, "week": 7}
 
-_AUDIT = re.compile(r"\b(audit\w*|complian\w*|regulat\w*|sox|pci(?:[- ]dss)?|hipaa|finra|mifid|psd2|basel|traceab\w*|forensic\w*)\b")
-_PII = re.compile(r"\b(gdpr|ccpa|lgpd|pii|personal data|personally identifiable|privacy|right to be forgotten|data protection)\b")
+_AUDIT = re.compile(
+    r"\b(audit\w*|complian\w*|regulat\w*|sox|pci(?:[- ]dss)?|hipaa|finra|mifid|psd2|basel|traceab\w*|forensic\w*)\b"
+)
+_PII = re.compile(
+    r"\b(gdpr|ccpa|lgpd|pii|personal data|personally identifiable|privacy|right to be forgotten|data protection)\b"
+)
 _GDPR = re.compile(r"\b(gdpr|ccpa|lgpd|right to be forgotten|erasure)\b")
 _EXACTLY_ONCE = re.compile(r"\bexactly[- ]once\b|\beffectively[- ]once\b|\bno duplicates?\b|\bdeduplicat\w*")
-_EVENT_SOURCING = re.compile(r"\bevent[- ]sourc\w*|\bevent store\b|\breplay\w*\b|\btemporal quer\w*|\btime[- ]travel\b")
+_EVENT_SOURCING = re.compile(
+    r"\bevent[- ]sourc\w*|\bevent store\b|\breplay\w*\b|\btemporal quer\w*|\btime[- ]travel\b"
+)
 _CQRS = re.compile(r"\bcqrs\b|\bread models?\b|\bprojections?\b|\bmaterialized views?\b")
 _ORCH = re.compile(r"\borchestrat\w*")
 _CHOREO = re.compile(r"\bchoreograph\w*")
 _STRONG = re.compile(r"\bstrong(?:ly)? consisten\w*|\bimmediate consisten\w*|\blinearizab\w*")
 _BROKERS = {
-    "kafka": "kafka", "redpanda": "kafka", "msk": "kafka", "confluent": "kafka", "rabbitmq": "rabbitmq",
-    "rabbit": "rabbitmq", "amqp": "rabbitmq", "pulsar": "pulsar", "nats": "nats", "jetstream": "nats",
-    "sqs": "sqs", "sns": "sqs", "kinesis": "kinesis", "eventbridge": "eventbridge", "event hubs": "event-hubs",
-    "eventhubs": "event-hubs", "pubsub": "google-pubsub", "pub/sub": "google-pubsub", "redis streams": "redis-streams",
+    "kafka": "kafka",
+    "redpanda": "kafka",
+    "msk": "kafka",
+    "confluent": "kafka",
+    "rabbitmq": "rabbitmq",
+    "rabbit": "rabbitmq",
+    "amqp": "rabbitmq",
+    "pulsar": "pulsar",
+    "nats": "nats",
+    "jetstream": "nats",
+    "sqs": "sqs",
+    "sns": "sqs",
+    "kinesis": "kinesis",
+    "eventbridge": "eventbridge",
+    "event hubs": "event-hubs",
+    "eventhubs": "event-hubs",
+    "pubsub": "google-pubsub",
+    "pub/sub": "google-pubsub",
+    "redis streams": "redis-streams",
 }
 
 

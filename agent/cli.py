@@ -7,12 +7,11 @@ command imports what it needs when it runs.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-
 from archassist.agent.__about__ import __version__
 
 EXAMPLES = """Examples:
@@ -37,7 +36,7 @@ app = typer.Typer(
 )
 
 
-class DesignFormat(str, Enum):
+class DesignFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     yaml = "yaml"
@@ -90,15 +89,19 @@ def root(
 @app.command()
 def design(
     brief: Annotated[str, typer.Argument(help="What the system must do, in plain words.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
-    fmt: Annotated[DesignFormat, typer.Option("--format", "-f", help="Output format.")] = DesignFormat.markdown,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    fmt: Annotated[
+        DesignFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DesignFormat.markdown,
 ) -> None:
     """Design an event-driven architecture from a brief (offline, deterministic).
 
     Example: archassist design "order fulfillment across payments, inventory and shipping"
     """
     if not brief.strip():
-        fail("the brief is empty; describe the system, e.g. archassist design \"ride hailing with payments\"")
+        fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
     from archassist.agent.planner import plan
     from archassist.agent.render import render
 
@@ -108,7 +111,9 @@ def design(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of the Design file format."""
     import json
@@ -122,7 +127,11 @@ def _register_extensions() -> None:
     """Attach the command groups that live in their own modules."""
     import importlib
 
-    for module in ("archassist.agent.cli_review", "archassist.agent.cli_asyncapi", "archassist.agent.cli_memory"):
+    for module in (
+        "archassist.agent.cli_review",
+        "archassist.agent.cli_asyncapi",
+        "archassist.agent.cli_memory",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

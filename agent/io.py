@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ValidationError
-
 from archassist.agent.errors import InputError
 from archassist.agent.model import Design
+from pydantic import BaseModel, ValidationError
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -138,7 +137,9 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DesignLoadError(f"{display}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
+        raise DesignLoadError(
+            f"{display}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from None
 
 
 def parse_document(text: str, source: str = "<input>") -> ParsedDocument:
@@ -160,7 +161,9 @@ def _parse_json(text: str, source: str) -> ParsedDocument:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DesignLoadError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the syntax there") from None
+        raise DesignLoadError(
+            f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the syntax there"
+        ) from None
     except RecursionError:
         raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
     try:
@@ -175,7 +178,9 @@ def _parse_yaml(text: str, source: str) -> ParsedDocument:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise DesignLoadError(f"{source}: the document is empty; expected a design (see `archassist schema`)")
+            raise DesignLoadError(
+                f"{source}: the document is empty; expected a design (see `archassist schema`)"
+            )
         if _count_expanded(node, {}) > MAX_EXPANDED_NODES:
             raise DesignLoadError(
                 f"{source}: the document expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases; "
@@ -209,7 +214,9 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        info = (
+            model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        )
         if info is None:
             return None
         model = _inner_model(info.annotation)
@@ -249,7 +256,11 @@ def explain_validation_error(exc: ValidationError, source: SourceMap) -> str:
         owner = _model_at(loc)
         known = sorted(owner.model_fields) if owner else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else (f"; known fields: {', '.join(known)}" if known else "")
+        hint = (
+            f"; did you mean '{close[0]}'?"
+            if close
+            else (f"; known fields: {', '.join(known)}" if known else "")
+        )
         message = f"unknown field '{loc[-1]}'{hint}"
     elif kind == "missing":
         message = f"{field_name}: required field is missing; add it"

@@ -11,9 +11,8 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from archassist.agent.model import FieldType
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ThroughputClass = Literal["low", "medium", "high", "very_high"]
 
@@ -92,7 +91,8 @@ class KSagaStep(_KB):
 
     rank: int = Field(description="Position among participants: lower runs first.")
     serves: list[str] = Field(
-        default_factory=list, description="Initiating domains whose workflows this step joins; empty joins any."
+        default_factory=list,
+        description="Initiating domains whose workflows this step joins; empty joins any.",
     )
     action: str
     command: str
@@ -126,7 +126,9 @@ class Domain(_KB):
     projections: list[KProjection] = Field(default_factory=list)
     saga: KSagaRole = Field(default_factory=KSagaRole)
     throughput: ThroughputClass
-    event_sourced_fit: bool = Field(False, description="History of this domain is itself valuable (audit, money).")
+    event_sourced_fit: bool = Field(
+        False, description="History of this domain is itself valuable (audit, money)."
+    )
     related: list[str] = Field(default_factory=list)
 
     def event(self, name: str) -> KEvent | None:
@@ -140,7 +142,9 @@ class Pattern(_KB):
     when_to_use: list[str]
     when_not_to_use: list[str] = Field(default_factory=list)
     tradeoffs: list[str]
-    rules_expect: list[str] = Field(description="What the rules engine checks of a design using this pattern.")
+    rules_expect: list[str] = Field(
+        description="What the rules engine checks of a design using this pattern."
+    )
     related_rules: list[str] = Field(default_factory=list)
     related_patterns: list[str] = Field(default_factory=list)
 
@@ -151,7 +155,7 @@ class KnowledgeError(Exception):
 
 def _read_yaml(text: str, where: str) -> object:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{where}: {exc}") from exc
 

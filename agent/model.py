@@ -28,8 +28,21 @@ Compatibility = Literal[
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
 ]
 FieldType = Literal[
-    "string", "integer", "number", "decimal", "boolean", "uuid", "timestamp", "date", "duration",
-    "enum", "object", "array", "map", "bytes", "uri",
+    "string",
+    "integer",
+    "number",
+    "decimal",
+    "boolean",
+    "uuid",
+    "timestamp",
+    "date",
+    "duration",
+    "enum",
+    "object",
+    "array",
+    "map",
+    "bytes",
+    "uri",
 ]
 Protection = Literal["none", "encrypted", "crypto_shredding", "tokenized", "hashed"]
 Severity = Literal["error", "warning", "info"]
@@ -101,7 +114,8 @@ class Service(_Part):
     publishes: list[str] = Field(default_factory=list)
     consumes: list[str] = Field(default_factory=list)
     publishing: Literal["outbox", "cdc", "event_store", "direct", "none"] = Field(
-        "none", description="How events leave the service: transactional outbox, CDC, the event store, or a dual write."
+        "none",
+        description="How events leave the service: transactional outbox, CDC, the event store, or a dual write.",
     )
     sync_calls: list[SyncCall] = Field(default_factory=list)
     owner: str = ""
@@ -145,7 +159,9 @@ class Event(_Part):
     topic: str | None = None
     partition_key: str | None = None
     fields: list[PayloadField] = Field(default_factory=list)
-    envelope: list[str] | None = Field(None, description="Envelope fields, when they differ from the design's.")
+    envelope: list[str] | None = Field(
+        None, description="Envelope fields, when they differ from the design's."
+    )
     owner: str | None = None
     compatibility: Compatibility | None = "BACKWARD"
     ordering: Literal["per_key", "none", "global"] = "per_key"

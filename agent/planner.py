@@ -50,7 +50,7 @@ from archassist.agent.model import (
     Tradeoff,
 )
 from archassist.agent.naming import kebab, pascal, slug, snake
-from archassist.agent.precedents import Precedent, PlanOverrides, interpret_precedents
+from archassist.agent.precedents import PlanOverrides, Precedent, interpret_precedents
 
 PARTITION_CAPACITY_EPS = 1000.0
 HEADROOM = 1.5
@@ -85,7 +85,7 @@ def _field(f: KField, protect: str) -> PayloadField:
         required=f.required,
         description=f.description,
         pii=f.pii,
-        protection=protect if f.pii else "none",  # type: ignore[arg-type]
+        protection=protect if f.pii else "none",
         items=f.items,
     )
 
@@ -96,15 +96,38 @@ def _generic_domain(noun: str) -> Domain:
     id_field = f"{snake(noun)}_id"
     base_fields = [KField(name=id_field, type="uuid")]
     events = [
-        KEvent(name=f"{agg}Created", aggregate=agg, description=f"A new {noun} was recorded.",
-               fields=[*base_fields, KField(name="created_by", type="string"), KField(name="attributes", type="object")]),
-        KEvent(name=f"{agg}Updated", aggregate=agg, description=f"Details of a {noun} changed.",
-               fields=[*base_fields, KField(name="changed_fields", type="array", items="string"),
-                       KField(name="attributes", type="object")]),
-        KEvent(name=f"{agg}Completed", aggregate=agg, description=f"A {noun} reached its successful end state.",
-               fields=[*base_fields, KField(name="completed_at", type="timestamp")]),
-        KEvent(name=f"{agg}Cancelled", aggregate=agg, description=f"A {noun} was cancelled before completion.",
-               fields=[*base_fields, KField(name="reason", type="string")]),
+        KEvent(
+            name=f"{agg}Created",
+            aggregate=agg,
+            description=f"A new {noun} was recorded.",
+            fields=[
+                *base_fields,
+                KField(name="created_by", type="string"),
+                KField(name="attributes", type="object"),
+            ],
+        ),
+        KEvent(
+            name=f"{agg}Updated",
+            aggregate=agg,
+            description=f"Details of a {noun} changed.",
+            fields=[
+                *base_fields,
+                KField(name="changed_fields", type="array", items="string"),
+                KField(name="attributes", type="object"),
+            ],
+        ),
+        KEvent(
+            name=f"{agg}Completed",
+            aggregate=agg,
+            description=f"A {noun} reached its successful end state.",
+            fields=[*base_fields, KField(name="completed_at", type="timestamp")],
+        ),
+        KEvent(
+            name=f"{agg}Cancelled",
+            aggregate=agg,
+            description=f"A {noun} was cancelled before completion.",
+            fields=[*base_fields, KField(name="reason", type="string")],
+        ),
     ]
     commands = [
         KCommand(name=f"Create{agg}", aggregate=agg, emits=[f"{agg}Created"]),
@@ -193,7 +216,9 @@ class _Planner:
         notes = self.assumptions
         peak = f.peak_factor or 3.0
         if f.peak_factor is None:
-            notes.append("Peak load is assumed to be 3× the sustained rate; state the real peak to resize topics.")
+            notes.append(
+                "Peak load is assumed to be 3× the sustained rate; state the real peak to resize topics."
+            )
         if f.throughput_eps is not None:
             rate = f"{f.throughput_eps:,.1f}".rstrip("0").rstrip(".")
             notes.append(f"Sustained load read from the brief: '{f.throughput_source}' ≈ {rate} per second.")
@@ -210,8 +235,10 @@ class _Planner:
         retention = f.retention_days
         if f.audit and retention is None:
             retention = 7 * 365
-            notes.append("Audit or compliance is named without a period; history is kept 7 years (a common "
-                         "regulatory minimum). Confirm the period with your compliance team.")
+            notes.append(
+                "Audit or compliance is named without a period; history is kept 7 years (a common "
+                "regulatory minimum). Confirm the period with your compliance team."
+            )
         for days, pid in (v for k, v in self.overrides.retention_days.items() if k == "*"):
             retention = max(retention or 0, days)
             self._cite(pid)
@@ -227,11 +254,15 @@ class _Planner:
             partition_capacity_eps=PARTITION_CAPACITY_EPS,
         )
         if f.exactly_once:
-            notes.append("'Exactly once' is delivered as effectively-once: at-least-once delivery plus idempotent "
-                         "consumers that deduplicate by event id, which holds across every broker and database.")
+            notes.append(
+                "'Exactly once' is delivered as effectively-once: at-least-once delivery plus idempotent "
+                "consumers that deduplicate by event id, which holds across every broker and database."
+            )
         if f.strong_consistency:
-            notes.append("Strong consistency is asked for: it holds inside each aggregate (one writer per key); "
-                         "across services the design is eventually consistent by construction.")
+            notes.append(
+                "Strong consistency is asked for: it holds inside each aggregate (one writer per key); "
+                "across services the design is eventually consistent by construction."
+            )
 
     def _domain_rate(self, domain: Domain) -> float:
         """Sustained events per second for one domain's topic."""
@@ -270,8 +301,10 @@ class _Planner:
 
     def _coordination(self, flows: list[_Workflow]) -> str:
         longest = max((len(f.steps) for f in flows), default=0)
-        alternatives = ["choreography: each service reacts to the previous service's events",
-                        "orchestration: a workflow service sends commands and tracks the saga state"]
+        alternatives = [
+            "choreography: each service reacts to the previous service's events",
+            "orchestration: a workflow service sends commands and tracks the saga state",
+        ]
         if self.overrides.coordination is not None:
             choice, pid = self.overrides.coordination
             self._cite(pid)
@@ -281,52 +314,74 @@ class _Planner:
             why = f"The brief asks for {choice}."
         elif not flows:
             choice = "choreography"
-            why = ("No workflow spans domains with steps that must be undone together, so services publish facts "
-                   "and react to each other's events without a coordinator.")
+            why = (
+                "No workflow spans domains with steps that must be undone together, so services publish facts "
+                "and react to each other's events without a coordinator."
+            )
         elif longest >= ORCHESTRATION_MIN_STEPS:
             choice = "orchestration"
-            why = (f"The longest workflow has {longest} side-effecting steps with compensations. A workflow "
-                   "service that owns the saga state makes the order of steps, the timeouts and the compensation "
-                   "path explicit and observable, and avoids a web of services reacting to each other.")
+            why = (
+                f"The longest workflow has {longest} side-effecting steps with compensations. A workflow "
+                "service that owns the saga state makes the order of steps, the timeouts and the compensation "
+                "path explicit and observable, and avoids a web of services reacting to each other."
+            )
         else:
             choice = "choreography"
-            why = (f"The workflow has {longest} step{'s' if longest != 1 else ''}: few enough that services can "
-                   "react to each other's events directly, with no coordinator to run and scale.")
+            why = (
+                f"The workflow has {longest} step{'s' if longest != 1 else ''}: few enough that services can "
+                "react to each other's events directly, with no coordinator to run and scale."
+            )
         if flows:
-            self.decisions.append(Decision(
-                id="D1",
-                title=f"Coordinate cross-domain workflows by {choice}",
-                context="; ".join(
-                    f"{f.initiator.title} workflow: {' → '.join(s.action for _, s in f.steps)}" for f in flows
-                ),
-                decision=why,
-                consequences=("Compensations run from the workflow service in reverse order; the saga state is "
-                              "queryable in one place." if choice == "orchestration" else
-                              "Each service compensates its own step when it sees a later step fail; the workflow "
-                              "state is reconstructed from events by the read model."),
-                alternatives=[a for a in alternatives if not a.startswith(choice)],
-                status="accepted",
-                cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
-                tags=["coordination", "saga"],
-            ))
+            self.decisions.append(
+                Decision(
+                    id="D1",
+                    title=f"Coordinate cross-domain workflows by {choice}",
+                    context="; ".join(
+                        f"{f.initiator.title} workflow: {' → '.join(s.action for _, s in f.steps)}"
+                        for f in flows
+                    ),
+                    decision=why,
+                    consequences=(
+                        "Compensations run from the workflow service in reverse order; the saga state is "
+                        "queryable in one place."
+                        if choice == "orchestration"
+                        else "Each service compensates its own step when it sees a later step fail; the workflow "
+                        "state is reconstructed from events by the read model."
+                    ),
+                    alternatives=[a for a in alternatives if not a.startswith(choice)],
+                    status="accepted",
+                    cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                    tags=["coordination", "saga"],
+                )
+            )
         else:
-            self.decisions.append(Decision(
-                id="D1",
-                title="Coordinate by choreography",
-                context="No workflow in the brief spans several domains with compensable steps.",
-                decision=why,
-                consequences="Services stay independent; adding a consumer needs no change to any producer.",
-                alternatives=alternatives[1:],
-                status="accepted",
-                cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
-                tags=["coordination"],
-            ))
+            self.decisions.append(
+                Decision(
+                    id="D1",
+                    title="Coordinate by choreography",
+                    context="No workflow in the brief spans several domains with compensable steps.",
+                    decision=why,
+                    consequences="Services stay independent; adding a consumer needs no change to any producer.",
+                    alternatives=alternatives[1:],
+                    status="accepted",
+                    cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                    tags=["coordination"],
+                )
+            )
         return choice
 
     # -- consumers --------------------------------------------------------------------------------------------
 
-    def _consumer(self, service: str, name: str, subscriptions: list[str], action: str,
-                  emits: Sequence[str] = (), *, upsert_key: str | None = None) -> None:
+    def _consumer(
+        self,
+        service: str,
+        name: str,
+        subscriptions: list[str],
+        action: str,
+        emits: Sequence[str] = (),
+        *,
+        upsert_key: str | None = None,
+    ) -> None:
         subs = [s for s in dict.fromkeys(subscriptions)]
         if not subs:
             return
@@ -339,26 +394,42 @@ class _Planner:
         idempotency = (
             Idempotency(strategy="natural_upsert", key=upsert_key, store=f"{self._db(service)}.read_models")
             if upsert_key
-            else Idempotency(strategy="dedup_event_id", key="event_id", store=f"{self._db(service)}.inbox",
-                             ttl_days=max(OPERATIONAL_RETENTION_DAYS, 7.0))
+            else Idempotency(
+                strategy="dedup_event_id",
+                key="event_id",
+                store=f"{self._db(service)}.inbox",
+                ttl_days=max(OPERATIONAL_RETENTION_DAYS, 7.0),
+            )
         )
-        self.consumers.append(Consumer(
-            name=unique,
-            service=service,
-            group=self._group(service),
-            subscriptions=subs,
-            action=action,
-            emits=list(dict.fromkeys(emits)),
-            idempotency=idempotency,
-            retry=RetryPolicy(max_attempts=p.max_attempts, backoff="exponential", initial_delay_ms=p.initial_delay_ms,
-                              max_delay_ms=p.max_delay_ms, multiplier=2.0, jitter=True),
-            dead_letter=DeadLetter(topic=self._dlq(service), retention_days=p.retention_days, redrive="manual",
-                                   alert_depth=p.alert_depth),
-            ordering="per_key",
-            concurrency=1,
-            processing_time_ms=HANDLER_TIME_MS,
-            delivery="at_least_once",
-        ))
+        self.consumers.append(
+            Consumer(
+                name=unique,
+                service=service,
+                group=self._group(service),
+                subscriptions=subs,
+                action=action,
+                emits=list(dict.fromkeys(emits)),
+                idempotency=idempotency,
+                retry=RetryPolicy(
+                    max_attempts=p.max_attempts,
+                    backoff="exponential",
+                    initial_delay_ms=p.initial_delay_ms,
+                    max_delay_ms=p.max_delay_ms,
+                    multiplier=2.0,
+                    jitter=True,
+                ),
+                dead_letter=DeadLetter(
+                    topic=self._dlq(service),
+                    retention_days=p.retention_days,
+                    redrive="manual",
+                    alert_depth=p.alert_depth,
+                ),
+                ordering="per_key",
+                concurrency=1,
+                processing_time_ms=HANDLER_TIME_MS,
+                delivery="at_least_once",
+            )
+        )
         for s in subs:
             self.consumed_by.setdefault(s, []).append(service)
             self.wired.add((service, s))
@@ -371,41 +442,51 @@ class _Planner:
         saga_name = f"{agg.name}Saga"
         steps: list[SagaStep] = []
         for domain, s in flow.steps:
-            steps.append(SagaStep(
-                name=s.action,
-                service=domain.service,
-                action=s.action.replace("_", " "),
-                command=s.command if coordination == "orchestration" else None,
-                success_event=s.success_event,
-                failure_event=s.failure_event,
-                compensation=s.compensation if s.side_effect else None,
-                compensation_command=s.compensation_command if (s.side_effect and coordination == "orchestration")
-                else None,
-                compensation_event=s.compensation_event if s.side_effect else None,
-                compensation_idempotent=bool(s.side_effect and s.compensation),
-                timeout_s=s.timeout_s,
-                retriable=s.retriable,
-                pivot=s.pivot,
-                side_effect=s.side_effect,
-            ))
+            steps.append(
+                SagaStep(
+                    name=s.action,
+                    service=domain.service,
+                    action=s.action.replace("_", " "),
+                    command=s.command if coordination == "orchestration" else None,
+                    success_event=s.success_event,
+                    failure_event=s.failure_event,
+                    compensation=s.compensation if s.side_effect else None,
+                    compensation_command=s.compensation_command
+                    if (s.side_effect and coordination == "orchestration")
+                    else None,
+                    compensation_event=s.compensation_event if s.side_effect else None,
+                    compensation_idempotent=bool(s.side_effect and s.compensation),
+                    timeout_s=s.timeout_s,
+                    retriable=s.retriable,
+                    pivot=s.pivot,
+                    side_effect=s.side_effect,
+                )
+            )
         total_timeout = sum(s.timeout_s for _, s in flow.steps) * 2 + 60
         initiator_service = flow.initiator.service
         if coordination == "orchestration":
             orchestrator = f"{kebab(agg.name)}-workflow-service"
-            self.extra_services.append(Service(
-                name=orchestrator,
-                bounded_context=flow.initiator.bounded_context,
-                description=f"Runs the {agg.name.lower()} saga: sends each step's command, tracks the saga state, "
-                            "handles timeouts and compensates completed steps in reverse order on failure.",
-                database=self._db(orchestrator),
-                publishing="outbox",
-                owner=f"{flow.initiator.name} team",
-            ))
+            self.extra_services.append(
+                Service(
+                    name=orchestrator,
+                    bounded_context=flow.initiator.bounded_context,
+                    description=f"Runs the {agg.name.lower()} saga: sends each step's command, tracks the saga state, "
+                    "handles timeouts and compensates completed steps in reverse order on failure.",
+                    database=self._db(orchestrator),
+                    publishing="outbox",
+                    owner=f"{flow.initiator.name} team",
+                )
+            )
             state_store = f"{self._db(orchestrator)}.saga_instances"
             first = flow.steps[0][1]
             self._use_command(first.command, orchestrator, correlation_key)
-            self._consumer(orchestrator, f"start-on-{kebab(init.trigger_event)}", [init.trigger_event],
-                           f"start a {saga_name} instance and send {first.command}", [first.command])
+            self._consumer(
+                orchestrator,
+                f"start-on-{kebab(init.trigger_event)}",
+                [init.trigger_event],
+                f"start a {saga_name} instance and send {first.command}",
+                [first.command],
+            )
             for index, (_domain, s) in enumerate(flow.steps):
                 if index + 1 < len(flow.steps):
                     nxt = flow.steps[index + 1][1].command
@@ -413,59 +494,116 @@ class _Planner:
                 else:
                     nxt = init.completion_command
                     self._use_command(nxt, orchestrator, correlation_key)
-                self._consumer(orchestrator, f"advance-on-{kebab(s.success_event)}", [s.success_event],
-                               f"record the step and send {nxt}", [nxt])
-                undo = [p.compensation_command for _, p in reversed(flow.steps[:index])
-                        if p.side_effect and p.compensation_command]
+                self._consumer(
+                    orchestrator,
+                    f"advance-on-{kebab(s.success_event)}",
+                    [s.success_event],
+                    f"record the step and send {nxt}",
+                    [nxt],
+                )
+                undo = [
+                    p.compensation_command
+                    for _, p in reversed(flow.steps[:index])
+                    if p.side_effect and p.compensation_command
+                ]
                 for cmd in undo:
                     self._use_command(cmd, orchestrator, correlation_key)
                 self._use_command(init.failure_command, orchestrator, correlation_key)
-                self._consumer(orchestrator, f"compensate-on-{kebab(s.failure_event)}", [s.failure_event],
-                               "compensate completed steps in reverse order, then send " + init.failure_command,
-                               [*undo, init.failure_command])
-            compensation_events = [s.compensation_event for _, s in flow.steps
-                                   if s.side_effect and s.compensation_event]
-            self._consumer(orchestrator, "track-compensations", compensation_events,
-                           "mark compensations done and close the saga instance as failed")
+                self._consumer(
+                    orchestrator,
+                    f"compensate-on-{kebab(s.failure_event)}",
+                    [s.failure_event],
+                    "compensate completed steps in reverse order, then send " + init.failure_command,
+                    [*undo, init.failure_command],
+                )
+            compensation_events = [
+                s.compensation_event for _, s in flow.steps if s.side_effect and s.compensation_event
+            ]
+            self._consumer(
+                orchestrator,
+                "track-compensations",
+                compensation_events,
+                "mark compensations done and close the saga instance as failed",
+            )
             for domain, s in flow.steps:
-                self._consumer(domain.service, f"handle-{kebab(s.command)}", [s.command],
-                               s.action.replace("_", " "), [s.success_event, s.failure_event])
+                self._consumer(
+                    domain.service,
+                    f"handle-{kebab(s.command)}",
+                    [s.command],
+                    s.action.replace("_", " "),
+                    [s.success_event, s.failure_event],
+                )
                 if s.side_effect and s.compensation_command and s.compensation_event:
-                    self._consumer(domain.service, f"handle-{kebab(s.compensation_command)}",
-                                   [s.compensation_command], (s.compensation or "compensate").replace("_", " "),
-                                   [s.compensation_event])
-            self._consumer(initiator_service, f"handle-{kebab(init.completion_command)}", [init.completion_command],
-                           f"mark the {agg.name.lower()} as successfully processed", [init.completion_event])
-            self._consumer(initiator_service, f"handle-{kebab(init.failure_command)}", [init.failure_command],
-                           f"mark the {agg.name.lower()} as failed", [init.failure_event])
+                    self._consumer(
+                        domain.service,
+                        f"handle-{kebab(s.compensation_command)}",
+                        [s.compensation_command],
+                        (s.compensation or "compensate").replace("_", " "),
+                        [s.compensation_event],
+                    )
+            self._consumer(
+                initiator_service,
+                f"handle-{kebab(init.completion_command)}",
+                [init.completion_command],
+                f"mark the {agg.name.lower()} as successfully processed",
+                [init.completion_event],
+            )
+            self._consumer(
+                initiator_service,
+                f"handle-{kebab(init.failure_command)}",
+                [init.failure_command],
+                f"mark the {agg.name.lower()} as failed",
+                [init.failure_event],
+            )
         else:
             orchestrator = None
             state_store = f"{self._db(initiator_service)}.saga_state"
             previous = init.trigger_event
             for index, (domain, s) in enumerate(flow.steps):
-                self._consumer(domain.service, f"{kebab(s.action)}-on-{kebab(previous)}", [previous],
-                               s.action.replace("_", " "), [s.success_event, s.failure_event])
+                self._consumer(
+                    domain.service,
+                    f"{kebab(s.action)}-on-{kebab(previous)}",
+                    [previous],
+                    s.action.replace("_", " "),
+                    [s.success_event, s.failure_event],
+                )
                 later_failures = [p.failure_event for _, p in flow.steps[index + 1 :]]
                 if s.side_effect and s.compensation_event and later_failures:
-                    self._consumer(domain.service, f"{kebab(s.compensation or 'compensate')}-on-failure",
-                                   later_failures, (s.compensation or "compensate").replace("_", " "),
-                                   [s.compensation_event])
+                    self._consumer(
+                        domain.service,
+                        f"{kebab(s.compensation or 'compensate')}-on-failure",
+                        later_failures,
+                        (s.compensation or "compensate").replace("_", " "),
+                        [s.compensation_event],
+                    )
                 previous = s.success_event
-            self._consumer(initiator_service, f"complete-on-{kebab(previous)}", [previous],
-                           f"mark the {agg.name.lower()} as successfully processed", [init.completion_event])
-            self._consumer(initiator_service, "fail-on-step-failure", [s.failure_event for _, s in flow.steps],
-                           f"mark the {agg.name.lower()} as failed", [init.failure_event])
-        self.sagas.append(Saga(
-            name=saga_name,
-            coordination=coordination,  # type: ignore[arg-type]
-            orchestrator=orchestrator,
-            trigger_event=init.trigger_event,
-            steps=steps,
-            state_store=state_store,
-            completion_event=init.completion_event,
-            failure_event=init.failure_event,
-            timeout_s=total_timeout,
-        ))
+            self._consumer(
+                initiator_service,
+                f"complete-on-{kebab(previous)}",
+                [previous],
+                f"mark the {agg.name.lower()} as successfully processed",
+                [init.completion_event],
+            )
+            self._consumer(
+                initiator_service,
+                "fail-on-step-failure",
+                [s.failure_event for _, s in flow.steps],
+                f"mark the {agg.name.lower()} as failed",
+                [init.failure_event],
+            )
+        self.sagas.append(
+            Saga(
+                name=saga_name,
+                coordination=coordination,
+                orchestrator=orchestrator,
+                trigger_event=init.trigger_event,
+                steps=steps,
+                state_store=state_store,
+                completion_event=init.completion_event,
+                failure_event=init.failure_event,
+                timeout_s=total_timeout,
+            )
+        )
 
     def _use_command(self, name: str, issuer: str, key: str) -> None:
         domain = self.command_domain.get(name)
@@ -492,8 +630,13 @@ class _Planner:
                 if (domain.service, r.event) in self.wired or (domain.name, r.event) in saga_messages:
                     continue
                 emits = [e for e in r.emits if domain.event(e) is not None]
-                self._consumer(domain.service, f"{kebab(r.action)[:40].rstrip('-')}-on-{kebab(r.event)}",
-                               [r.event], r.action, emits)
+                self._consumer(
+                    domain.service,
+                    f"{kebab(r.action)[:40].rstrip('-')}-on-{kebab(r.event)}",
+                    [r.event],
+                    r.action,
+                    emits,
+                )
 
     # -- assembly -------------------------------------------------------------------------------------------
 
@@ -523,11 +666,11 @@ class _Planner:
         self._size_consumers(topics, events)
         event_store = self._event_store() if event_sourced else None
         self.style = Style(
-            coordination=coordination,  # type: ignore[arg-type]
+            coordination=coordination,
             event_sourcing=event_sourced,
             cqrs=bool(projections) and (self.facts.cqrs or event_sourced or len(projections) > 0),
             broker=self._broker(),
-            schema_format=(self.facts.schema_format or "json_schema"),  # type: ignore[arg-type]
+            schema_format=(self.facts.schema_format or "json_schema"),
         )
         self._standard_decisions(event_sourced, protect, services)
         design = Design(
@@ -571,17 +714,19 @@ class _Planner:
         for d in self.domains:
             publishes = [e.name for e in d.events]
             consumes = sorted({s for c in self.consumers if c.service == d.service for s in c.subscriptions})
-            out.append(Service(
-                name=d.service,
-                bounded_context=d.bounded_context,
-                description=d.description,
-                aggregates=[a.name for a in d.aggregates],
-                database=self._db(d.service),
-                publishes=publishes,
-                consumes=consumes,
-                publishing=self._publishing(d.name, event_sourced),  # type: ignore[arg-type]
-                owner=f"{d.name} team",
-            ))
+            out.append(
+                Service(
+                    name=d.service,
+                    bounded_context=d.bounded_context,
+                    description=d.description,
+                    aggregates=[a.name for a in d.aggregates],
+                    database=self._db(d.service),
+                    publishes=publishes,
+                    consumes=consumes,
+                    publishing=self._publishing(d.name, event_sourced),
+                    owner=f"{d.name} team",
+                )
+            )
         for extra in self.extra_services:
             consumes = sorted({s for c in self.consumers if c.service == extra.name for s in c.subscriptions})
             out.append(extra.model_copy(update={"consumes": consumes}))
@@ -595,16 +740,18 @@ class _Planner:
                 snapshot = None
                 if event_sourced and (length is None or length > 100):
                     snapshot = 200
-                out.append(Aggregate(
-                    name=a.name,
-                    service=d.service,
-                    id_field=a.id_field,
-                    commands=[c.name for c in d.commands if c.aggregate == a.name],
-                    events=[e.name for e in d.events if e.aggregate == a.name],
-                    snapshot_every=snapshot,
-                    expected_stream_length=length,
-                    invariants=list(a.invariants),
-                ))
+                out.append(
+                    Aggregate(
+                        name=a.name,
+                        service=d.service,
+                        id_field=a.id_field,
+                        commands=[c.name for c in d.commands if c.aggregate == a.name],
+                        events=[e.name for e in d.events if e.aggregate == a.name],
+                        snapshot_every=snapshot,
+                        expected_stream_length=length,
+                        invariants=list(a.invariants),
+                    )
+                )
         return out
 
     def _commands(self) -> list[Command]:
@@ -614,14 +761,16 @@ class _Planner:
                 if c.name in self.commands:
                     out.append(self.commands[c.name])
                     continue
-                out.append(Command(
-                    name=c.name,
-                    aggregate=c.aggregate,
-                    issued_by="api",
-                    emits=list(c.emits),
-                    idempotency_key="idempotency_key",
-                    description=c.description,
-                ))
+                out.append(
+                    Command(
+                        name=c.name,
+                        aggregate=c.aggregate,
+                        issued_by="api",
+                        emits=list(c.emits),
+                        idempotency_key="idempotency_key",
+                        description=c.description,
+                    )
+                )
         return out
 
     def _projections(self) -> list[Projection]:
@@ -630,9 +779,14 @@ class _Planner:
         out: list[Projection] = []
         lag = int(min(self.facts.latency_p99_ms or 1000, 1000))
         for d in self.domains:
-            catalog = list(d.projections) or [KProjection(
-                name=f"{snake(d.aggregates[0].name)}_status", purpose=f"Current state of each {d.title.lower()} "
-                "record, for look-ups by id.", source_events=[], key=d.aggregates[0].id_field)]
+            catalog = list(d.projections) or [
+                KProjection(
+                    name=f"{snake(d.aggregates[0].name)}_status",
+                    purpose=f"Current state of each {d.title.lower()} record, for look-ups by id.",
+                    source_events=[],
+                    key=d.aggregates[0].id_field,
+                )
+            ]
             covered = {e for p in catalog for e in p.source_events} | set(self.consumed_by)
             leftovers = [e.name for e in d.events if e.name not in covered]
             for index, p in enumerate(catalog):
@@ -641,28 +795,38 @@ class _Planner:
                     sources += [e for e in leftovers if e not in sources]
                 if not sources:
                     continue
-                out.append(Projection(
-                    name=p.name,
-                    service=d.service,
-                    purpose=p.purpose,
-                    source_events=sources,
-                    store=p.store,
-                    key=p.key,
-                    update_strategy="eventual",
-                    idempotent=True,
-                    rebuild="replay",
-                    lag_target_ms=lag,
-                ))
-                self._consumer(d.service, f"{kebab(p.name)}-projector", sources,
-                               f"upsert the {p.name} read model", upsert_key=p.key)
+                out.append(
+                    Projection(
+                        name=p.name,
+                        service=d.service,
+                        purpose=p.purpose,
+                        source_events=sources,
+                        store=p.store,
+                        key=p.key,
+                        update_strategy="eventual",
+                        idempotent=True,
+                        rebuild="replay",
+                        lag_target_ms=lag,
+                    )
+                )
+                self._consumer(
+                    d.service,
+                    f"{kebab(p.name)}-projector",
+                    sources,
+                    f"upsert the {p.name} read model",
+                    upsert_key=p.key,
+                )
         return out
 
     def _topics_and_events(self, protect: str) -> tuple[list[Topic], list[Event]]:
         topics: list[Topic] = []
         events: list[Event] = []
         audit = self.requirements.audit
-        compat = self.overrides.compatibility[0] if self.overrides.compatibility else (
-            "FULL_TRANSITIVE" if audit else "BACKWARD")
+        compat = (
+            self.overrides.compatibility[0]
+            if self.overrides.compatibility
+            else ("FULL_TRANSITIVE" if audit else "BACKWARD")
+        )
         if self.overrides.compatibility:
             self._cite(self.overrides.compatibility[1])
         for d in self.domains:
@@ -673,66 +837,74 @@ class _Planner:
             retention = self._retention(d)
             topic_name = self._topic_name(d)
             names = [e.name for e in d.events]
-            topics.append(Topic(
-                name=topic_name,
-                partitions=partitions,
-                replication_factor=3,
-                min_insync_replicas=2,
-                retention_days=retention,
-                cleanup_policy="delete",
-                compression="zstd",
-                partition_key=key,
-                events=names,
-                purpose="audit" if audit else "operational",
-                throughput_eps=round(peak, 3),
-            ))
-            for e in d.events:
-                consumers = self.consumed_by.get(e.name, [])
-                foreign = any(c != d.service for c in consumers)
-                events.append(Event(
-                    name=e.name,
-                    version=1,
-                    kind="integration" if foreign else "domain",
-                    description=e.description,
-                    aggregate=e.aggregate,
-                    producer=d.service,
-                    topic=topic_name,
-                    partition_key=self._id_field(d, e.aggregate),
-                    fields=[_field(f, protect) for f in e.fields],
-                    owner=f"{d.name} team",
-                    compatibility=compat,  # type: ignore[arg-type]
-                    ordering="per_key",
-                    external=not consumers,
-                    estimated_size_bytes=AVERAGE_EVENT_BYTES,
-                ))
-            commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
-            if commands:
-                ckey = commands[0].partition_key
-                topics.append(Topic(
-                    name=f"{d.name}.commands",
+            topics.append(
+                Topic(
+                    name=topic_name,
                     partitions=partitions,
                     replication_factor=3,
                     min_insync_replicas=2,
-                    retention_days=OPERATIONAL_RETENTION_DAYS,
+                    retention_days=retention,
                     cleanup_policy="delete",
                     compression="zstd",
-                    partition_key=ckey,
-                    commands=[c.name for c in commands],
-                    purpose="command",
+                    partition_key=key,
+                    events=names,
+                    purpose="audit" if audit else "operational",
                     throughput_eps=round(peak, 3),
-                ))
+                )
+            )
+            for e in d.events:
+                consumers = self.consumed_by.get(e.name, [])
+                foreign = any(c != d.service for c in consumers)
+                events.append(
+                    Event(
+                        name=e.name,
+                        version=1,
+                        kind="integration" if foreign else "domain",
+                        description=e.description,
+                        aggregate=e.aggregate,
+                        producer=d.service,
+                        topic=topic_name,
+                        partition_key=self._id_field(d, e.aggregate),
+                        fields=[_field(f, protect) for f in e.fields],
+                        owner=f"{d.name} team",
+                        compatibility=compat,
+                        ordering="per_key",
+                        external=not consumers,
+                        estimated_size_bytes=AVERAGE_EVENT_BYTES,
+                    )
+                )
+            commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
+            if commands:
+                ckey = commands[0].partition_key
+                topics.append(
+                    Topic(
+                        name=f"{d.name}.commands",
+                        partitions=partitions,
+                        replication_factor=3,
+                        min_insync_replicas=2,
+                        retention_days=OPERATIONAL_RETENTION_DAYS,
+                        cleanup_policy="delete",
+                        compression="zstd",
+                        partition_key=ckey,
+                        commands=[c.name for c in commands],
+                        purpose="command",
+                        throughput_eps=round(peak, 3),
+                    )
+                )
         for service in sorted({c.service for c in self.consumers}):
-            topics.append(Topic(
-                name=self._dlq(service),
-                partitions=3,
-                replication_factor=3,
-                min_insync_replicas=2,
-                retention_days=self.policy.retention_days,
-                cleanup_policy="delete",
-                compression="zstd",
-                partition_key=None,
-                purpose="dead_letter",
-            ))
+            topics.append(
+                Topic(
+                    name=self._dlq(service),
+                    partitions=3,
+                    replication_factor=3,
+                    min_insync_replicas=2,
+                    retention_days=self.policy.retention_days,
+                    cleanup_policy="delete",
+                    compression="zstd",
+                    partition_key=None,
+                    purpose="dead_letter",
+                )
+            )
         return topics, events
 
     def _retention(self, d: Domain) -> float:
@@ -787,52 +959,164 @@ class _Planner:
         latency = self.requirements.latency_p99_ms or 1000.0
         lag_budget_s = max(5.0, round(latency / 1000 * 5, 1))
         metrics = [
-            Metric(name="consumer_lag_messages", kind="gauge", labels=["group", "topic", "partition"],
-                   description="Messages between the log end and the group's committed offset."),
-            Metric(name="consumer_lag_seconds", kind="gauge", labels=["group", "topic"],
-                   description="Age of the oldest unprocessed message per group."),
-            Metric(name="dlq_depth", kind="gauge", labels=["topic"],
-                   description="Messages waiting in a dead-letter topic."),
-            Metric(name="event_end_to_end_latency_ms", kind="histogram", labels=["event_type", "group"],
-                   description="From the event's timestamp to the end of its handling."),
-            Metric(name="handler_errors_total", kind="counter", labels=["group", "event_type", "error"],
-                   description="Failed handling attempts, retried or not."),
-            Metric(name="events_published_total", kind="counter", labels=["event_type", "producer"],
-                   description="Publish rate per event type."),
+            Metric(
+                name="consumer_lag_messages",
+                kind="gauge",
+                labels=["group", "topic", "partition"],
+                description="Messages between the log end and the group's committed offset.",
+            ),
+            Metric(
+                name="consumer_lag_seconds",
+                kind="gauge",
+                labels=["group", "topic"],
+                description="Age of the oldest unprocessed message per group.",
+            ),
+            Metric(
+                name="dlq_depth",
+                kind="gauge",
+                labels=["topic"],
+                description="Messages waiting in a dead-letter topic.",
+            ),
+            Metric(
+                name="event_end_to_end_latency_ms",
+                kind="histogram",
+                labels=["event_type", "group"],
+                description="From the event's timestamp to the end of its handling.",
+            ),
+            Metric(
+                name="handler_errors_total",
+                kind="counter",
+                labels=["group", "event_type", "error"],
+                description="Failed handling attempts, retried or not.",
+            ),
+            Metric(
+                name="events_published_total",
+                kind="counter",
+                labels=["event_type", "producer"],
+                description="Publish rate per event type.",
+            ),
         ]
         alerts: list[Alert] = []
         for group in sorted({c.group or c.service for c in self.consumers}):
-            alerts.append(Alert(name=f"{group} falling behind", metric="consumer_lag_seconds", condition=">",
-                                threshold=lag_budget_s, unit="s", for_duration="5m", severity="page", target=group))
+            alerts.append(
+                Alert(
+                    name=f"{group} falling behind",
+                    metric="consumer_lag_seconds",
+                    condition=">",
+                    threshold=lag_budget_s,
+                    unit="s",
+                    for_duration="5m",
+                    severity="page",
+                    target=group,
+                )
+            )
         for t in topics:
             if t.purpose == "dead_letter":
-                alerts.append(Alert(name=f"messages in {t.name}", metric="dlq_depth", condition=">=",
-                                    threshold=float(self.policy.alert_depth or 1), unit="messages",
-                                    for_duration="1m", severity="ticket", target=t.name))
-        alerts.append(Alert(name="end-to-end latency over target", metric="event_end_to_end_latency_ms",
-                            condition=">", threshold=latency, unit="ms (p99)", for_duration="10m", severity="page"))
-        alerts.append(Alert(name="handler error rate", metric="handler_errors_total", condition=">", threshold=1.0,
-                            unit="% of handled messages", for_duration="5m", severity="ticket"))
+                alerts.append(
+                    Alert(
+                        name=f"messages in {t.name}",
+                        metric="dlq_depth",
+                        condition=">=",
+                        threshold=float(self.policy.alert_depth or 1),
+                        unit="messages",
+                        for_duration="1m",
+                        severity="ticket",
+                        target=t.name,
+                    )
+                )
+        alerts.append(
+            Alert(
+                name="end-to-end latency over target",
+                metric="event_end_to_end_latency_ms",
+                condition=">",
+                threshold=latency,
+                unit="ms (p99)",
+                for_duration="10m",
+                severity="page",
+            )
+        )
+        alerts.append(
+            Alert(
+                name="handler error rate",
+                metric="handler_errors_total",
+                condition=">",
+                threshold=1.0,
+                unit="% of handled messages",
+                for_duration="5m",
+                severity="ticket",
+            )
+        )
         services = {c.service for c in self.consumers}
         if any(d.service for d in self.domains) and not self.style.event_sourcing:
-            metrics.append(Metric(name="outbox_oldest_unpublished_seconds", kind="gauge", labels=["service"],
-                                  description="Age of the oldest outbox row not yet relayed to the broker."))
-            alerts.append(Alert(name="outbox relay stalled", metric="outbox_oldest_unpublished_seconds",
-                                condition=">", threshold=30, unit="s", for_duration="2m", severity="page"))
+            metrics.append(
+                Metric(
+                    name="outbox_oldest_unpublished_seconds",
+                    kind="gauge",
+                    labels=["service"],
+                    description="Age of the oldest outbox row not yet relayed to the broker.",
+                )
+            )
+            alerts.append(
+                Alert(
+                    name="outbox relay stalled",
+                    metric="outbox_oldest_unpublished_seconds",
+                    condition=">",
+                    threshold=30,
+                    unit="s",
+                    for_duration="2m",
+                    severity="page",
+                )
+            )
         if self.sagas:
-            metrics.append(Metric(name="saga_duration_seconds", kind="histogram", labels=["saga", "outcome"],
-                                  description="Time from trigger to terminal event."))
-            metrics.append(Metric(name="saga_timeouts_total", kind="counter", labels=["saga", "step"],
-                                  description="Steps that did not answer within their timeout."))
-            alerts.append(Alert(name="saga steps timing out", metric="saga_timeouts_total", condition=">",
-                                threshold=0, unit="in 15m", for_duration="15m", severity="ticket"))
+            metrics.append(
+                Metric(
+                    name="saga_duration_seconds",
+                    kind="histogram",
+                    labels=["saga", "outcome"],
+                    description="Time from trigger to terminal event.",
+                )
+            )
+            metrics.append(
+                Metric(
+                    name="saga_timeouts_total",
+                    kind="counter",
+                    labels=["saga", "step"],
+                    description="Steps that did not answer within their timeout.",
+                )
+            )
+            alerts.append(
+                Alert(
+                    name="saga steps timing out",
+                    metric="saga_timeouts_total",
+                    condition=">",
+                    threshold=0,
+                    unit="in 15m",
+                    for_duration="15m",
+                    severity="ticket",
+                )
+            )
         if projections:
-            metrics.append(Metric(name="projection_lag_ms", kind="gauge", labels=["projection"],
-                                  description="Delay between an event and its effect on the read model."))
+            metrics.append(
+                Metric(
+                    name="projection_lag_ms",
+                    kind="gauge",
+                    labels=["projection"],
+                    description="Delay between an event and its effect on the read model.",
+                )
+            )
             for p in projections:
-                alerts.append(Alert(name=f"{p.name} stale", metric="projection_lag_ms", condition=">",
-                                    threshold=float(p.lag_target_ms or 1000) * 5, unit="ms", for_duration="5m",
-                                    severity="ticket", target=p.name))
+                alerts.append(
+                    Alert(
+                        name=f"{p.name} stale",
+                        metric="projection_lag_ms",
+                        condition=">",
+                        threshold=float(p.lag_target_ms or 1000) * 5,
+                        unit="ms",
+                        for_duration="5m",
+                        severity="ticket",
+                        target=p.name,
+                    )
+                )
         del services
         return Observability(
             metrics=metrics,
@@ -847,133 +1131,196 @@ class _Planner:
         publishing = {s.publishing for s in services}
         cdc_cites = [pid for _, pid in self.overrides.publishing.values()]
         if event_sourced:
-            self.decisions.append(Decision(
-                id=f"D{n}", title="Event-source the aggregates and publish from the event store",
-                context=("The brief names audit or compliance needs; the history of every change is itself "
-                         "a requirement." if self.facts.audit else "The brief asks for event sourcing or replay."),
-                decision=("Each aggregate's state is the fold of its events in an append-only store that enforces "
-                          "unique (aggregate_id, version); snapshots every 200 events bound replay time; a relay "
-                          "publishes committed events in order to the broker."),
-                consequences="Full audit trail and temporal queries; events become a long-lived contract that "
-                             "needs upcasters as they evolve.",
-                alternatives=["state tables with a transactional outbox", "state tables with CDC"],
-                cites=[self.overrides.event_sourcing[1]] if self.overrides.event_sourcing else [],
-                tags=["event-sourcing", "audit"],
-            ))
+            self.decisions.append(
+                Decision(
+                    id=f"D{n}",
+                    title="Event-source the aggregates and publish from the event store",
+                    context=(
+                        "The brief names audit or compliance needs; the history of every change is itself "
+                        "a requirement."
+                        if self.facts.audit
+                        else "The brief asks for event sourcing or replay."
+                    ),
+                    decision=(
+                        "Each aggregate's state is the fold of its events in an append-only store that enforces "
+                        "unique (aggregate_id, version); snapshots every 200 events bound replay time; a relay "
+                        "publishes committed events in order to the broker."
+                    ),
+                    consequences="Full audit trail and temporal queries; events become a long-lived contract that "
+                    "needs upcasters as they evolve.",
+                    alternatives=["state tables with a transactional outbox", "state tables with CDC"],
+                    cites=[self.overrides.event_sourcing[1]] if self.overrides.event_sourcing else [],
+                    tags=["event-sourcing", "audit"],
+                )
+            )
             n += 1
         else:
-            self.decisions.append(Decision(
-                id=f"D{n}",
-                title=("Publish through a transactional outbox" if publishing <= {"outbox"}
-                       else "Publish through an outbox, or CDC where the team's precedent says so"),
-                context="Each service changes its own database and must publish the matching event; writing to "
-                        "the database and the broker separately loses or invents events when one of them fails.",
-                decision="Events are written to an outbox table in the same transaction as the state change and "
-                         "relayed to the broker in commit order" + (
-                             "; services named by a precedent publish through change data capture instead."
-                             if "cdc" in publishing else "."),
-                consequences="No dual write; publishing adds the relay's delay (typically tens of milliseconds) "
-                             "and the relay needs monitoring.",
-                alternatives=["change data capture on the state tables", "dual write (rejected: loses events)"],
-                cites=cdc_cites,
-                tags=["outbox", "publishing"],
-            ))
+            self.decisions.append(
+                Decision(
+                    id=f"D{n}",
+                    title=(
+                        "Publish through a transactional outbox"
+                        if publishing <= {"outbox"}
+                        else "Publish through an outbox, or CDC where the team's precedent says so"
+                    ),
+                    context="Each service changes its own database and must publish the matching event; writing to "
+                    "the database and the broker separately loses or invents events when one of them fails.",
+                    decision="Events are written to an outbox table in the same transaction as the state change and "
+                    "relayed to the broker in commit order"
+                    + (
+                        "; services named by a precedent publish through change data capture instead."
+                        if "cdc" in publishing
+                        else "."
+                    ),
+                    consequences="No dual write; publishing adds the relay's delay (typically tens of milliseconds) "
+                    "and the relay needs monitoring.",
+                    alternatives=[
+                        "change data capture on the state tables",
+                        "dual write (rejected: loses events)",
+                    ],
+                    cites=cdc_cites,
+                    tags=["outbox", "publishing"],
+                )
+            )
             n += 1
-        self.decisions.append(Decision(
-            id=f"D{n}", title="Key every topic by aggregate id",
-            context="Consumers need the events of one aggregate in the order they happened.",
-            decision="Each domain publishes to `{domain}.events`, keyed by the aggregate id, so one aggregate's "
-                     "events share a partition and stay ordered; partitions are sized from the peak rate.",
-            consequences="Ordering holds per aggregate only; a hot key limits throughput to one partition.",
-            alternatives=["one topic per event type", "a single global topic"],
-            tags=["partitioning", "ordering"],
-        ))
+        self.decisions.append(
+            Decision(
+                id=f"D{n}",
+                title="Key every topic by aggregate id",
+                context="Consumers need the events of one aggregate in the order they happened.",
+                decision="Each domain publishes to `{domain}.events`, keyed by the aggregate id, so one aggregate's "
+                "events share a partition and stay ordered; partitions are sized from the peak rate.",
+                consequences="Ordering holds per aggregate only; a hot key limits throughput to one partition.",
+                alternatives=["one topic per event type", "a single global topic"],
+                tags=["partitioning", "ordering"],
+            )
+        )
         n += 1
         delivery = self.requirements.delivery
-        self.decisions.append(Decision(
-            id=f"D{n}", title="At-least-once delivery with idempotent consumers",
-            context=("The brief asks for exactly-once processing." if delivery == "effectively_once" else
-                     "Brokers redeliver after failures and rebalances; replays deliver everything again."),
-            decision="Every consumer records processed event ids in an inbox table (or upserts by key) in the same "
-                     "transaction as its effect, retries with exponential backoff and jitter a bounded number of "
-                     f"times ({self.policy.max_attempts}), then parks the message on its dead-letter topic.",
-            consequences="Duplicates are harmless and poison messages never block a partition; the DLQ needs an "
-                         "owner and a redrive procedure.",
-            alternatives=["broker transactions (exactly-once within Kafka only)", "at-most-once (loses data)"],
-            cites=[self.overrides.max_attempts[1]] if self.overrides.max_attempts else [],
-            tags=["idempotency", "retry", "dead-letter"],
-        ))
+        self.decisions.append(
+            Decision(
+                id=f"D{n}",
+                title="At-least-once delivery with idempotent consumers",
+                context=(
+                    "The brief asks for exactly-once processing."
+                    if delivery == "effectively_once"
+                    else "Brokers redeliver after failures and rebalances; replays deliver everything again."
+                ),
+                decision="Every consumer records processed event ids in an inbox table (or upserts by key) in the same "
+                "transaction as its effect, retries with exponential backoff and jitter a bounded number of "
+                f"times ({self.policy.max_attempts}), then parks the message on its dead-letter topic.",
+                consequences="Duplicates are harmless and poison messages never block a partition; the DLQ needs an "
+                "owner and a redrive procedure.",
+                alternatives=[
+                    "broker transactions (exactly-once within Kafka only)",
+                    "at-most-once (loses data)",
+                ],
+                cites=[self.overrides.max_attempts[1]] if self.overrides.max_attempts else [],
+                tags=["idempotency", "retry", "dead-letter"],
+            )
+        )
         n += 1
         compat = "FULL_TRANSITIVE" if self.requirements.audit else "BACKWARD"
-        self.decisions.append(Decision(
-            id=f"D{n}", title="Versioned contracts that evolve additively",
-            context="Producers and consumers deploy independently; old events are replayed long after they were "
-                    "written.",
-            decision=f"Schemas live in a registry with {compat} compatibility; fields are added as optional, never "
-                     "renamed or removed; a breaking change is a new event version with an upcaster.",
-            consequences="Consumers keep working through producer upgrades; removing a field takes a deprecation "
-                         "window.",
-            alternatives=["unversioned JSON", "NONE compatibility with coordinated releases"],
-            tags=["contracts", "versioning"],
-        ))
+        self.decisions.append(
+            Decision(
+                id=f"D{n}",
+                title="Versioned contracts that evolve additively",
+                context="Producers and consumers deploy independently; old events are replayed long after they were "
+                "written.",
+                decision=f"Schemas live in a registry with {compat} compatibility; fields are added as optional, never "
+                "renamed or removed; a breaking change is a new event version with an upcaster.",
+                consequences="Consumers keep working through producer upgrades; removing a field takes a deprecation "
+                "window.",
+                alternatives=["unversioned JSON", "NONE compatibility with coordinated releases"],
+                tags=["contracts", "versioning"],
+            )
+        )
         n += 1
         if self.requirements.pii:
-            self.decisions.append(Decision(
-                id=f"D{n}",
-                title="Crypto-shred personal data" if protect == "crypto_shredding" else "Encrypt personal data",
-                context="Events carry personal data and are immutable and replicated, so they cannot be edited "
-                        "to honour erasure requests.",
-                decision="Fields marked PII are encrypted with a per-subject key; forgetting a person deletes "
-                         "the key, which makes every copy of their data unreadable." if protect == "crypto_shredding"
-                else "Fields marked PII are encrypted at the field level with keys held in a KMS.",
-                consequences="Consumers that need PII must have key access; analytics sees only pseudonymous ids.",
-                alternatives=["keep PII out of events and look it up", "plain fields with topic-level ACLs"],
-                tags=["pii", "gdpr", "security"],
-            ))
+            self.decisions.append(
+                Decision(
+                    id=f"D{n}",
+                    title="Crypto-shred personal data"
+                    if protect == "crypto_shredding"
+                    else "Encrypt personal data",
+                    context="Events carry personal data and are immutable and replicated, so they cannot be edited "
+                    "to honour erasure requests.",
+                    decision="Fields marked PII are encrypted with a per-subject key; forgetting a person deletes "
+                    "the key, which makes every copy of their data unreadable."
+                    if protect == "crypto_shredding"
+                    else "Fields marked PII are encrypted at the field level with keys held in a KMS.",
+                    consequences="Consumers that need PII must have key access; analytics sees only pseudonymous ids.",
+                    alternatives=[
+                        "keep PII out of events and look it up",
+                        "plain fields with topic-level ACLs",
+                    ],
+                    tags=["pii", "gdpr", "security"],
+                )
+            )
 
     def _tradeoffs(self, coordination: str, event_sourced: bool) -> list[Tradeoff]:
         out = [
-            Tradeoff(title="Eventual consistency",
-                     benefit="Services stay available and scale independently.",
-                     cost="Read models and other services see changes after a delay.",
-                     mitigation="Lag targets on read models, alerts on consumer lag, UI that shows pending states."),
-            Tradeoff(title="Broker and relay operations",
-                     benefit="Durable, replayable history of every business fact.",
-                     cost="A broker cluster, schema registry and outbox relays to run and monitor.",
-                     mitigation="Managed broker; dashboards for lag, DLQ depth and relay age."),
-            Tradeoff(title="At-least-once with idempotency",
-                     benefit="No lost messages; duplicates are harmless.",
-                     cost="An inbox table per consumer and careful idempotent handlers.",
-                     mitigation="Shared consumer library that wraps the inbox check and the effect in one "
-                                "transaction."),
+            Tradeoff(
+                title="Eventual consistency",
+                benefit="Services stay available and scale independently.",
+                cost="Read models and other services see changes after a delay.",
+                mitigation="Lag targets on read models, alerts on consumer lag, UI that shows pending states.",
+            ),
+            Tradeoff(
+                title="Broker and relay operations",
+                benefit="Durable, replayable history of every business fact.",
+                cost="A broker cluster, schema registry and outbox relays to run and monitor.",
+                mitigation="Managed broker; dashboards for lag, DLQ depth and relay age.",
+            ),
+            Tradeoff(
+                title="At-least-once with idempotency",
+                benefit="No lost messages; duplicates are harmless.",
+                cost="An inbox table per consumer and careful idempotent handlers.",
+                mitigation="Shared consumer library that wraps the inbox check and the effect in one "
+                "transaction.",
+            ),
         ]
         if self.sagas:
             if coordination == "orchestration":
-                out.append(Tradeoff(title="Orchestrated sagas",
-                                    benefit="One place shows each workflow's state, timeouts and compensations.",
-                                    cost="The workflow service is one more component on the critical path.",
-                                    mitigation="Run it stateless over a durable saga table, with several "
-                                               "instances."))
+                out.append(
+                    Tradeoff(
+                        title="Orchestrated sagas",
+                        benefit="One place shows each workflow's state, timeouts and compensations.",
+                        cost="The workflow service is one more component on the critical path.",
+                        mitigation="Run it stateless over a durable saga table, with several instances.",
+                    )
+                )
             else:
-                out.append(Tradeoff(title="Choreographed sagas",
-                                    benefit="No coordinator; services only know events.",
-                                    cost="The workflow is implicit across services and harder to follow.",
-                                    mitigation="A saga read model built from the events, and correlation ids "
-                                               "in traces."))
+                out.append(
+                    Tradeoff(
+                        title="Choreographed sagas",
+                        benefit="No coordinator; services only know events.",
+                        cost="The workflow is implicit across services and harder to follow.",
+                        mitigation="A saga read model built from the events, and correlation ids in traces.",
+                    )
+                )
         if event_sourced:
-            out.append(Tradeoff(title="Event sourcing",
-                                benefit="Complete audit trail, temporal queries and rebuildable read models.",
-                                cost="Event schemas are forever; replay and snapshots add complexity.",
-                                mitigation="Upcasters for old versions, snapshots every 200 events."))
+            out.append(
+                Tradeoff(
+                    title="Event sourcing",
+                    benefit="Complete audit trail, temporal queries and rebuildable read models.",
+                    cost="Event schemas are forever; replay and snapshots add complexity.",
+                    mitigation="Upcasters for old versions, snapshots every 200 events.",
+                )
+            )
         return out
 
     def _summary(self, coordination: str, event_sourced: bool) -> str:
         names = ", ".join(d.title.lower() for d in self.domains)
-        parts = [f"An event-driven design for {names}: {len(self.domains)} domain service"
-                 f"{'s' if len(self.domains) != 1 else ''} publishing to keyed topics, coordinated by {coordination}"]
+        parts = [
+            f"An event-driven design for {names}: {len(self.domains)} domain service"
+            f"{'s' if len(self.domains) != 1 else ''} publishing to keyed topics, coordinated by {coordination}"
+        ]
         if self.sagas:
-            parts.append(f"with {len(self.sagas)} saga{'s' if len(self.sagas) != 1 else ''} whose steps compensate "
-                         "on failure")
+            parts.append(
+                f"with {len(self.sagas)} saga{'s' if len(self.sagas) != 1 else ''} whose steps compensate "
+                "on failure"
+            )
         if event_sourced:
             parts.append("event-sourced for a complete audit trail")
         return ", ".join(parts) + "."

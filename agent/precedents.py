@@ -40,8 +40,14 @@ class PlanOverrides:
 _NEGATION = r"(?:not|never|no|instead of|rather than|avoid|over|without|don't|do not|replac\w* )"
 _UNITS = {"year": 365.0, "yr": 365.0, "month": 30.0, "week": 7.0, "day": 1.0}
 _COMPAT = ("full_transitive", "backward_transitive", "forward_transitive", "full", "backward", "forward")
-_BROKER_WORDS = {"kafka": "kafka", "rabbitmq": "rabbitmq", "pulsar": "pulsar", "nats": "nats", "sqs": "sqs",
-                 "kinesis": "kinesis"}
+_BROKER_WORDS = {
+    "kafka": "kafka",
+    "rabbitmq": "rabbitmq",
+    "pulsar": "pulsar",
+    "nats": "nats",
+    "sqs": "sqs",
+    "kinesis": "kinesis",
+}
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -85,7 +91,11 @@ def interpret_precedents(precedents: Sequence[Precedent], brief_domains: Sequenc
         if choice and out.coordination is None:
             out.coordination = ("orchestration" if choice == "orchestrat" else "choreography", p.id)
         publishing = _chosen(text, "cdc", "outbox")
-        if publishing is None and _mentions(text, "change data capture") and not _negated(text, "change data"):
+        if (
+            publishing is None
+            and _mentions(text, "change data capture")
+            and not _negated(text, "change data")
+        ):
             publishing = "cdc"
         if publishing:
             for d in scope:

@@ -1235,10 +1235,11 @@ def _finding_counts(rows: Sequence[Mapping[str, str]]) -> str:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["severity"]] = counts.get(row["severity"], 0) + 1
-    ordered = sorted(counts.items(), key=lambda kv: _SEVERITY_ORDER.get(kv[0], 3))
-    return ", ".join(
-        f"{n} {sev}{'s' if n != 1 and sev in ('error', 'warning') else ''}" for sev, n in ordered
-    )
+    parts = []
+    for severity, n in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 3), kv[0])):
+        noun = {"error": "error", "warning": "warning"}.get(severity, f"{severity} finding".strip())
+        parts.append(f"{n} {noun}{'' if n == 1 else 's'}")
+    return ", ".join(parts)
 
 
 def render_markdown(

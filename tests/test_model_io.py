@@ -6,28 +6,31 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from archassist.agent import io
 from archassist.agent.model import Design, design_json_schema
 from archassist.agent.planner import plan
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 # -- round trip -------------------------------------------------------------------------------------------
 
-names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20)
+names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
+)
 finite = st.floats(min_value=0.001, max_value=1e9, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
 def designs(draw: st.DrawFn) -> Design:
     """Designs built by hypothesis from the model itself, then decorated with awkward text."""
-    base = draw(st.builds(
-        Design,
-        name=names,
-        brief=st.text(max_size=80),
-        assumptions=st.lists(st.text(max_size=40), max_size=3),
-    ))
+    base = draw(
+        st.builds(
+            Design,
+            name=names,
+            brief=st.text(max_size=80),
+            assumptions=st.lists(st.text(max_size=40), max_size=3),
+        )
+    )
     return base
 
 
@@ -39,19 +42,28 @@ def test_dump_then_load_round_trips_exactly(design: Design, fmt: str) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sampled_from([
-    "order fulfillment across payments, inventory and shipping",
-    "IoT telemetry at 100k events/sec with audit and GDPR",
-    "hotel reservations with payments",
-    "widgets",
-]), st.sampled_from(["json", "yaml"]), st.text(max_size=30), finite)
+@given(
+    st.sampled_from(
+        [
+            "order fulfillment across payments, inventory and shipping",
+            "IoT telemetry at 100k events/sec with audit and GDPR",
+            "hotel reservations with payments",
+            "widgets",
+        ]
+    ),
+    st.sampled_from(["json", "yaml"]),
+    st.text(max_size=30),
+    finite,
+)
 def test_planned_designs_round_trip_with_arbitrary_text(brief: str, fmt: str, note: str, eps: float) -> None:
     design = plan(brief).design
-    design = design.model_copy(update={
-        "summary": note,
-        "assumptions": [*design.assumptions, note],
-        "requirements": design.requirements.model_copy(update={"throughput_eps": eps}),
-    })
+    design = design.model_copy(
+        update={
+            "summary": note,
+            "assumptions": [*design.assumptions, note],
+            "requirements": design.requirements.model_copy(update={"throughput_eps": eps}),
+        }
+    )
     assert io.loads(io.dumps(design, fmt)).design == design  # type: ignore[arg-type]
 
 
@@ -79,9 +91,14 @@ def test_schema_is_valid_json_schema() -> None:
     ("text", "expected"),
     [
         ("name: x\nevents:\n  - name: A\n    version: one\n", ["d.yaml:4:5", "events[0].version", "integer"]),
-        ("name: x\nevents:\n  - name: A\n    partiton_key: a\n", ["d.yaml:4:5", "unknown field 'partiton_key'",
-                                                                "did you mean 'partition_key'"]),
-        ("name: x\ntopics:\n  - name: t\n    partitions: 0\n", ["d.yaml:4:5", "topics[0].partitions", "greater"]),
+        (
+            "name: x\nevents:\n  - name: A\n    partiton_key: a\n",
+            ["d.yaml:4:5", "unknown field 'partiton_key'", "did you mean 'partition_key'"],
+        ),
+        (
+            "name: x\ntopics:\n  - name: t\n    partitions: 0\n",
+            ["d.yaml:4:5", "topics[0].partitions", "greater"],
+        ),
         ("name: x\nconsumers:\n  - name: c\n", ["d.yaml:3:5", "consumers[0].service", "missing"]),
         ("name: x\nstyle:\n  coordination: chaos\n", ["d.yaml:3:3", "style.coordination", "choreography"]),
         ("- just\n- a list\n", ["d.yaml:1:1", "expected a mapping", "list"]),
@@ -90,9 +107,12 @@ def test_schema_is_valid_json_schema() -> None:
         ("", ["d.yaml", "empty"]),
         ("   \n# only a comment\n", ["d.yaml", "empty"]),
         ('{"name": "x", "events": [{"name": 3}]}', ["d.yaml:1:27", "events[0].name", "string"]),
-        ("a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-         "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-         "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", ["aliases"]),
+        (
+            "a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+            "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n",
+            ["aliases"],
+        ),
         ("name: x\nsuppressions:\n  - code: EDA101\n    reason: ''\n", ["suppressions[0].reason"]),
     ],
 )
@@ -145,8 +165,13 @@ def test_source_positions_point_at_keys() -> None:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archassist.agent.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "archassist.agent.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def test_cli_design_writes_a_complete_markdown_document() -> None:
@@ -196,9 +221,11 @@ def test_cli_version() -> None:
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    code = ("import sys; sys.argv=['archassist','--help']\nfrom archassist.agent import cli\n"
-            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-            "heavy=[m for m in ('anthropic','mcp','pydantic','jinja2','sqlite_utils','jsonschema') if m in sys.modules]\n"
-            "print('HEAVY', heavy, file=sys.stderr)")
+    code = (
+        "import sys; sys.argv=['archassist','--help']\nfrom archassist.agent import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "heavy=[m for m in ('anthropic','mcp','pydantic','jinja2','sqlite_utils','jsonschema') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stderr, result.stderr

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from archassist.agent import io
 from archassist.agent.brief import parse_brief, stem
 from archassist.agent.knowledge import domains
@@ -58,8 +57,12 @@ def test_fulfillment_brief_recognises_the_four_domains_and_orchestrates() -> Non
     assert set(result.facts.domain_names) == {"orders", "payments", "inventory", "shipping"}
     design = result.design
     assert design.style.coordination == "orchestration"
-    assert {t.name for t in design.topics} >= {"orders.events", "payments.events", "inventory.events",
-                                               "shipping.events"}
+    assert {t.name for t in design.topics} >= {
+        "orders.events",
+        "payments.events",
+        "inventory.events",
+        "shipping.events",
+    }
     (saga,) = design.sagas
     assert saga.trigger_event == "OrderPlaced"
     assert [s.service for s in saga.steps] == ["inventory-service", "payment-service", "shipping-service"]
@@ -128,7 +131,9 @@ def test_rates_are_read(brief: str, eps: float) -> None:
 
 
 def test_latency_flags_and_retention_are_read() -> None:
-    facts = parse_brief("payments with p99 under 200 ms, GDPR, SOX audit, exactly-once, keep 7 years of history")
+    facts = parse_brief(
+        "payments with p99 under 200 ms, GDPR, SOX audit, exactly-once, keep 7 years of history"
+    )
     assert facts.latency_p99_ms == 200
     assert facts.gdpr and facts.pii and facts.audit and facts.exactly_once
     assert facts.retention_days == 7 * 365
@@ -169,8 +174,11 @@ def test_exactly_once_becomes_effectively_once_through_idempotency() -> None:
 
 
 def test_accepted_precedent_overrides_coordination_and_is_cited() -> None:
-    precedent = Precedent(id="ADR-0001", title="Order workflows use choreography", decision="We use choreography, "
-                          "not orchestration, for order workflows.")
+    precedent = Precedent(
+        id="ADR-0001",
+        title="Order workflows use choreography",
+        decision="We use choreography, not orchestration, for order workflows.",
+    )
     result = plan(FULFILLMENT, precedents=[precedent])
     assert result.design.style.coordination == "choreography"
     assert "ADR-0001" in result.precedents_applied

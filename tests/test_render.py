@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from archassist.agent.model import (
     Column,
     Consumer,
@@ -40,9 +39,19 @@ from archassist.agent.render import (
 FIXTURE = Path(__file__).parent / "fixtures" / "render_design.yaml"
 
 FINDINGS = [
-    {"code": "EDA210", "severity": "warning", "message": "Retries | no jitter", "pointer": "/consumers/1/retry"},
-    {"code": "EDA001", "severity": "error", "message": "Event name is not past tense", "pointer": "/events/0",
-     "fix": "Rename it"},
+    {
+        "code": "EDA210",
+        "severity": "warning",
+        "message": "Retries | no jitter",
+        "pointer": "/consumers/1/retry",
+    },
+    {
+        "code": "EDA001",
+        "severity": "error",
+        "message": "Event name is not past tense",
+        "pointer": "/events/0",
+        "fix": "Rename it",
+    },
 ]
 PRECEDENTS = [{"id": "P-7", "title": "Orchestrate money flows", "decision": "One orchestrator per checkout."}]
 
@@ -144,7 +153,16 @@ def test_overview_states_style_and_requirements(document: str) -> None:
 def test_event_catalog_lists_every_event_and_marks_pii(design: Design, document: str) -> None:
     catalog = section(document, "Event catalog")
     table = tables(catalog)[0]
-    assert table[0] == ["Event", "Version", "Kind", "Producer", "Topic", "Partition key", "Consumers", "Fields"]
+    assert table[0] == [
+        "Event",
+        "Version",
+        "Kind",
+        "Producer",
+        "Topic",
+        "Partition key",
+        "Consumers",
+        "Fields",
+    ]
     rows = {row[0].strip("`"): row for row in table[2:]}
     assert list(rows) == [event.name for event in design.events]
     placed = rows["OrderPlaced"]
@@ -152,7 +170,7 @@ def test_event_catalog_lists_every_event_and_marks_pii(design: Design, document:
     assert placed[6] == "`payments`"
     assert "`customer_email`: string **PII** (crypto shredding)" in placed[7]
     assert "`card_last4`: string **PII** (unprotected)" in rows["PaymentAuthorized"][7]
-    assert "`orders`, `inventory`" == rows["PaymentAuthorized"][6]
+    assert rows["PaymentAuthorized"][6] == "`orders`, `inventory`"
 
 
 def test_event_examples_are_valid_json_with_the_envelope(design: Design, document: str) -> None:
@@ -187,8 +205,16 @@ def test_md_cell_escapes_pipes_and_newlines() -> None:
 
 def test_topics_consumers_and_commands(document: str) -> None:
     topics = tables(section(document, "Topics"))[0]
-    assert topics[0][:8] == ["Topic", "Purpose", "Partitions", "Replication", "Min ISR", "Retention", "Cleanup",
-                             "Key"]
+    assert topics[0][:8] == [
+        "Topic",
+        "Purpose",
+        "Partitions",
+        "Replication",
+        "Min ISR",
+        "Retention",
+        "Cleanup",
+        "Key",
+    ]
     by_name = {row[0]: row for row in topics[2:]}
     assert by_name["`orders.events`"][2:6] == ["12", "3", "2", "30d"]
     assert by_name["`orders.audit`"][5:7] == ["forever", "compact"]
@@ -220,8 +246,17 @@ def test_sagas_have_step_tables_and_sequence_diagrams(document: str) -> None:
     sagas = section(document, "Sagas")
     assert "### CheckoutSaga" in sagas and "### RestockFlow" in sagas
     steps = tables(sagas)[0]
-    assert steps[0] == ["#", "Step", "Service", "Action", "On success", "On failure", "Compensation", "Timeout",
-                        "Notes"]
+    assert steps[0] == [
+        "#",
+        "Step",
+        "Service",
+        "Action",
+        "On success",
+        "On failure",
+        "Compensation",
+        "Timeout",
+        "Notes",
+    ]
     assert steps[2][6] == "refund the payment (`RefundPayment` → `PaymentRefunded`)"
     assert steps[2][7] == "30 s"
     assert steps[3][8] == "pivot"
@@ -242,7 +277,14 @@ def test_observability_decisions_findings_suppressions(document: str) -> None:
 
     decisions = section(document, "Decisions")
     assert "### ADR-001: Orchestrate checkout coordination from the order service" in decisions
-    for label in ("Status", "Context", "Decision", "Consequences", "Alternatives considered", "Follows precedents"):
+    for label in (
+        "Status",
+        "Context",
+        "Decision",
+        "Consequences",
+        "Alternatives considered",
+        "Follows precedents",
+    ):
         assert f"- **{label}:**" in decisions
     assert "**P-7** Orchestrate money flows: One orchestrator per checkout. (applied in ADR-001)" in section(
         document, "Precedents applied"
@@ -266,8 +308,18 @@ def test_findings_may_be_objects_with_fields() -> None:
 
 def test_empty_design_says_none_instead_of_empty_tables() -> None:
     text = render(Design(name="x"), "markdown")
-    for heading in ("Assumptions", "Event catalog", "Aggregates", "Topics", "Commands", "Read models", "Sagas",
-                    "Decisions", "Trade-offs", "Suppressions"):
+    for heading in (
+        "Assumptions",
+        "Event catalog",
+        "Aggregates",
+        "Topics",
+        "Commands",
+        "Read models",
+        "Sagas",
+        "Decisions",
+        "Trade-offs",
+        "Suppressions",
+    ):
         body = section(text, heading)
         assert "None." in body, heading
         assert "|---" not in body, heading
@@ -283,12 +335,23 @@ def test_markdown_is_deterministic(design: Design) -> None:
 
 def test_report_has_exactly_the_seed_keys(design: Design) -> None:
     data = report(design)
-    assert tuple(data) == REPORT_KEYS == (
-        "event_store", "topics", "aggregates", "projections", "sagas", "dead_letter_config",
+    assert (
+        tuple(data)
+        == REPORT_KEYS
+        == (
+            "event_store",
+            "topics",
+            "aggregates",
+            "projections",
+            "sagas",
+            "dead_letter_config",
+        )
     )
     assert list(data["event_store"]) == ["table", "partitioning", "indexes", "unique", "snapshot_table"]
-    assert all(list(t) == ["name", "partitions", "retention", "replication", "key", "events", "consumers"]
-               for t in data["topics"])
+    assert all(
+        list(t) == ["name", "partitions", "retention", "replication", "key", "events", "consumers"]
+        for t in data["topics"]
+    )
     assert all(list(a) == ["name", "events", "snapshot_frequency"] for a in data["aggregates"])
     assert all(list(p) == ["name", "source_events", "update_strategy"] for p in data["projections"])
     assert all(list(s) == ["name", "coordination", "steps", "compensation"] for s in data["sagas"])
@@ -322,7 +385,9 @@ def test_report_values(design: Design) -> None:
 
     aggregates = {a["name"]: a for a in data["aggregates"]}
     assert aggregates["Order"] == {
-        "name": "Order", "events": ["OrderPlaced", "OrderConfirmed", "OrderCancelled"], "snapshot_frequency": 50,
+        "name": "Order",
+        "events": ["OrderPlaced", "OrderConfirmed", "OrderCancelled"],
+        "snapshot_frequency": 50,
     }
     assert aggregates["Payment"]["snapshot_frequency"] is None  # not stored in the event store
     assert aggregates["StockItem"]["events"] == ["StockReserved", "StockUnavailable", "StockReleased"]
@@ -333,10 +398,18 @@ def test_report_values(design: Design) -> None:
         "update_strategy": "eventual",
     }
     assert data["sagas"] == [
-        {"name": "CheckoutSaga", "coordination": "orchestration",
-         "steps": ["authorize_payment", "reserve_stock", "schedule_shipment"], "compensation": False},
-        {"name": "RestockFlow", "coordination": "choreography",
-         "steps": ["refund_payment", "release_stock"], "compensation": True},
+        {
+            "name": "CheckoutSaga",
+            "coordination": "orchestration",
+            "steps": ["authorize_payment", "reserve_stock", "schedule_shipment"],
+            "compensation": False,
+        },
+        {
+            "name": "RestockFlow",
+            "coordination": "choreography",
+            "steps": ["refund_payment", "release_stock"],
+            "compensation": True,
+        },
     ]
     # The policy allows 4 attempts: the first delivery and 3 retries.
     assert data["dead_letter_config"] == {"max_retries": 3, "backoff": "exponential", "dlq_retention": "14d"}
@@ -362,7 +435,8 @@ def test_report_of_empty_design() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "text"), [(7, "7d"), (14.0, "14d"), (None, "forever"), (0.5, "12h"), (1.5, "36h"), (0.01, "0.01d")]
+    ("days", "text"),
+    [(7, "7d"), (14.0, "14d"), (None, "forever"), (0.5, "12h"), (1.5, "36h"), (0.01, "0.01d")],
 )
 def test_format_days(days: float | None, text: str) -> None:
     assert format_days(days) == text
@@ -436,8 +510,11 @@ def test_orchestrated_sequence_has_happy_and_compensation_paths(design: Design) 
     assert all(ID.match(i) for i in sequence_ids(diagram))
     # Happy path: the orchestrator sends each command and receives each success event, in order.
     happy = [line.strip() for line in lines if "orch_orders->>svc_" in line and "Refund" not in line]
-    assert happy == ["orch_orders->>svc_payments: AuthorizePayment", "orch_orders->>svc_inventory: ReserveStock",
-                     "orch_orders->>svc_shipping: ScheduleShipment"]
+    assert happy == [
+        "orch_orders->>svc_payments: AuthorizePayment",
+        "orch_orders->>svc_inventory: ReserveStock",
+        "orch_orders->>svc_shipping: ScheduleShipment",
+    ]
     assert "        svc_payments-->>orch_orders: PaymentAuthorized" in lines
     assert diagram.count("alt ") == 3 and diagram.count("    else ") == 3
     # Failure of reserve_stock refunds the payment; shipping, past the pivot, is retried instead.
@@ -453,8 +530,15 @@ def test_orchestrated_sequence_has_happy_and_compensation_paths(design: Design) 
 
 def test_compensations_run_in_reverse_order() -> None:
     steps = [
-        SagaStep(name=f"step_{n}", service=f"svc{n}", command=f"Do{n}", success_event=f"Done{n}",
-                 compensation=f"undo {n}", compensation_command=f"Undo{n}", compensation_event=f"Undone{n}")
+        SagaStep(
+            name=f"step_{n}",
+            service=f"svc{n}",
+            command=f"Do{n}",
+            success_event=f"Done{n}",
+            compensation=f"undo {n}",
+            compensation_command=f"Undo{n}",
+            compensation_event=f"Undone{n}",
+        )
         for n in (1, 2, 3)
     ]
     saga = Saga(name="Three", orchestrator="hub", steps=steps, failure_event="ThreeFailed")
@@ -528,8 +612,14 @@ def test_default_event_store_ddl() -> None:
     ddl = event_store_ddl(Design(name="x"))
     assert "CREATE TABLE IF NOT EXISTS event_store (" in ddl
     assert "UNIQUE (aggregate_id, version)" in ddl
-    for column in ("event_id UUID NOT NULL PRIMARY KEY", "data JSONB NOT NULL", "metadata JSONB",
-                   "correlation_id UUID", "causation_id UUID", "aggregate_type VARCHAR(100) NOT NULL"):
+    for column in (
+        "event_id UUID NOT NULL PRIMARY KEY",
+        "data JSONB NOT NULL",
+        "metadata JSONB",
+        "correlation_id UUID",
+        "causation_id UUID",
+        "aggregate_type VARCHAR(100) NOT NULL",
+    ):
         assert column in ddl
     assert "CREATE TABLE IF NOT EXISTS snapshots (" in ddl
     assert "declares no event store" in ddl
@@ -538,8 +628,12 @@ def test_default_event_store_ddl() -> None:
 def test_event_store_ddl_flags_a_missing_version_guard_and_quotes_reserved_names() -> None:
     store = EventStore(
         table="events",
-        columns=[Column(name="event_id", type="uuid"), Column(name="aggregate_id", type="uuid"),
-                 Column(name="version", type="bigint"), Column(name="order", type="integer")],
+        columns=[
+            Column(name="event_id", type="uuid"),
+            Column(name="aggregate_id", type="uuid"),
+            Column(name="version", type="bigint"),
+            Column(name="order", type="integer"),
+        ],
         indexes=["order"],
         snapshot_table=None,
     )

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from archassist.agent.io import InputError
+from archassist.agent.errors import InputError
 from archassist.agent.memory.records import (
     DECISION_COLUMNS,
     STATUSES,

@@ -107,7 +107,7 @@ def precedents_for_brief(store: MemoryStore, brief: str, limit: int = 10) -> lis
                 context=record.context,
                 status=record.status,
                 tags=record.tags,
-                score=round(record.score or 0.0, 6),
+                score=record.score or 0.0,
             )
         )
         if len(out) == limit:

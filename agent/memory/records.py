@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from archassist.agent.io import InputError
+from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
     from archassist.agent.model import Design

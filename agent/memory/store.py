@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from archassist.agent.io import InputError
+from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
