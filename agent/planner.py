@@ -197,8 +197,11 @@ class _Planner:
     def _id_field(self, domain: Domain, aggregate: str) -> str:
         return self._aggregate(domain, aggregate).id_field
 
-    def _topic_name(self, domain: Domain) -> str:
-        return f"{domain.name}.events"
+    def _topic_name(self, domain: Domain, aggregate: str) -> str:
+        """`{domain}.events` for the domain's main aggregate, `{domain}.{aggregate}_events` for the others."""
+        if aggregate == domain.aggregates[0].name:
+            return f"{domain.name}.events"
+        return f"{domain.name}.{snake(aggregate)}_events"
 
     def _db(self, service: str) -> str:
         return f"{service}-db"
@@ -337,7 +340,7 @@ class _Planner:
                     id="D1",
                     title=f"Coordinate cross-domain workflows by {choice}",
                     context="; ".join(
-                        f"{f.initiator.title} workflow: {' → '.join(s.action for _, s in f.steps)}"
+                        f"{f.initiator.title} workflow: {' → '.join(snake(s.command) for _, s in f.steps)}"
                         for f in flows
                     ),
                     decision=why,
@@ -444,9 +447,9 @@ class _Planner:
         for domain, s in flow.steps:
             steps.append(
                 SagaStep(
-                    name=s.action,
+                    name=snake(s.command),
                     service=domain.service,
-                    action=s.action.replace("_", " "),
+                    action=s.action,
                     command=s.command if coordination == "orchestration" else None,
                     success_event=s.success_event,
                     failure_event=s.failure_event,
@@ -530,7 +533,7 @@ class _Planner:
                     domain.service,
                     f"handle-{kebab(s.command)}",
                     [s.command],
-                    s.action.replace("_", " "),
+                    s.action,
                     [s.success_event, s.failure_event],
                 )
                 if s.side_effect and s.compensation_command and s.compensation_event:
@@ -538,7 +541,7 @@ class _Planner:
                         domain.service,
                         f"handle-{kebab(s.compensation_command)}",
                         [s.compensation_command],
-                        (s.compensation or "compensate").replace("_", " "),
+                        (s.compensation or "compensate"),
                         [s.compensation_event],
                     )
             self._consumer(
@@ -562,18 +565,18 @@ class _Planner:
             for index, (domain, s) in enumerate(flow.steps):
                 self._consumer(
                     domain.service,
-                    f"{kebab(s.action)}-on-{kebab(previous)}",
+                    f"{kebab(s.command)}-on-{kebab(previous)}",
                     [previous],
-                    s.action.replace("_", " "),
+                    s.action,
                     [s.success_event, s.failure_event],
                 )
                 later_failures = [p.failure_event for _, p in flow.steps[index + 1 :]]
                 if s.side_effect and s.compensation_event and later_failures:
                     self._consumer(
                         domain.service,
-                        f"{kebab(s.compensation or 'compensate')}-on-failure",
+                        f"{kebab(s.compensation_command or 'compensate')}-on-failure",
                         later_failures,
-                        (s.compensation or "compensate").replace("_", " "),
+                        (s.compensation or "compensate"),
                         [s.compensation_event],
                     )
                 previous = s.success_event
@@ -833,46 +836,49 @@ class _Planner:
             rate = self._domain_rate(d)
             peak = rate * self.requirements.peak_factor
             partitions = max(MIN_PARTITIONS, math.ceil(peak * HEADROOM / PARTITION_CAPACITY_EPS))
-            key = d.aggregates[0].id_field
             retention = self._retention(d)
-            topic_name = self._topic_name(d)
-            names = [e.name for e in d.events]
-            topics.append(
-                Topic(
-                    name=topic_name,
-                    partitions=partitions,
-                    replication_factor=3,
-                    min_insync_replicas=2,
-                    retention_days=retention,
-                    cleanup_policy="delete",
-                    compression="zstd",
-                    partition_key=key,
-                    events=names,
-                    purpose="audit" if audit else "operational",
-                    throughput_eps=round(peak, 3),
-                )
-            )
-            for e in d.events:
-                consumers = self.consumed_by.get(e.name, [])
-                foreign = any(c != d.service for c in consumers)
-                events.append(
-                    Event(
-                        name=e.name,
-                        version=1,
-                        kind="integration" if foreign else "domain",
-                        description=e.description,
-                        aggregate=e.aggregate,
-                        producer=d.service,
-                        topic=topic_name,
-                        partition_key=self._id_field(d, e.aggregate),
-                        fields=[_field(f, protect) for f in e.fields],
-                        owner=f"{d.name} team",
-                        compatibility=compat,
-                        ordering="per_key",
-                        external=not consumers,
-                        estimated_size_bytes=AVERAGE_EVENT_BYTES,
+            for aggregate in d.aggregates:
+                # One topic per aggregate keeps every event on a topic keyed the same way.
+                topic_name = self._topic_name(d, aggregate.name)
+                own = [e for e in d.events if self._aggregate(d, e.aggregate).name == aggregate.name]
+                if not own:
+                    continue
+                topics.append(
+                    Topic(
+                        name=topic_name,
+                        partitions=partitions,
+                        replication_factor=3,
+                        min_insync_replicas=2,
+                        retention_days=retention,
+                        cleanup_policy="delete",
+                        compression="zstd",
+                        partition_key=aggregate.id_field,
+                        events=[e.name for e in own],
+                        purpose="audit" if audit else "operational",
+                        throughput_eps=round(peak, 3),
                     )
                 )
+                for e in own:
+                    consumers = self.consumed_by.get(e.name, [])
+                    foreign = any(c != d.service for c in consumers)
+                    events.append(
+                        Event(
+                            name=e.name,
+                            version=1,
+                            kind="integration" if foreign else "domain",
+                            description=e.description,
+                            aggregate=aggregate.name,
+                            producer=d.service,
+                            topic=topic_name,
+                            partition_key=aggregate.id_field,
+                            fields=[_field(f, protect) for f in e.fields],
+                            owner=f"{d.name} team",
+                            compatibility=compat,
+                            ordering="per_key",
+                            external=not consumers,
+                            estimated_size_bytes=AVERAGE_EVENT_BYTES,
+                        )
+                    )
             commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
             if commands:
                 ckey = commands[0].partition_key

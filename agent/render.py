@@ -253,6 +253,10 @@ def _seconds(value: float) -> str:
     return f"{_num(value)} s"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{_num(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -485,11 +489,15 @@ def _step_call(step: SagaStep) -> str:
     return step.command or step.action or step.name
 
 
+def _success_label(step: SagaStep) -> str:
+    return step.success_event or f"{_step_call(step)} done"
+
+
 def _failure_label(step: SagaStep) -> str:
     reasons = [step.failure_event] if step.failure_event else []
     if step.timeout_s:
         reasons.append(f"no reply within {_seconds(step.timeout_s)}")
-    return f"{step.name} fails" + (f" ({' or '.join(reasons)})" if reasons else "")
+    return " or ".join(reasons) or f"{_step_call(step)} fails"
 
 
 def _pivot_index(saga: Saga) -> int | None:
@@ -541,14 +549,14 @@ def _orchestrated_sequence(design: Design, saga: Saga) -> list[str]:
     for i, step in enumerate(saga.steps):
         target = ids("svc", step.service)
         lines.append(f"    {orch}->>{target}: {mermaid_text(_step_call(step))}")
-        lines.append(f"    alt {mermaid_text(step.name)} succeeds")
+        lines.append(f"    alt {mermaid_text(_success_label(step))}")
         lines.append(f"        {target}-->>{orch}: {mermaid_text(step.success_event or 'done')}")
         lines.append(f"    else {mermaid_text(_failure_label(step))}")
         if step.failure_event:
             lines.append(f"        {target}-->>{orch}: {mermaid_text(step.failure_event)}")
         if pivot is not None and i > pivot:
             lines.append(
-                f"        Note over {orch},{target}: past the pivot: retry {mermaid_text(step.name)} "
+                f"        Note over {orch},{target}: past the pivot: retry {mermaid_text(_step_call(step))} "
                 "until it succeeds, no compensation"
             )
         else:
@@ -576,7 +584,9 @@ def _orchestrated_compensations(ids: _Ids, orch: str, saga: Saga, failed: int) -
             continue
         target = ids("svc", step.service)
         if not _has_compensation(step):
-            lines.append(f"            Note over {target}: {mermaid_text(step.name)} has no compensation")
+            lines.append(
+                f"            Note over {target}: {mermaid_text(_step_call(step))} has no compensation"
+            )
             continue
         call = step.compensation_command or step.compensation or ""
         lines.append(f"            {orch}->>{target}: {mermaid_text(call)}")
@@ -619,15 +629,15 @@ def _choreographed_sequence(design: Design, saga: Saga) -> list[str]:
         if incoming:
             lines.append(f"    {bus}->>{target}: {mermaid_text(incoming)}")
         lines.append(f"    Note over {target}: {mermaid_text(step.action or step.name)}")
-        lines.append(f"    alt {mermaid_text(step.name)} succeeds")
-        lines.append(f"        {target}->>{bus}: {mermaid_text(step.success_event or step.name + ' done')}")
+        lines.append(f"    alt {mermaid_text(_success_label(step))}")
+        lines.append(f"        {target}->>{bus}: {mermaid_text(_success_label(step))}")
         lines.append(f"    else {mermaid_text(_failure_label(step))}")
         signal = step.failure_event
         if signal:
             lines.append(f"        {target}->>{bus}: {mermaid_text(signal)}")
         if pivot is not None and i > pivot:
             lines.append(
-                f"        Note over {target}: past the pivot: retry {mermaid_text(step.name)} "
+                f"        Note over {target}: past the pivot: retry {mermaid_text(_step_call(step))} "
                 "until it succeeds, no compensation"
             )
         else:
@@ -651,7 +661,9 @@ def _choreographed_compensations(
             continue
         target = ids("svc", step.service)
         if not _has_compensation(step):
-            lines.append(f"            Note over {target}: {mermaid_text(step.name)} has no compensation")
+            lines.append(
+                f"            Note over {target}: {mermaid_text(_step_call(step))} has no compensation"
+            )
             continue
         if signal:
             lines.append(f"            {bus}->>{target}: {mermaid_text(signal)}")
@@ -1054,8 +1066,16 @@ def _overview(design: Design) -> dict[str, Any]:
         ("Envelope", envelope),
         (
             "Size",
-            f"{len(design.services)} services, {len(design.events)} events, {len(design.topics)} topics, "
-            f"{len(design.consumers)} consumers, {len(design.sagas)} sagas",
+            ", ".join(
+                _count(len(items), noun)
+                for items, noun in (
+                    (design.services, "service"),
+                    (design.events, "event"),
+                    (design.topics, "topic"),
+                    (design.consumers, "consumer"),
+                    (design.sagas, "saga"),
+                )
+            ),
         ),
     ]
     throughput = (
@@ -1138,7 +1158,7 @@ def _saga_view(design: Design, saga: Saga) -> dict[str, Any]:
             notes.append("no side effect")
         if step.compensation_idempotent:
             notes.append("idempotent compensation")
-        action = step.action
+        action = step.action if step.action != step.name else ""
         if step.command:
             action = f"{action} (`{step.command}`)" if action else f"`{step.command}`"
         steps.append(

@@ -516,13 +516,15 @@ def test_orchestrated_sequence_has_happy_and_compensation_paths(design: Design) 
         "orch_orders->>svc_shipping: ScheduleShipment",
     ]
     assert "        svc_payments-->>orch_orders: PaymentAuthorized" in lines
-    assert diagram.count("alt ") == 3 and diagram.count("    else ") == 3
+    assert diagram.count("    alt ") == 3 and diagram.count("    else ") == 3
+    assert "    alt PaymentAuthorized" in lines
+    assert "    else PaymentDeclined or no reply within 30 s" in lines
     # Failure of reserve_stock refunds the payment; shipping, past the pivot, is retried instead.
-    reserve_branch = diagram.split("else reserve_stock fails")[1].split("\n    end")[0]
+    reserve_branch = diagram.split("else StockUnavailable")[1].split("\n    end")[0]
     assert "orch_orders->>svc_payments: RefundPayment" in reserve_branch
     assert "svc_payments-->>orch_orders: PaymentRefunded" in reserve_branch
-    shipping_branch = diagram.split("else schedule_shipment fails")[1].split("\n    end")[0]
-    assert "retry schedule_shipment until it succeeds" in shipping_branch
+    shipping_branch = diagram.split("else ShipmentFailed")[1].split("\n    end")[0]
+    assert "retry ScheduleShipment until it succeeds" in shipping_branch
     assert "->>" not in shipping_branch.replace("svc_shipping-->>orch_orders: ShipmentFailed", "")
     assert "saga completes with OrderConfirmed" in diagram
     assert "saga fails with OrderCancelled" in diagram
@@ -535,6 +537,7 @@ def test_compensations_run_in_reverse_order() -> None:
             service=f"svc{n}",
             command=f"Do{n}",
             success_event=f"Done{n}",
+            failure_event=f"Failed{n}",
             compensation=f"undo {n}",
             compensation_command=f"Undo{n}",
             compensation_event=f"Undone{n}",
@@ -543,10 +546,10 @@ def test_compensations_run_in_reverse_order() -> None:
     ]
     saga = Saga(name="Three", orchestrator="hub", steps=steps, failure_event="ThreeFailed")
     diagram = mermaid_sequence(Design(name="d", sagas=[saga]), saga)
-    last = diagram.split("else step_3 fails")[1].split("\n    end")[0]
+    last = diagram.split("else Failed3")[1].split("\n    end")[0]
     assert last.index("Undo2") < last.index("Undo1")
     assert "Undo3" not in last  # the failed step made no change to undo
-    first = diagram.split("else step_1 fails")[1].split("\n    end")[0]
+    first = diagram.split("else Failed1")[1].split("\n    end")[0]
     assert "nothing to undo yet" in first
     opened, closed = block_balance(diagram)
     assert opened == closed == 6  # three alt blocks, three compensation rects
@@ -564,7 +567,7 @@ def test_choreographed_sequence_goes_through_the_bus(design: Design) -> None:
     assert messages and all("bus_kafka" in pair for pair in messages)  # services never call each other
     assert "    svc_orders->>bus_kafka: OrderCancelled" in lines
     assert "    bus_kafka->>svc_inventory: PaymentRefunded" in lines  # reacts to the previous step's event
-    branch = diagram.split("else release_stock fails")[1].split("\n    end")[0]
+    branch = diagram.split("else StockUnavailable")[1].split("\n    end")[0]
     assert "bus_kafka->>svc_payments: StockUnavailable" in branch
     assert "svc_payments->>bus_kafka: PaymentAuthorized" in branch
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from archassist.agent.errors import InputError
 from archassist.agent.memory.records import (
     DECISION_COLUMNS,
+    JSON_SORTED,
+    JSON_TEXT,
     STATUSES,
     DecisionRecord,
     DesignRecord,
@@ -64,15 +66,15 @@ def decision_row(fields: Mapping[str, Any]) -> dict[str, Any]:
         "context": context,
         "decision": decision,
         "consequences": consequences,
-        "alternatives": json.dumps(alternatives, ensure_ascii=False),
+        "alternatives": JSON_TEXT.encode(alternatives),
         "status": check_status(str(fields.get("status") or "accepted")),
         "supersedes": _opt_id(fields.get("supersedes")),
         "superseded_by": _opt_id(fields.get("superseded_by")),
-        "tags": json.dumps(tags, ensure_ascii=False),
-        "cites": json.dumps(cites, ensure_ascii=False),
+        "tags": JSON_TEXT.encode(tags),
+        "cites": JSON_TEXT.encode(cites),
         "design_id": _opt_int(fields.get("design_id"), "design_id"),
         "content_hash": content_hash(title, context, decision, consequences, alternatives),
-        "extra": json.dumps(dict(extra), ensure_ascii=False, sort_keys=True, default=str),
+        "extra": JSON_SORTED.encode(dict(extra)),
         "created": created,
         "updated": str(fields.get("updated") or created),
     }

@@ -18,6 +18,8 @@ from archassist.agent.precedents import Precedent
 # FTS5 builds one expression-tree level per OR; its limit is 256. Beyond a few dozen words bm25 gains nothing.
 MAX_TERMS = 32
 MAX_TERM_CHARS = 64
+# Rows bm25 scores per search stage: ~3 µs each, so this bounds a recall to a few milliseconds.
+SCORE_BUDGET = 2000
 # bm25 column weights: title, context, decision, consequences, tags.
 DECISION_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 4.0"
 
@@ -64,18 +66,65 @@ def recall(
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
-    return _search(store, fts_query(terms), limit=limit, status=check_status(status) if status else None)
+    return _search(store, terms, limit=limit, status=check_status(status) if status else None)
 
 
-def _search(store: MemoryStore, match: str, *, limit: int, status: str | None) -> list[DecisionRecord]:
-    columns = ", ".join(f"d.{c.strip()}" for c in DECISION_COLUMNS.split(","))
-    where = " AND d.status = ?" if status else ""
-    params: tuple[object, ...] = (match, status, limit) if status else (match, limit)
+def _search(store: MemoryStore, terms: list[str], *, limit: int, status: str | None) -> list[DecisionRecord]:
+    """bm25 search that scores at most SCORE_BUDGET rows per stage, so recall stays fast at any size.
+
+    Scoring every row that matches a common word costs milliseconds per thousand rows, and such rows rank
+    low anyway (small idf). So terms are split by document frequency (counted up to SCORE_BUDGET): rows with
+    a selective term are candidates, ranked by all the terms; rows with only common terms fill up the rest.
+    Within a stage that still has more than SCORE_BUDGET candidates, the newest SCORE_BUDGET are ranked. A
+    database where every term is selective (any database under SCORE_BUDGET decisions) gets exact bm25.
+    """
+    if not store.exists:
+        return []
+    counts = {term: _count_capped(store, term) for term in terms}
+    selective = [t for t in terms if counts[t] < SCORE_BUDGET]
+    common = [t for t in terms if counts[t] >= SCORE_BUDGET]
+    stages: list[tuple[str, str]] = []  # (rows to consider, expression that ranks them)
+    if selective:
+        ranking = fts_query(selective) if not common else f"({fts_query(selective)}) AND ({fts_query(terms)})"
+        stages.append((fts_query(selective), ranking))
+    if common:
+        stages.append((fts_query(common), fts_query(common)))
+    found: list[DecisionRecord] = []
+    for candidates, ranking in stages:
+        seen = {record.id for record in found}
+        for record in _rank(store, candidates, ranking, limit=limit + len(seen), status=status):
+            if record.id not in seen and len(found) < limit:
+                found.append(record)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _count_capped(store: MemoryStore, term: str) -> int:
     rows = store.query(
-        f"""SELECT {columns}, bm25(decisions_fts, {DECISION_WEIGHTS}) AS rank_score
-            FROM decisions_fts JOIN decisions AS d ON d.id = decisions_fts.rowid
-            WHERE decisions_fts MATCH ?{where}
-            ORDER BY rank_score, d.id DESC LIMIT ?""",
+        "SELECT count(*) FROM (SELECT rowid FROM decisions_fts WHERE decisions_fts MATCH ? LIMIT ?)",
+        (fts_query([term]), SCORE_BUDGET),
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+def _rank(store: MemoryStore, candidates: str, ranking: str, *, limit: int, status: str | None) -> list[DecisionRecord]:
+    floor_rows = store.query(
+        "SELECT rowid FROM decisions_fts WHERE decisions_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (candidates, SCORE_BUDGET),
+    )
+    floor = int(floor_rows[0][0]) if floor_rows else 0
+    columns = ", ".join(f"d.{c.strip()}" for c in DECISION_COLUMNS.split(","))
+    where = "WHERE d.status = ?" if status else ""
+    params: tuple[object, ...] = (ranking, floor, status, limit) if status else (ranking, floor, limit)
+    rows = store.query(
+        f"""WITH hits AS (
+                SELECT rowid AS id, bm25(decisions_fts, {DECISION_WEIGHTS}) AS rank_score
+                FROM decisions_fts WHERE decisions_fts MATCH ? AND rowid > ?
+            )
+            SELECT {columns}, hits.rank_score FROM hits JOIN decisions AS d ON d.id = hits.id
+            {where}
+            ORDER BY hits.rank_score, d.id DESC LIMIT ?""",
         params,
     )
     return [_decision_from_row(row, score=-float(row["rank_score"])) for row in rows]
@@ -91,7 +140,7 @@ def precedents_for_brief(store: MemoryStore, brief: str, limit: int = 10) -> lis
     terms = query_terms(brief, drop=STOPWORDS | GENERIC_BRIEF_WORDS)
     if not terms or limit <= 0 or not set(terms) - STOPWORDS - GENERIC_BRIEF_WORDS:
         return []
-    found = _search(store, fts_query(terms), limit=limit * 3, status="accepted")
+    found = _search(store, terms, limit=limit * 3, status="accepted")
     out: list[Precedent] = []
     seen: set[tuple[str, str]] = set()
     for record in found:

@@ -86,9 +86,14 @@ def clean_list(items: Iterable[Any] | None) -> list[str]:
     return out
 
 
+# Shared encoders: json.dumps with options builds a new encoder per call, which dominates batched inserts.
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False)
+JSON_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def content_hash(title: str, context: str, decision: str, consequences: str, alternatives: list[str]) -> str:
     """Identity of a decision's words, used to recognise a file imported before that carries no id."""
-    payload = json.dumps([title, context, decision, consequences, alternatives], ensure_ascii=False)
+    payload = JSON_TEXT.encode([title, context, decision, consequences, alternatives])
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -227,6 +227,7 @@ def _connect(path: Path, *, readonly: bool, immutable: bool = False) -> sqlite3.
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute("PRAGMA cache_size=-16000")  # 16 MB: recall touches FTS pages scattered over the file
     return conn
 
 

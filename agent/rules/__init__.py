@@ -1,1 +1,78 @@
-"""Rules that check a Design against the discipline of event-driven architecture."""
+"""Rules that check a Design against the discipline of event-driven architecture.
+
+Each rule lives in the module of its group (``naming``, ``contracts``, ``topology``, ``reliability``, ``sagas``,
+``projections``, ``event_sourcing``, ``coupling``, ``observability``, ``privacy``, ``references``) and registers
+itself with the :func:`~archassist.agent.rules.base.rule` decorator. :func:`registry` imports them all once and
+returns them ordered by code; :mod:`archassist.agent.rules.engine` runs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from functools import cache
+
+from archassist.agent.rules.base import GROUP_TITLES, Rule, registered_rules
+
+RULE_MODULES: tuple[str, ...] = (
+    "naming",
+    "contracts",
+    "topology",
+    "reliability",
+    "sagas",
+    "projections",
+    "event_sourcing",
+    "coupling",
+    "observability",
+    "privacy",
+    "references",
+)
+
+__all__ = ["GROUP_TITLES", "Rule", "get_rule", "groups", "nearest_code", "registry"]
+
+
+@cache
+def registry() -> tuple[Rule, ...]:
+    """Every rule, ordered by code."""
+    for module in RULE_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+    rules = sorted(registered_rules(), key=lambda r: r.code)
+    codes = [r.code for r in rules]
+    names = [r.name for r in rules]
+    if len(set(codes)) != len(codes) or len(set(names)) != len(names):
+        raise RuntimeError("two rules share a code or a name")
+    return tuple(rules)
+
+
+@cache
+def _by_key() -> dict[str, Rule]:
+    found: dict[str, Rule] = {}
+    for item in registry():
+        found[item.code] = item
+        found[item.name] = item
+    return found
+
+
+def get_rule(code: str) -> Rule | None:
+    """The rule with this code (``EDA301``, any case) or slug name (``topic-name-shape``), if any."""
+    key = code.strip()
+    return _by_key().get(key.upper()) or _by_key().get(key.lower())
+
+
+def groups() -> list[str]:
+    """Group names in code order."""
+    seen: dict[str, None] = {}
+    for item in registry():
+        seen.setdefault(item.group, None)
+    return list(seen)
+
+
+def nearest_code(text: str) -> str | None:
+    """The rule code, name or group closest to a mistyped one, for 'did you mean' hints."""
+    candidates = [r.code for r in registry()] + [r.name for r in registry()] + groups()
+    probe = text.strip()
+    for candidate_probe, pool in ((probe.upper(), [r.code for r in registry()]), (probe.lower(), candidates)):
+        match = difflib.get_close_matches(candidate_probe, pool, n=1, cutoff=0.6)
+        if match:
+            return match[0]
+    return None

@@ -3,8 +3,8 @@
 A rule is written as a plain function decorated with :func:`rule`. The function receives the design and the shared
 :class:`~archassist.agent.rules.index.DesignIndex` and yields :class:`Violation` records; the :class:`Rule` wrapper
 turns them into :class:`~archassist.agent.findings.Finding` objects carrying the rule's code, name and severity.
-The function's docstring is the rule's documentation: a one-line summary, then ``Why:``, ``Anti-pattern:`` and
-``Fix:`` sections.
+The function's docstring is the rule's documentation: a summary (the first paragraph, one sentence), then
+``Why:``, ``Anti-pattern:`` and ``Fix:`` sections.
 """
 
 from __future__ import annotations
@@ -82,17 +82,22 @@ class RuleDoc:
     fix: str
 
 
+def _reflow(text: str) -> str:
+    """One line per paragraph: docstrings wrap for the source, outputs wrap for their reader."""
+    return "\n\n".join(" ".join(part.split()) for part in text.strip().split("\n\n"))
+
+
 def parse_doc(doc: str) -> RuleDoc:
     """Split a rule docstring into its summary and its Why / Anti-pattern / Fix sections."""
     text = inspect.cleandoc(doc)
-    summary, _, body = text.partition("\n")
+    summary, _, body = text.partition("\n\n")
     sections: dict[str, str] = {}
     matches = list(_SECTION.finditer(body))
     for position, match in enumerate(matches):
         end = matches[position + 1].start() if position + 1 < len(matches) else len(body)
-        sections[match.group(1)] = body[match.end() : end].strip()
+        sections[match.group(1)] = _reflow(body[match.end() : end])
     return RuleDoc(
-        summary=summary.strip(),
+        summary=_reflow(summary),
         why=sections.get("Why", ""),
         anti_pattern=sections.get("Anti-pattern", ""),
         fix=sections.get("Fix", ""),
@@ -144,7 +149,9 @@ def rule(code: str, name: str, *, severity: Severity) -> Callable[[CheckFunction
     def register(function: CheckFunction) -> Rule:
         if not function.__doc__:
             raise ValueError(f"rule {code} needs a docstring")
-        made = Rule(code=code, name=name, severity=severity, function=function, doc=parse_doc(function.__doc__))
+        made = Rule(
+            code=code, name=name, severity=severity, function=function, doc=parse_doc(function.__doc__)
+        )
         _REGISTERED.append(made)
         return made
 

@@ -88,7 +88,9 @@ def snapshot_missing(design: Design, index: DesignIndex) -> Iterator[Violation]:
         return
     for position, aggregate in enumerate(design.aggregates):
         length = aggregate.expected_stream_length
-        if (length is None or length > LONG_STREAM) and _snapshot_every(design, aggregate.snapshot_every) is None:
+        if (length is None or length > LONG_STREAM) and _snapshot_every(
+            design, aggregate.snapshot_every
+        ) is None:
             how_long = "an unknown number of" if length is None else f"about {length}"
             yield Violation(
                 f"/aggregates/{position}/snapshot_every",

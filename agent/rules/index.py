@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 
 from archassist.agent.model import Consumer, Design, Event, Topic
 
-DEAD_LETTER_SUFFIXES: tuple[str, ...] = (".dlq", "-dlq", "_dlq", ".dead-letter", ".deadletter", ".dead_letter")
+DEAD_LETTER_SUFFIXES: tuple[str, ...] = (
+    ".dlq",
+    "-dlq",
+    "_dlq",
+    ".dead-letter",
+    ".deadletter",
+    ".dead_letter",
+)
 RETRY_SUFFIXES: tuple[str, ...] = (".retry", "-retry", "_retry")
 BLANKET_ALERT_TARGETS = frozenset({"", "*", "all"})
 
@@ -137,7 +144,9 @@ class DesignIndex:
                     step.compensation_event,
                 ]
                 # the saga's coordinator waits for the outcome of each step
-                self.consumed.update(n for n in (step.success_event, step.failure_event, step.compensation_event) if n)
+                self.consumed.update(
+                    n for n in (step.success_event, step.failure_event, step.compensation_event) if n
+                )
             if saga.trigger_event:
                 self.consumed.add(saga.trigger_event)
             self.saga_names.update(n for n in names if n)

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from archassist.agent.model import Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
-from archassist.agent.rules.words import has_past_tense_word, pascal_case, reads_as_command, split_words
+from archassist.agent.rules.words import (
+    has_past_tense_word,
+    is_past_participle,
+    pascal_case,
+    reads_as_command,
+    split_words,
+)
 
 _PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
@@ -79,7 +85,7 @@ def command_named_like_event(design: Design, index: DesignIndex) -> Iterator[Vio
     """
     for position, command in enumerate(design.commands):
         words = split_words(command.name)
-        if words and has_past_tense_word(words[-1]) and not reads_as_command(command.name):
+        if words and is_past_participle(words[-1]) and not reads_as_command(command.name):
             yield Violation(
                 f"/commands/{position}/name",
                 f"command '{command.name}' is named like an event",
@@ -99,11 +105,12 @@ def message_name_not_pascal_case(design: Design, index: DesignIndex) -> Iterator
 
     Fix: Use PascalCase (`OrderPlaced`) and carry the version in the `version` field, not in the name.
     """
-    for kind, items in (("events", design.events), ("commands", design.commands)):
-        for position, item in enumerate(items):
-            if not _PASCAL.match(item.name):
+    names = (("events", [e.name for e in design.events]), ("commands", [c.name for c in design.commands]))
+    for kind, items in names:
+        for position, name in enumerate(items):
+            if not _PASCAL.match(name):
                 yield Violation(
                     f"/{kind}/{position}/name",
-                    f"{kind[:-1]} name '{item.name}' is not PascalCase",
-                    f"rename it to {pascal_case(item.name) or 'a PascalCase name'}",
+                    f"{kind[:-1]} name '{name}' is not PascalCase",
+                    f"rename it to {pascal_case(name) or 'a PascalCase name'}",
                 )

@@ -74,7 +74,9 @@ def retry_unbounded(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """
     for position, consumer in enumerate(design.consumers):
         if consumer.retry.max_attempts is None:
-            blocked = " and a poison message would block its partition" if consumer.ordering == "per_key" else ""
+            blocked = (
+                " and a poison message would block its partition" if consumer.ordering == "per_key" else ""
+            )
             yield Violation(
                 f"/consumers/{position}/retry/max_attempts",
                 f"consumer '{consumer.name}' retries forever{blocked}",

@@ -8,7 +8,9 @@ from archassist.agent.model import Design, Saga, SagaStep
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 
-VOLATILE_STORES = frozenset({"memory", "in-memory", "in_memory", "inmemory", "local", "ram", "heap", "none", "cache"})
+VOLATILE_STORES = frozenset(
+    {"memory", "in-memory", "in_memory", "inmemory", "local", "ram", "heap", "none", "cache"}
+)
 
 
 def pivot_position(saga: Saga) -> int:

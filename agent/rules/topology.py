@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 from archassist.agent.model import Design, Topic
 from archassist.agent.rules.base import Violation, rule
-from archassist.agent.rules.index import DEAD_LETTER_SUFFIXES, DesignIndex, is_dead_letter_topic, is_retry_topic
+from archassist.agent.rules.index import (
+    DEAD_LETTER_SUFFIXES,
+    DesignIndex,
+    is_dead_letter_topic,
+    is_retry_topic,
+)
+from archassist.agent.rules.words import word_set
 
 MIN_REPLICATION = 3
 MIN_INSYNC = 2
@@ -18,12 +24,12 @@ HISTORY_RETENTION_DAYS = 30
 _TOPIC_SHAPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*){1,2}$")
 _TOKEN = re.compile(r"[a-z]+")
 # Words that name infrastructure, not a business domain.
-TECHNICAL_WORDS = frozenset(
+TECHNICAL_WORDS = word_set(
     """
-    app backend broker bus cdc change changes common data database db default generic in input internal kafka
-    kinesis misc mq nats out output pulsar queue rabbitmq service sns sqs stream streams svc system table temp
-    test tmp topic
-    """.split()
+    app backend broker bus cdc change changes common data database db default generic in input internal
+    kafka kinesis misc mq nats out output pulsar queue rabbitmq service sns sqs stream streams svc
+    system table temp test tmp topic
+    """
 )
 
 
@@ -350,13 +356,25 @@ def min_insync_replicas(design: Design, index: DesignIndex) -> Iterator[Violatio
             )
 
 
+def store_keeps_history(design: Design, days: float) -> bool:
+    """Whether the event store keeps events at least this long (None keeps them forever)."""
+    store = design.event_store
+    return store is not None and (store.retention_days is None or store.retention_days >= days)
+
+
 def required_retention_days(design: Design, topic: Topic) -> tuple[float, str]:
     """The minimum retention for a topic and the reason for it."""
     if topic.purpose in ("audit", "analytics"):
         required, why = float(HISTORY_RETENTION_DAYS), f"{topic.purpose} topics keep at least 30 days"
         wanted = design.requirements.retention_days
-        if topic.purpose == "audit" and design.requirements.audit and wanted and wanted > required:
-            return wanted, f"the design requires {wanted:g} days of audit history"
+        if (
+            topic.purpose == "audit"
+            and design.requirements.audit
+            and wanted
+            and wanted > required
+            and not store_keeps_history(design, wanted)  # the event store is then the audit trail
+        ):
+            return wanted, f"the design requires {wanted:g} days of audit history and no event store keeps it"
         return required, why
     return float(OPERATIONAL_RETENTION_DAYS), "operational topics keep at least 7 days to survive outages"
 
@@ -367,7 +385,8 @@ def retention_too_short(design: Design, index: DesignIndex) -> Iterator[Violatio
 
     Why: Retention is the window in which a stopped consumer can catch up and a bug can be fixed by replaying.
     Operational topics need about a week to outlive a long weekend's outage; audit and analytics topics need at
-    least 30 days, and audit topics the retention the requirements state.
+    least 30 days, and audit topics the retention the requirements state unless an event store keeps that
+    history.
 
     Anti-pattern: `retention_days: 1` on `orders.events`, or 7 days on an audit topic when the requirements ask
     for a year.
@@ -405,7 +424,9 @@ def compacted_topic_unkeyed(design: Design, index: DesignIndex) -> Iterator[Viol
         if "compact" not in topic.cleanup_policy or topic.partition_key:
             continue
         unkeyed = [
-            design.events[p].name for p in index.topic_events.get(topic.name, ()) if not design.events[p].partition_key
+            design.events[p].name
+            for p in index.topic_events.get(topic.name, ())
+            if not design.events[p].partition_key
         ]
         if unkeyed or not index.topic_events.get(topic.name):
             what = f"events {', '.join(unkeyed[:3])}" if unkeyed else "its messages"

@@ -7,37 +7,55 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
+
+def word_set(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated block, which reads better than a long list."""
+    return frozenset(text.split())
+
+
 # Past participles that do not end in -ed.
-IRREGULAR_PAST = frozenset(
+IRREGULAR_PAST = word_set(
     """
-    agreed begun bid bought bound broadcast brought built burnt caught chosen cleared clung come cost cut dealt
-    decreed done drawn driven dug eaten fallen fed felt fled flown forbidden forecast forgiven forgotten found
-    freed frozen given gone got gotten ground grown guaranteed held heard hidden hit hung kept knit known laid led
-    left lent let lit lost made meant met overdrawn overridden overrun paid put quit read rebuilt rebound refereed
-    reset rewritten rid risen run said sat seen sent set shaken shed shot shown shut slid sold sought spat spent
-    split spoken spread spun stolen stood struck stuck stung sung sunk sworn swung taken taught thought thrown
-    told torn undone understood upheld upset withdrawn withheld won worn wound woven written
-    """.split()
+    agreed begun bid bought bound broadcast brought built burnt caught chosen cleared clung come cost
+    cut dealt decreed done drawn driven dug eaten fallen fed felt fled flown forbidden forecast forgiven
+    forgotten found freed frozen given gone got gotten ground grown guaranteed held heard hidden hit
+    hung kept knit known laid led left lent let lit lost made meant met overdrawn overridden overrun
+    paid put quit read rebuilt rebound refereed reset rewritten rid risen run said sat seen sent set
+    shaken shed shot shown shut slid sold sought spat spent split spoken spread spun stolen stood struck
+    stuck stung sung sunk sworn swung taken taught thought thrown told torn undone understood upheld
+    upset withdrawn withheld won worn wound woven written
+    """
+)
+
+# Past participles spelt like the verb itself: after an imperative verb they are read as nouns ("PlaceBid").
+SAME_AS_VERB = word_set(
+    """
+    bid broadcast cost cut forecast hit knit let put quit read reset rid run set shed shut split spread
+    upset
+    """
 )
 
 # Words ending in -ed that are not past participles.
-NOT_PAST = frozenset(
-    "bed bleed breed creed deed embed feed greed heed hundred naked need red reed seed shred sled speed steed "
-    "weed wicked".split()
+NOT_PAST = word_set(
+    """
+    bed bleed breed creed deed embed feed greed heed hundred naked need red reed seed shred sled speed
+    steed weed wicked
+    """
 )
 
 # Verbs a command (or a mis-named event) typically starts with.
-IMPERATIVE_VERBS = frozenset(
+IMPERATIVE_VERBS = word_set(
     """
-    accept activate add adjust allocate apply approve archive assign authorise authorize begin block book calculate
-    call cancel capture change charge check close compute confirm create deactivate debit decline delete deliver
-    deposit disable dispatch do emit enable end enroll escalate execute export fetch finalize finish flag generate
-    get grant handle hold import initiate invite invoke issue launch load lock log make mark modify notify open
-    pay perform place post print process publish read record refund register reject release remove request reserve
-    reset resolve restore resume retry return reverse revoke rollback run save schedule send set settle ship start
-    stop store submit subscribe suspend sync synchronise synchronize track transfer trigger unblock unlock
-    unsubscribe update upload validate verify void withdraw write
-    """.split()
+    accept activate add adjust allocate apply approve archive assign authorise authorize begin block
+    book calculate call cancel capture change charge check close compute confirm create deactivate debit
+    decline delete deliver deposit disable dispatch do emit enable end enroll escalate execute export
+    fetch finalize finish flag generate get grant handle hold import initiate invite invoke issue launch
+    load lock log make mark modify notify open pay perform place post print process publish read record
+    refund register reject release remove request reserve reset resolve restore resume retry return
+    reverse revoke rollback run save schedule send set settle ship start stop store submit subscribe
+    suspend sync synchronise synchronize track transfer trigger unblock unlock unsubscribe update upload
+    validate verify void withdraw write
+    """
 )
 
 # Last words that mark a message as a request rather than a fact.
@@ -68,8 +86,11 @@ def reads_as_command(name: str) -> bool:
         return False
     if words[-1] in REQUEST_NOUNS:
         return True
-    # "Reset", "Set" or "Run" are past forms too; as a first word they are read as the imperative.
-    return words[0] in IMPERATIVE_VERBS and not any(is_past_participle(w) for w in words[1:])
+    # "Reset", "Set" or "Run" are past forms too; as a first word they are read as the imperative, and after
+    # one ("PlaceBid", "ApplyReset") as nouns.
+    return words[0] in IMPERATIVE_VERBS and not any(
+        is_past_participle(w) and w not in SAME_AS_VERB for w in words[1:]
+    )
 
 
 def pascal_case(name: str) -> str:

@@ -1,0 +1,252 @@
+"""The AsyncAPI importer: AsyncAPI 2.0–2.6 and 3.0 documents → a Design, plus what the document leaves unsaid.
+
+    doc = io.read_document(path)
+    if is_asyncapi(doc.data):
+        imp = import_asyncapi(doc.data, doc.source, Path(path).parent)
+        # imp.design, imp.design_source (design pointers → document lines), imp.schema_findings, imp.notes,
+        # imp.summary()
+
+See docs/asyncapi.md for the mapping, the finding codes and the limits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, Code
+from archassist.agent.findings import Finding
+from archassist.agent.io import InputError, SourceMap, pointer_of, read_document
+from archassist.agent.model import Design
+
+__all__ = [
+    "CODES",
+    "AsyncApiImport",
+    "Code",
+    "UnsaidSummary",
+    "import_asyncapi",
+    "import_asyncapi_file",
+    "is_asyncapi",
+]
+
+_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def is_asyncapi(data: object) -> bool:
+    """Whether parsed YAML/JSON data is an AsyncAPI document: a mapping with an `asyncapi` version."""
+    if not isinstance(data, dict):
+        return False
+    version = data.get("asyncapi")
+    # A version written without quotes (asyncapi: 2.6) is still an AsyncAPI document, with a schema violation.
+    return isinstance(version, str) or (isinstance(version, int | float) and not isinstance(version, bool))
+
+
+@dataclass(frozen=True)
+class UnsaidSummary:
+    """How much the document leaves unsaid, by kind: kind name → number of design parts concerned."""
+
+    counts: dict[str, int]
+    schema_violations: int = 0
+    limitations: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "not_declared": dict(self.counts),
+            "not_declared_total": self.total,
+            "schema_violations": self.schema_violations,
+            "limitations": self.limitations,
+        }
+
+    def lines(self) -> list[str]:
+        labels = {c.name: c.label for c in NOT_DECLARED}
+        codes = {c.name: c.code for c in NOT_DECLARED}
+        return [
+            f"{labels.get(name, name)}: {count} ({codes.get(name, '')})"
+            for name, count in sorted(self.counts.items(), key=lambda kv: codes.get(kv[0], kv[0]))
+        ]
+
+    def __str__(self) -> str:
+        head = (
+            f"{self.schema_violations} schema violation{'s' if self.schema_violations != 1 else ''}; "
+            if self.schema_violations
+            else ""
+        )
+        if not self.counts:
+            return head + "the document declares everything the importer looks for"
+        parts = ", ".join(line.rsplit(" (", 1)[0] for line in self.lines())
+        return f"{head}not declared by the document ({self.total} in all): {parts}"
+
+
+@dataclass
+class AsyncApiImport:
+    """The result of importing one AsyncAPI document."""
+
+    design: Design
+    notes: list[Finding]
+    schema_findings: list[Finding]
+    source: SourceMap
+    version: str
+    design_source: SourceMap
+    design_pointers: dict[str, str] = field(default_factory=dict)
+    unsaid: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*self.schema_findings, *self.notes]
+
+    def summary(self) -> UnsaidSummary:
+        limitations = sum(1 for n in self.notes if CODES[n.code].group in ("limitation", "reference"))
+        return UnsaidSummary(dict(self.unsaid), len(self.schema_findings), limitations)
+
+
+def _where(source: SourceMap, pointer: str) -> str:
+    pos = source.locate(pointer)
+    return f"{source.file}:{pos[0]}:{pos[1]}" if pos else source.file
+
+
+def _version(data: dict[str, Any], source: SourceMap) -> tuple[str, int]:
+    raw = data.get("asyncapi")
+    text = raw if isinstance(raw, str) else str(raw)
+    match = _VERSION.match(text)
+    if isinstance(raw, bool) or raw is None or not match:
+        raise InputError(
+            f"{_where(source, '/asyncapi')}: asyncapi: {raw!r} is not an AsyncAPI version; "
+            "write the version as a string, e.g. asyncapi: '3.0.0'"
+        )
+    major = int(match[1])
+    if major not in (2, 3):
+        hint = (
+            "convert it to 2.6 or 3.0 first (e.g. with the AsyncAPI CLI: asyncapi convert)"
+            if major < 2
+            else "archassist reads AsyncAPI 2.0–2.6 and 3.x"
+        )
+        raise InputError(f"{_where(source, '/asyncapi')}: AsyncAPI {text} is not supported; {hint}")
+    return text.strip(), major
+
+
+def _schema_findings(
+    data: dict[str, Any], version: str, source: SourceMap, schema_dir: Path | None
+) -> tuple[list[Finding], list[Finding]]:
+    """(AAPI001 errors, notes about how the document was or was not validated)."""
+    from archassist.agent.asyncapi import validate
+
+    dirs = [schema_dir] if schema_dir is not None else validate.default_schema_dirs()
+
+    def note(code: str, message: str) -> Finding:
+        spec = CODES[code]
+        pos = source.locate("/asyncapi")
+        return Finding(code, spec.name, spec.severity, message, "/asyncapi", spec.fix, source.file,
+                       pos[0] if pos else None, pos[1] if pos else None)
+
+    choice = validate.choose_schema(version, dirs)
+    if choice is None:
+        searched = ", ".join(str(d) for d in dirs)
+        return [], [
+            note(
+                "AAPI905",
+                f"not validated: no official AsyncAPI JSON Schema for {version} was found (looked in {searched}); "
+                f"set {validate.SCHEMA_DIR_ENV} to a folder with the bundled schemas",
+            )
+        ]
+    notes: list[Finding] = []
+    approx = ""
+    if not choice.exact:
+        approx = f" (checked with the nearest available schema, {choice.version}, for a {version} document)"
+        notes.append(
+            note(
+                "AAPI904",
+                f"validated with the official AsyncAPI {choice.version} schema, the nearest available for {version}",
+            )
+        )
+    try:
+        found = validate.violations(choice.path, validate.to_json_like(data))
+    except RecursionError:
+        return [], [*notes, note("AAPI905", "not validated: the document nests too deeply to check")]
+    except (OSError, ValueError, LookupError) as exc:
+        return [], [*notes, note("AAPI905", f"not validated: the schema {choice.path} cannot be used ({exc})")]
+    spec = CODES["AAPI001"]
+    errors: list[Finding] = []
+    for violation in found:
+        pointer = pointer_of(violation.path)
+        pos = source.locate(pointer)
+        errors.append(
+            Finding(
+                code="AAPI001",
+                name=spec.name,
+                severity=spec.severity,
+                message=f"violates the official AsyncAPI {choice.version} JSON Schema: {violation.message}{approx}",
+                pointer=pointer,
+                fix=spec.fix,
+                file=source.file,
+                line=pos[0] if pos else None,
+                column=pos[1] if pos else None,
+            )
+        )
+    return errors, notes
+
+
+def import_asyncapi(
+    data: Any,
+    source: SourceMap,
+    base_dir: Path,
+    *,
+    ref_root: Path | None = None,
+    schema_dir: Path | None = None,
+) -> AsyncApiImport:
+    """Map a parsed AsyncAPI document onto a Design.
+
+    `base_dir` is the document's folder: relative `$ref`s resolve from it, and files outside `ref_root`
+    (default: `base_dir`) are never read. `schema_dir` holds the official JSON Schemas (default: the
+    ARCHASSIST_ASYNCAPI_SCHEMAS folder). Raises InputError (one line) only when the data is not an AsyncAPI
+    2.x/3.x document at all; everything else becomes findings.
+    """
+    from archassist.agent.asyncapi.importer import Mapper, _Note, design_source_map, finalize_notes
+    from archassist.agent.asyncapi.refs import Resolver
+
+    if not is_asyncapi(data):
+        raise InputError(
+            f"{source.file}:1:1: not an AsyncAPI document (no top-level 'asyncapi' version); "
+            "expected e.g. asyncapi: '3.0.0'"
+        )
+    version, major = _version(data, source)
+    schema_errors, schema_notes = _schema_findings(data, version, source, schema_dir)
+    resolver = Resolver(main=data, base_dir=base_dir, root=ref_root or base_dir, main_label=Path(source.file).name)
+    mapper = Mapper(data, resolver, major, version, Path(source.file).name)
+    try:
+        result = mapper.run()
+    except RecursionError:
+        raise InputError(f"{source.file}: the document nests too deeply to import") from None
+    notes = list(result.notes)
+    for problem in resolver.problems:
+        notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
+    design_source, pointers = design_source_map(result.anchors, source)
+    findings, unsaid = finalize_notes(notes, result.design, source, design_source)
+    return AsyncApiImport(
+        design=result.design,
+        notes=[*schema_notes, *findings],
+        schema_findings=schema_errors,
+        source=source,
+        version=version,
+        design_source=design_source,
+        design_pointers=pointers,
+        unsaid=unsaid,
+    )
+
+
+def import_asyncapi_file(
+    path: str | Path, *, ref_root: Path | None = None, schema_dir: Path | None = None
+) -> AsyncApiImport:
+    """Read an AsyncAPI YAML/JSON file and import it; InputError (one line) for unreadable or non-AsyncAPI files."""
+    doc = read_document(path)
+    if not is_asyncapi(doc.data):
+        raise InputError(
+            f"{path}: not an AsyncAPI document (no top-level 'asyncapi' version); "
+            "give an AsyncAPI 2.x or 3.0 file"
+        )
+    return import_asyncapi(doc.data, doc.source, Path(path).parent, ref_root=ref_root, schema_dir=schema_dir)

@@ -1,0 +1,176 @@
+"""The finding codes of the AsyncAPI importer: one table, used by the importer and by docs/asyncapi.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from archassist.agent.findings import Severity
+
+CodeGroup = Literal["schema", "not-declared", "limitation", "reference"]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    group: CodeGroup
+    title: str
+    fix: str
+    # For "not declared" kinds: the words used in the summary ("consumer idempotency ×3").
+    label: str = ""
+
+
+_ALL: tuple[Code, ...] = (
+    Code(
+        "AAPI001", "schema-violation", "error", "schema",
+        "The document violates the official AsyncAPI JSON Schema of its version.",
+        "Change the document at the reported place so that it matches the AsyncAPI specification of its version.",
+    ),
+    Code(
+        "AAPI101", "partition-key", "info", "not-declared",
+        "No Kafka message key (partition key) is declared for a channel's messages.",
+        "Declare the Kafka message key on the message: `bindings: {kafka: {key: {$ref: "
+        "'#/components/schemas/OrderId'}}}`, or name the payload field with `x-partition-key: order_id` on the "
+        "message or the channel.",
+        "partition key",
+    ),
+    Code(
+        "AAPI102", "topic-sizing", "info", "not-declared",
+        "A Kafka channel declares no partition count or replication factor.",
+        "Add Kafka channel bindings: `bindings: {kafka: {partitions: 12, replicas: 3, topicConfiguration: "
+        "{min.insync.replicas: 2}}}`.",
+        "partitions / replicas",
+    ),
+    Code(
+        "AAPI103", "topic-retention", "info", "not-declared",
+        "A Kafka channel declares no retention or cleanup policy.",
+        "Add `bindings: {kafka: {topicConfiguration: {retention.ms: 604800000, cleanup.policy: [delete]}}}` to "
+        "the channel.",
+        "retention / cleanup policy",
+    ),
+    Code(
+        "AAPI104", "consumer-idempotency", "info", "not-declared",
+        "A receive operation does not say how duplicates are handled (consumer idempotency).",
+        "AsyncAPI has no field for it: add `x-idempotency: {strategy: dedup_event_id, key: event_id}` to the "
+        "receive operation.",
+        "consumer idempotency",
+    ),
+    Code(
+        "AAPI105", "consumer-retry", "info", "not-declared",
+        "A receive operation does not say how failed messages are retried.",
+        "Add `x-retry: {max_attempts: 5, backoff: exponential, initial_delay_ms: 1000, max_delay_ms: 60000}` to "
+        "the receive operation.",
+        "retry policy",
+    ),
+    Code(
+        "AAPI106", "dead-letter", "info", "not-declared",
+        "A receive operation does not say where messages go that cannot be processed (dead letter).",
+        "Add `x-dead-letter: {topic: orders.dlq, redrive: manual}` to the receive operation.",
+        "dead letter",
+    ),
+    Code(
+        "AAPI107", "consumer-group", "info", "not-declared",
+        "A Kafka receive operation declares no consumer group.",
+        "Add the Kafka operation binding `bindings: {kafka: {groupId: {type: string, enum: [billing]}}}` or "
+        "`x-consumer-group: billing` to the receive operation.",
+        "consumer group",
+    ),
+    Code(
+        "AAPI108", "event-id", "info", "not-declared",
+        "A message declares no unique message id header (needed for de-duplication).",
+        "Declare an id header in the message's `headers` schema, e.g. `eventId: {type: string, format: uuid}` "
+        "(or the CloudEvents header `ce_id`).",
+        "envelope event id header",
+    ),
+    Code(
+        "AAPI109", "correlation-id", "info", "not-declared",
+        "A message declares no correlation id (header or `correlationId`).",
+        "Add `correlationId: {location: '$message.header#/correlationId'}` to the message and declare the "
+        "`correlationId` header in its `headers` schema.",
+        "envelope correlation id header",
+    ),
+    Code(
+        "AAPI110", "event-version", "info", "not-declared",
+        "A message does not declare the version of its schema.",
+        "Add `x-version: 1` to the message (and raise it with every breaking change).",
+        "event version",
+    ),
+    Code(
+        "AAPI111", "compatibility", "info", "not-declared",
+        "A message does not declare the compatibility mode its schema evolves under.",
+        "Add `x-compatibility: BACKWARD` (or FORWARD, FULL, NONE, …_TRANSITIVE) to the message.",
+        "schema compatibility mode",
+    ),
+    Code(
+        "AAPI112", "payload-schema", "info", "not-declared",
+        "A message has no payload schema the importer could read, so its fields are unknown.",
+        "Give the message a `payload` JSON Schema: `{type: object, properties: {...}, required: [...]}`.",
+        "payload fields",
+    ),
+    Code(
+        "AAPI113", "event-producer", "info", "not-declared",
+        "A message is only received: the document does not say which service produces it.",
+        "Import the producing application's own AsyncAPI document too, or add `x-producer: service-name` to the "
+        "message.",
+        "event producer",
+    ),
+    Code(
+        "AAPI114", "broker", "info", "not-declared",
+        "The document declares no server protocol and no protocol bindings, so the broker is unknown.",
+        "Declare `servers: {prod: {host: broker:9092, protocol: kafka}}` (or mqtt, amqp, ws, nats, …).",
+        "broker",
+    ),
+    Code(
+        "AAPI900", "unsupported-feature", "info", "limitation",
+        "Part of the document uses something the importer does not read (remote `$ref`, payload format, version).",
+        "Nothing to change in the document; the named part is simply not imported. Inline or copy remote schemas "
+        "next to the document if you want them imported.",
+    ),
+    Code(
+        "AAPI901", "unresolved-ref", "warning", "reference",
+        "A `$ref` points at a file or a place that does not exist.",
+        "Fix the `$ref` so that it names an existing file and a JSON pointer that exists in it.",
+    ),
+    Code(
+        "AAPI902", "ref-cycle", "warning", "reference",
+        "A `$ref` chain loops back to itself without reaching a value.",
+        "Break the loop: one of the references in the chain must point at a real object.",
+    ),
+    Code(
+        "AAPI903", "ref-outside-root", "warning", "reference",
+        "A `$ref` points at a file outside the document's folder tree; it is not read.",
+        "Move the referenced file into the document's folder tree, or allow the wider folder explicitly "
+        "(`--ref-root DIR`).",
+    ),
+    Code(
+        "AAPI904", "schema-approximated", "info", "limitation",
+        "The document was validated with the nearest available official schema, not its own version's.",
+        "Nothing to change; provide the exact schema version in the schema folder for an exact check.",
+    ),
+    Code(
+        "AAPI905", "schema-unavailable", "info", "limitation",
+        "The official AsyncAPI JSON Schema was not available, so the document was not validated.",
+        "Point ARCHASSIST_ASYNCAPI_SCHEMAS at a folder holding the official bundled schemas "
+        "(2.0.0.json, 2.6.0.json, 3.0.0.json, … from asyncapi/spec-json-schemas).",
+    ),
+    Code(
+        "AAPI906", "invalid-extension", "warning", "limitation",
+        "An `x-` extension the importer reads has a value it cannot use; it was ignored.",
+        "Give the extension a value of the documented shape (see docs/asyncapi.md).",
+    ),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+NOT_DECLARED: tuple[Code, ...] = tuple(c for c in _ALL if c.group == "not-declared")
+
+
+def code_table_markdown() -> str:
+    """The codes as a Markdown table (docs/asyncapi.md carries the same table; a test keeps them in step)."""
+    lines = ["| code | name | severity | meaning | how to fix / declare |", "|---|---|---|---|---|"]
+    for c in _ALL:
+        fix = c.fix.replace("|", "\\|")
+        lines.append(f"| {c.code} | {c.name} | {c.severity} | {c.title} | {fix} |")
+    return "\n".join(lines)

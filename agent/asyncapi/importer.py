@@ -1,0 +1,1088 @@
+"""AsyncAPI 2.0–2.6 and 3.0 documents → a Design, with notes on everything the document leaves unsaid.
+
+Reading of the operations (the 2.x inversion): a document describes one application A. In 3.0, `send` means A
+produces and `receive` means A consumes. In 2.x the verbs are seen from the other side: `subscribe` means others
+subscribe to what A sends (A produces), and `publish` means others publish to A (A consumes).
+
+The importer never invents a fact. What a document does not say stays unset (or at the model's default, where
+the model has no "unknown") and gets a "not declared" note, so a review of the imported Design is honest about
+what the document itself guarantees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from pydantic import ValidationError
+
+from archassist.agent.asyncapi.codes import CODES
+from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
+from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
+from archassist.agent.findings import Finding
+from archassist.agent.io import Position, SourceMap
+from archassist.agent.model import (
+    Compatibility,
+    Consumer,
+    DeadLetter,
+    Design,
+    Envelope,
+    Event,
+    Idempotency,
+    PayloadField,
+    RetryPolicy,
+    Service,
+    Style,
+    Topic,
+)
+from archassist.agent.naming import slug, words_of
+
+_PROTOCOLS: dict[str, str] = {
+    "kafka": "kafka",
+    "kafka-secure": "kafka",
+    "mqtt": "mqtt",
+    "mqtts": "mqtt",
+    "secure-mqtt": "mqtt",
+    "mqtt5": "mqtt",
+    "amqp": "amqp",
+    "amqps": "amqp",
+    "amqp1": "amqp1",
+    "ws": "ws",
+    "wss": "ws",
+    "http": "http",
+    "https": "http",
+    "nats": "nats",
+    "jms": "jms",
+    "sns": "sns",
+    "sqs": "sqs",
+    "stomp": "stomp",
+    "stomps": "stomp",
+    "redis": "redis",
+    "pulsar": "pulsar",
+    "solace": "solace",
+    "googlepubsub": "googlepubsub",
+    "ibmmq": "ibmmq",
+    "anypointmq": "anypointmq",
+    "mercure": "mercure",
+}
+UNSPECIFIED_BROKER = "unspecified"
+
+# Header names (lower case, without separators, CloudEvents "ce" and "x" prefixes removed) → envelope fields.
+_ENVELOPE_NAMES: dict[str, str] = {
+    "eventid": "event_id",
+    "id": "event_id",
+    "messageid": "event_id",
+    "msgid": "event_id",
+    "eventtype": "event_type",
+    "type": "event_type",
+    "messagetype": "event_type",
+    "aggregateid": "aggregate_id",
+    "subject": "aggregate_id",
+    "entityid": "aggregate_id",
+    "timestamp": "timestamp",
+    "time": "timestamp",
+    "eventtime": "timestamp",
+    "sentat": "timestamp",
+    "occurredat": "timestamp",
+    "version": "version",
+    "eventversion": "version",
+    "schemaversion": "version",
+    "correlationid": "correlation_id",
+    "causationid": "causation_id",
+}
+_REPLY_HEADERS = {"replyto", "replytopic", "responsetopic", "replychannel", "replyaddress", "returnaddress"}
+_COMPATIBILITY = {
+    "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE",
+}
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _first_paragraph(value: Any, limit: int = 400) -> str:
+    text = _text(value).split("\n\n", 1)[0].replace("\n", " ").strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 1:
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 1:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
+        return int(value)
+    return None
+
+
+def _header_key(name: str) -> tuple[str, bool]:
+    lowered = name.lower()
+    cloudevents = lowered.startswith(("ce_", "ce-"))
+    if cloudevents:
+        lowered = lowered[3:]
+    elif lowered.startswith(("x-", "x_")):
+        lowered = lowered[2:]
+    return re.sub(r"[^a-z0-9]", "", lowered), cloudevents
+
+
+@dataclass
+class _EventDraft:
+    node: Node
+    name: str
+    description: str = ""
+    fields: list[FieldDraft] = field(default_factory=list)
+    fields_known: bool = False
+    envelope: list[str] = field(default_factory=list)
+    envelope_anchor: str = ""
+    cloudevents: bool = False
+    version: int | None = None
+    version_anchor: str = ""
+    compatibility: Compatibility | None = None
+    key: str | None = None
+    key_declared: bool = False
+    key_anchor: str = ""
+    producer: str | None = None
+    sent: bool = False
+    received: bool = False
+    topics: list[str] = field(default_factory=list)
+    sent_topics: list[str] = field(default_factory=list)
+    expects_reply: bool = False
+    schema_format: str = "json_schema"
+    kafka: bool = False
+
+
+@dataclass
+class _TopicDraft:
+    name: str
+    anchor: str
+    events: list[str] = field(default_factory=list)
+    kafka: bool = False
+    partitions: int | None = None
+    replicas: int | None = None
+    min_insync: int | None = None
+    retention_days: float | None = None
+    retention_declared: bool = False
+    cleanup: Literal["delete", "compact", "compact,delete"] | None = None
+    key: str | None = None
+    anchors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _ConsumerDraft:
+    name: str
+    anchor: str
+    subscriptions: list[str] = field(default_factory=list)
+    emits: list[str] = field(default_factory=list)
+    action: str = ""
+    group: str | None = None
+    idempotency: Idempotency | None = None
+    retry: RetryPolicy | None = None
+    dead_letter: DeadLetter | None = None
+    delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
+    kafka: bool = False
+    anchors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Note:
+    code: str
+    subject: str  # what the note is about, e.g. "channel orders.events"
+    pointer: str  # design pointer
+    message: str = ""  # overrides the standard "not declared: …" wording
+    doc_pointer: str | None = None  # set for notes about the document itself (AAPI9xx): they point into it
+
+
+@dataclass
+class MappingResult:
+    design: Design
+    notes: list[_Note]
+    anchors: dict[str, str]  # design pointer → main-document pointer
+
+
+class Mapper:
+    """One import: walks the document through the resolver and assembles the Design."""
+
+    def __init__(self, data: dict[str, Any], resolver: Resolver, major: int, version: str, label: str) -> None:
+        self.data = data
+        self.resolver = resolver
+        self.major = major
+        self.version = version
+        self.label = label
+        self.schemas = SchemaReader(resolver)
+        self.root = resolver.root_node()
+        self.events: dict[tuple[str, str], _EventDraft] = {}
+        self.event_names: set[str] = set()
+        self.topics: dict[str, _TopicDraft] = {}
+        self.channel_topics: dict[tuple[str, str], str] = {}
+        self.channel_messages: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.consumers: list[_ConsumerDraft] = []
+        self.extra_services: dict[str, list[str]] = {}
+        self.notes: list[_Note] = []
+        self.anchors: dict[str, str] = {}
+        self.broker = UNSPECIFIED_BROKER
+        self.service_name = "application"
+
+    # --- small helpers ---
+
+    def _deref(self, node: Node | None) -> Node | None:
+        return self.resolver.deref(node)
+
+    def _map(self, node: Node | None, key: str) -> list[tuple[str, Node]]:
+        """The entries of a mapping child, each dereferenced; entries that cannot be resolved are skipped."""
+        if node is None:
+            return []
+        holder = self._deref(node.child(key))
+        if holder is None or not isinstance(holder.value, dict):
+            return []
+        out = []
+        for name in holder.value:
+            if not isinstance(name, str):
+                continue
+            resolved = self._deref(holder.child(name))
+            if resolved is not None:
+                out.append((name, resolved))
+        return out
+
+    def _list(self, node: Node | None, key: str) -> list[Node]:
+        if node is None:
+            return []
+        holder = self._deref(node.child(key))
+        if holder is None or not isinstance(holder.value, list):
+            return []
+        out = []
+        for i in range(len(holder.value)):
+            resolved = self._deref(holder.child(i))
+            if resolved is not None:
+                out.append(resolved)
+        return out
+
+    def _binding(self, node: Node | None, protocol: str, traits: list[Node] | None = None) -> Node | None:
+        for source in [node, *(traits or [])]:
+            if source is None:
+                continue
+            bindings = self._deref(source.child("bindings"))
+            if bindings is None:
+                continue
+            found = self._deref(bindings.child(protocol))
+            if found is not None and isinstance(found.value, dict):
+                return found
+        return None
+
+    def _has_binding(self, node: Node | None, protocol: str, traits: list[Node] | None = None) -> bool:
+        return self._binding(node, protocol, traits) is not None
+
+    def _unusable(self, what: str, anchor: str, value: Any, expected: str) -> None:
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        self.notes.append(
+            _Note("AAPI906", what, "", f"{what} = {shown} cannot be used (expected {expected}); it was ignored", anchor)
+        )
+
+    def _not_declared(self, code: str, subject: str, pointer: str, message: str = "") -> None:
+        self.notes.append(_Note(code, subject, pointer, message))
+
+    # --- the walk ---
+
+    def run(self) -> MappingResult:
+        info = self._deref(self.root.child("info"))
+        title = _text(info.get("title")) if info is not None else ""
+        self.service_name = slug(title) if title else "application"
+        self.broker = self._find_broker()
+        if self.major >= 3:
+            self._channels_v3()
+            self._operations_v3()
+        else:
+            self._channels_v2()
+        return self._assemble(info, title)
+
+    def _find_broker(self) -> str:
+        protocols: list[str] = []
+        servers = self._deref(self.root.child("servers"))
+        if servers is not None and isinstance(servers.value, dict):
+            entries = [self._deref(servers.child(k)) for k in servers.value if isinstance(k, str)]
+        elif servers is not None and isinstance(servers.value, list):
+            entries = [self._deref(servers.child(i)) for i in range(len(servers.value))]
+        else:
+            entries = []
+        for server in entries:
+            if server is not None and isinstance(server.get("protocol"), str):
+                protocol = server.get("protocol").strip().lower()
+                protocols.append(_PROTOCOLS.get(protocol, protocol))
+        if protocols:
+            self.anchors["/style/broker"] = "/servers"
+            return Counter(protocols).most_common(1)[0][0]
+        used = Counter(self._binding_protocols())
+        if used:
+            self.anchors["/style/broker"] = "/channels"
+            return used.most_common(1)[0][0]
+        return UNSPECIFIED_BROKER
+
+    def _binding_protocols(self) -> list[str]:
+        """Protocols named by bindings anywhere in the main document (when no server names one)."""
+        found: list[str] = []
+
+        def visit(value: Any, depth: int) -> None:
+            if depth > 12:
+                return
+            if isinstance(value, dict):
+                for key, child in value.items():
+                    if key == "bindings" and isinstance(child, dict):
+                        found.extend(
+                            _PROTOCOLS.get(k.lower(), k.lower())
+                            for k in child
+                            if isinstance(k, str) and k != "bindingVersion" and not k.startswith("x-")
+                        )
+                    elif key not in ("payload", "headers", "schemas", "examples"):
+                        visit(child, depth + 1)
+            elif isinstance(value, list):
+                for child in value:
+                    visit(child, depth + 1)
+
+        for key in ("channels", "operations", "components"):
+            visit(self.data.get(key), 0)
+        return found
+
+    # --- channels and topics ---
+
+    def _topic_for_channel(self, key: str, channel: Node, address: str | None) -> _TopicDraft:
+        kafka = self._binding(channel, "kafka")
+        name = address or key
+        if kafka is not None and isinstance(kafka.get("topic"), str) and kafka.get("topic").strip():
+            name = kafka.get("topic").strip()
+        topic = self.topics.get(name)
+        if topic is None:
+            topic = _TopicDraft(name=name, anchor=channel.anchor)
+            self.topics[name] = topic
+        self.channel_topics[channel.identity] = name
+        if kafka is not None or self.broker == "kafka":
+            topic.kafka = True
+        if kafka is not None:
+            self._kafka_topic(topic, kafka)
+        return topic
+
+    def _kafka_topic(self, topic: _TopicDraft, kafka: Node) -> None:
+        for key, attr in (("partitions", "partitions"), ("replicas", "replicas")):
+            if key in kafka.value:
+                value = _positive_int(kafka.value[key])
+                child = kafka.child(key)
+                anchor = child.anchor if child else kafka.anchor
+                if value is None:
+                    self._unusable(f"bindings.kafka.{key} of channel {topic.name}", anchor, kafka.value[key],
+                                   "a whole number of at least 1")
+                else:
+                    setattr(topic, attr, value)
+                    topic.anchors["partitions" if key == "partitions" else "replication_factor"] = anchor
+        config = self._deref(kafka.child("topicConfiguration"))
+        if config is None or not isinstance(config.value, dict):
+            return
+        if "retention.ms" in config.value:
+            raw = config.value["retention.ms"]
+            child = config.child("retention.ms")
+            anchor = child.anchor if child else config.anchor
+            if isinstance(raw, int) and not isinstance(raw, bool) and raw == -1:
+                topic.retention_days, topic.retention_declared = None, True
+                topic.anchors["retention_days"] = anchor
+            elif isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
+                topic.retention_days, topic.retention_declared = round(raw / 86_400_000, 6), True
+                topic.anchors["retention_days"] = anchor
+            else:
+                self._unusable(f"retention.ms of channel {topic.name}", anchor, raw, "milliseconds > 0, or -1")
+        if "cleanup.policy" in config.value:
+            raw = config.value["cleanup.policy"]
+            child = config.child("cleanup.policy")
+            anchor = child.anchor if child else config.anchor
+            values = raw if isinstance(raw, list) else [raw]
+            words = {str(v).strip().lower() for v in values if isinstance(v, str)}
+            for part in list(words):
+                words.update(p.strip() for p in part.split(","))
+            words &= {"delete", "compact"}
+            if words:
+                topic.cleanup = "compact,delete" if words == {"delete", "compact"} else cast(Any, words.pop())
+                topic.anchors["cleanup_policy"] = anchor
+            else:
+                self._unusable(f"cleanup.policy of channel {topic.name}", anchor, raw, "delete and/or compact")
+        if "min.insync.replicas" in config.value:
+            child = config.child("min.insync.replicas")
+            value = _positive_int(config.value["min.insync.replicas"])
+            if value is not None:
+                topic.min_insync = value
+                topic.anchors["min_insync_replicas"] = child.anchor if child else config.anchor
+
+    def _channels_v3(self) -> None:
+        for key, channel in self._map(self.root, "channels"):
+            if not isinstance(channel.value, dict):
+                continue
+            address = channel.get("address")
+            topic = self._topic_for_channel(key, channel, address.strip() if isinstance(address, str) else None)
+            identities: list[tuple[str, str]] = []
+            for msg_key, message in self._map(channel, "messages"):
+                draft = self._event(message, fallback=msg_key)
+                if draft is None:
+                    continue
+                identities.append(draft.node.identity)
+                self._attach(draft, topic)
+            self.channel_messages[channel.identity] = identities
+
+    def _operations_v3(self) -> None:
+        for key, op in self._map(self.root, "operations"):
+            if not isinstance(op.value, dict):
+                continue
+            action = op.get("action")
+            channel = self._deref(op.child("channel"))
+            if channel is None or channel.identity not in self.channel_topics:
+                continue
+            topic = self.topics[self.channel_topics[channel.identity]]
+            traits = self._list(op, "traits")
+            messages = self._op_messages(op, channel)
+            reply = self._deref(op.child("reply"))
+            reply_events: list[_EventDraft] = []
+            reply_topic: _TopicDraft | None = None
+            if reply is not None and isinstance(reply.value, dict):
+                reply_channel = self._deref(reply.child("channel"))
+                if reply_channel is not None and reply_channel.identity in self.channel_topics:
+                    reply_topic = self.topics[self.channel_topics[reply_channel.identity]]
+                reply_events = self._op_messages(reply, reply_channel)
+                for draft in messages:
+                    draft.expects_reply = True
+            if action == "send":
+                for draft in messages:
+                    self._produce(draft, topic)
+                if reply is not None:
+                    consumer = self._consumer(f"{key}-reply", reply, traits, reply_events, reply_topic or topic)
+                    consumer.action = f"handles the replies to {key}"
+            elif action == "receive":
+                consumer = self._consumer(key, op, traits, messages, topic)
+                for draft in reply_events:
+                    self._produce(draft, reply_topic)
+                    consumer.emits.append(draft.name)
+
+    def _op_messages(self, op: Node, channel: Node | None) -> list[_EventDraft]:
+        listed = op.child("messages")
+        out: list[_EventDraft] = []
+        if listed is not None and isinstance(listed.value, list):
+            for i in range(len(listed.value)):
+                message = self._deref(listed.child(i))
+                if message is not None:
+                    draft = self._event(message, fallback=f"{op.pointer.rsplit('/', 1)[-1]}Message")
+                    if draft is not None:
+                        out.append(draft)
+            return out
+        if channel is not None:
+            for identity in self.channel_messages.get(channel.identity, []):
+                if identity in self.events:
+                    out.append(self.events[identity])
+        return out
+
+    def _channels_v2(self) -> None:
+        for key, channel in self._map(self.root, "channels"):
+            if not isinstance(channel.value, dict):
+                continue
+            topic = self._topic_for_channel(key, channel, None)
+            # 2.x: `subscribe` = others subscribe to what this application sends; `publish` = others publish to it.
+            for verb in ("subscribe", "publish"):
+                op = self._deref(channel.child(verb))
+                if op is None or not isinstance(op.value, dict):
+                    continue
+                op_id = _text(op.get("operationId"))
+                traits = self._list(op, "traits")
+                drafts = self._v2_messages(op, op_id or f"{key}-{verb}")
+                for draft in drafts:
+                    self._attach(draft, topic)
+                if verb == "subscribe":
+                    for draft in drafts:
+                        self._produce(draft, topic)
+                else:
+                    self._consumer(op_id or f"{slug(key)}-consumer", op, traits, drafts, topic)
+
+    def _v2_messages(self, op: Node, fallback: str) -> list[_EventDraft]:
+        message = self._deref(op.child("message"))
+        if message is None or not isinstance(message.value, dict):
+            return []
+        options = message.child("oneOf")
+        candidates: list[Node] = []
+        if options is not None and isinstance(options.value, list):
+            for i in range(len(options.value)):
+                resolved = self._deref(options.child(i))
+                if resolved is not None:
+                    candidates.append(resolved)
+        else:
+            candidates.append(message)
+        out = []
+        for i, candidate in enumerate(candidates):
+            draft = self._event(candidate, fallback=f"{fallback}Message{i + 1 if len(candidates) > 1 else ''}")
+            if draft is not None:
+                out.append(draft)
+        return out
+
+    # --- events ---
+
+    def _message_name(self, message: Node, fallback: str) -> str:
+        for key in ("name", "messageId"):
+            value = _text(message.get(key))
+            if value:
+                return value
+        tokens = message.pointer.split("/")
+        if len(tokens) >= 2 and (tokens[-2] == "messages" or (message.file != MAIN and len(tokens) == 2)):
+            key = tokens[-1].replace("~1", "/").replace("~0", "~")
+            if key:
+                return key
+        title = _text(message.get("title"))
+        if title:
+            return "".join(w.capitalize() for w in words_of(title)) or title
+        return fallback
+
+    def _unique_name(self, name: str) -> str:
+        if name not in self.event_names:
+            return name
+        n = 2
+        while f"{name}{n}" in self.event_names:
+            n += 1
+        return f"{name}{n}"
+
+    def _event(self, message: Node, fallback: str) -> _EventDraft | None:
+        if not isinstance(message.value, dict):
+            return None
+        found = self.events.get(message.identity)
+        if found is not None:
+            return found
+        name = self._unique_name(self._message_name(message, fallback))
+        self.event_names.add(name)
+        draft = _EventDraft(node=message, name=name)
+        self.events[message.identity] = draft
+        traits = self._list(message, "traits")
+        sources = [message, *traits] if self.major >= 3 else [*reversed(traits), message]
+        draft.description = _first_paragraph(
+            self._pick(sources, "description") or self._pick(sources, "summary") or self._pick(sources, "title")
+        )
+        self._payload(draft, message, traits)
+        self._headers(draft, message, traits)
+        self._extensions(draft, message, traits)
+        kafka = self._binding(message, "kafka", traits)
+        if kafka is not None:
+            draft.kafka = True
+            key = kafka.child("key")
+            if key is not None:
+                draft.key_declared = True
+                draft.key_anchor = key.anchor
+                draft.key = self._key_field(key, draft)
+        amqp = self._binding(message, "amqp", traits)
+        if amqp is not None and "replyTo" in amqp.value:
+            draft.expects_reply = True
+        mqtt = self._binding(message, "mqtt", traits)
+        if mqtt is not None and "responseTopic" in mqtt.value:
+            draft.expects_reply = True
+        return draft
+
+    @staticmethod
+    def _pick(sources: list[Node], key: str) -> Any:
+        for source in sources:
+            value = source.get(key)
+            if value is not None:
+                return value
+        return None
+
+    def _payload(self, draft: _EventDraft, message: Node, traits: list[Node]) -> None:
+        payload = message.child("payload")
+        schema_format = _text(message.get("schemaFormat")).lower()
+        if payload is None:
+            return
+        resolved = self._deref(payload)
+        if resolved is None:
+            return
+        if self.major >= 3 and isinstance(resolved.value, dict) and "schemaFormat" in resolved.value:
+            schema_format = _text(resolved.get("schemaFormat")).lower()
+            inner = resolved.child("schema")
+            if inner is None:
+                return
+            payload = inner
+            resolved = self._deref(inner)
+            if resolved is None:
+                return
+        if "avro" in schema_format:
+            draft.schema_format = "avro"
+            fields = avro_fields(resolved.value, resolved.anchor)
+        elif schema_format and not any(k in schema_format for k in ("json", "asyncapi", "yaml", "openapi")):
+            draft.schema_format = "protobuf" if "protobuf" in schema_format else "other"
+            self.notes.append(
+                _Note(
+                    "AAPI900",
+                    f"payload of message {draft.name}",
+                    "",
+                    f"the payload of message {draft.name} is written in '{schema_format}', which archassist does "
+                    "not read; its fields are not imported",
+                    payload.anchor,
+                )
+            )
+            return
+        else:
+            fields = self.schemas.fields(payload)
+        if fields is not None:
+            draft.fields = fields
+            draft.fields_known = True
+
+    def _headers(self, draft: _EventDraft, message: Node, traits: list[Node]) -> None:
+        names: list[str] = []
+        anchor = ""
+        for source in [message, *traits]:
+            headers = source.child("headers")
+            if headers is None:
+                continue
+            flat = self.schemas.flatten(headers)
+            anchor = anchor or headers.anchor
+            for name in flat.properties:
+                if name not in names:
+                    names.append(name)
+        envelope: list[str] = []
+        extra: list[str] = []
+        for name in names:
+            key, cloudevents = _header_key(name)
+            draft.cloudevents = draft.cloudevents or cloudevents
+            if key in _REPLY_HEADERS:
+                draft.expects_reply = True
+            mapped = _ENVELOPE_NAMES.get(key)
+            if mapped and mapped not in envelope:
+                envelope.append(mapped)
+            elif not mapped:
+                extra.append(name)
+        correlation = self._deref(message.child("correlationId"))
+        if correlation is None:
+            for trait in traits:
+                correlation = self._deref(trait.child("correlationId"))
+                if correlation is not None:
+                    break
+        if correlation is not None and isinstance(correlation.value, dict):
+            location = _text(correlation.get("location"))
+            anchor = anchor or correlation.anchor
+            if "correlation_id" not in envelope:
+                envelope.append("correlation_id")
+            header = location.split("#/", 1)[1] if "$message.header#/" in location else ""
+            if header in extra:
+                extra.remove(header)
+        order = {name: i for i, name in enumerate(("event_id", "event_type", "aggregate_id", "timestamp", "version",
+                                                    "correlation_id", "causation_id"))}
+        draft.envelope = sorted(envelope, key=lambda n: order.get(n, 99)) + extra
+        draft.envelope_anchor = anchor or message.anchor
+
+    def _extensions(self, draft: _EventDraft, message: Node, traits: list[Node]) -> None:
+        for source in [message, *traits]:
+            if "x-version" in source.value and draft.version is None:
+                raw = source.value["x-version"]
+                child = source.child("x-version")
+                anchor = child.anchor if child else source.anchor
+                version = _version_number(raw)
+                if version is None:
+                    self._unusable(f"x-version of message {draft.name}", anchor, raw, "a whole number ≥ 1, like 2")
+                else:
+                    draft.version, draft.version_anchor = version, anchor
+            if "x-compatibility" in source.value and draft.compatibility is None:
+                raw = source.value["x-compatibility"]
+                child = source.child("x-compatibility")
+                anchor = child.anchor if child else source.anchor
+                text = raw.strip().upper() if isinstance(raw, str) else ""
+                if text in _COMPATIBILITY:
+                    draft.compatibility = cast(Compatibility, text)
+                else:
+                    self._unusable(f"x-compatibility of message {draft.name}", anchor, raw,
+                                   "one of " + ", ".join(sorted(_COMPATIBILITY)))
+            if isinstance(source.get("x-producer"), str) and draft.producer is None and source.get("x-producer").strip():
+                draft.producer = source.get("x-producer").strip()
+            if isinstance(source.get("x-partition-key"), str) and source.get("x-partition-key").strip():
+                draft.key = source.get("x-partition-key").strip()
+                draft.key_declared = True
+                child = source.child("x-partition-key")
+                draft.key_anchor = child.anchor if child else source.anchor
+
+    def _key_field(self, key: Node, draft: _EventDraft) -> str | None:
+        """The payload field a Kafka key stands for, or the name the document gives the key."""
+        if draft.key is not None:
+            return draft.key
+        candidates: list[str] = []
+        raw = key.value
+        if isinstance(raw, dict) and isinstance(raw.get("$ref"), str):
+            last = raw["$ref"].rsplit("#", 1)[-1].rstrip("/").rsplit("/", 1)[-1] or raw["$ref"].rsplit("/", 1)[-1]
+            last = re.sub(r"\.(avsc|json|ya?ml)$", "", last.split("#")[0])
+            if last:
+                candidates.append(last)
+        resolved = self._deref(key) if isinstance(raw, dict) and "$ref" in raw and not _is_remote(raw) else key
+        if resolved is not None and isinstance(resolved.value, dict):
+            for word in ("x-field", "title"):
+                if isinstance(resolved.value.get(word), str) and resolved.value[word].strip():
+                    candidates.insert(0, resolved.value[word].strip())
+        by_words = {"_".join(words_of(f.name)): f.name for f in draft.fields}
+        for candidate in candidates:
+            hit = by_words.get("_".join(words_of(candidate)))
+            if hit:
+                return hit
+        return candidates[0] if candidates else None
+
+    # --- producers and consumers ---
+
+    def _attach(self, draft: _EventDraft, topic: _TopicDraft) -> None:
+        if draft.name not in topic.events:
+            topic.events.append(draft.name)
+        if topic.name not in draft.topics:
+            draft.topics.append(topic.name)
+
+    def _produce(self, draft: _EventDraft, topic: _TopicDraft | None) -> None:
+        draft.sent = True
+        if topic is not None:
+            self._attach(draft, topic)
+            if topic.name not in draft.sent_topics:
+                draft.sent_topics.append(topic.name)
+
+    def _consumer(
+        self, name: str, op: Node, traits: list[Node], drafts: list[_EventDraft], topic: _TopicDraft
+    ) -> _ConsumerDraft:
+        base = name or "consumer"
+        unique, n = base, 2
+        while any(c.name == unique for c in self.consumers):
+            unique, n = f"{base}-{n}", n + 1
+        consumer = _ConsumerDraft(name=unique, anchor=op.anchor)
+        self.consumers.append(consumer)
+        for draft in drafts:
+            draft.received = True
+            self._attach(draft, topic)
+            if draft.name not in consumer.subscriptions:
+                consumer.subscriptions.append(draft.name)
+        consumer.action = _first_paragraph(op.get("summary") or op.get("description"), 200)
+        kafka = self._binding(op, "kafka", traits)
+        consumer.kafka = topic.kafka or kafka is not None
+        if kafka is not None:
+            group = kafka.child("groupId")
+            value = _schema_single_value(self._deref(group)) if group is not None else None
+            if value:
+                consumer.group = value
+                consumer.anchors["group"] = group.anchor if group else op.anchor
+        amqp = self._binding(op, "amqp", traits)
+        if amqp is not None and amqp.get("ack") is False:
+            consumer.delivery = "at_most_once"
+            consumer.anchors["delivery"] = amqp.anchor
+        for source in [op, *traits]:
+            self._consumer_extensions(consumer, source)
+        return consumer
+
+    def _consumer_extensions(self, consumer: _ConsumerDraft, source: Node) -> None:
+        value = source.value
+        if not isinstance(value, dict):
+            return
+        if isinstance(value.get("x-consumer-group"), str) and consumer.group is None and value["x-consumer-group"]:
+            consumer.group = value["x-consumer-group"].strip()
+            child = source.child("x-consumer-group")
+            consumer.anchors["group"] = child.anchor if child else source.anchor
+        specs: list[tuple[str, str, Any]] = [
+            ("x-idempotency", "idempotency", Idempotency),
+            ("x-retry", "retry", RetryPolicy),
+            ("x-dead-letter", "dead_letter", DeadLetter),
+        ]
+        for key, attr, model in specs:
+            if key not in value or getattr(consumer, attr) is not None:
+                continue
+            raw = value[key]
+            child = source.child(key)
+            anchor = child.anchor if child else source.anchor
+            data = raw
+            if isinstance(raw, str):
+                data = {"strategy": raw} if attr == "idempotency" else {"topic": raw} if attr == "dead_letter" else raw
+            try:
+                setattr(consumer, attr, model.model_validate(data))
+                consumer.anchors[attr] = anchor
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in first["loc"]) or "value"
+                self._unusable(f"{key} of operation {consumer.name}", anchor, raw,
+                               f"a {attr.replace('_', ' ')} mapping; {where}: {first['msg']}")
+
+    # --- assembly ---
+
+    def _assemble(self, info: Node | None, title: str) -> MappingResult:
+        service = self.service_name
+        drafts = list(self.events.values())
+        kafka_topic_names = {t.name for t in self.topics.values() if t.kafka}
+        for draft in drafts:
+            if draft.sent and draft.producer is None:
+                draft.producer = service
+            if any(t in kafka_topic_names for t in draft.topics):
+                draft.kafka = True
+            if draft.producer and draft.producer != service:
+                self.extra_services.setdefault(draft.producer, []).append(draft.name)
+        for topic in self.topics.values():
+            keys = {d.key for d in drafts if d.name in topic.events and d.key}
+            if len(keys) == 1:
+                topic.key = keys.pop()
+
+        events: list[Event] = []
+        for i, draft in enumerate(drafts):
+            events.append(self._build_event(i, draft))
+        topics = [self._build_topic(i, t, drafts) for i, t in enumerate(self.topics.values())]
+        consumers = [self._build_consumer(i, c) for i, c in enumerate(self.consumers)]
+
+        publishes = [d.name for d in drafts if d.sent and d.producer == service]
+        consumes = list(dict.fromkeys(s for c in self.consumers for s in c.subscriptions))
+        description = _first_paragraph(info.get("description")) if info is not None else ""
+        services = [Service(name=service, description=description, publishes=publishes, consumes=consumes)]
+        for name, published in self.extra_services.items():
+            if name != service:
+                services.append(Service(name=name, publishes=list(dict.fromkeys(published))))
+        self.anchors["/services/0"] = "/info/title" if title else "/info"
+
+        formats = Counter(d.schema_format for d in drafts if d.fields_known)
+        schema_format = "json_schema"
+        if formats:
+            top = formats.most_common(1)[0][0]
+            schema_format = top if top in ("avro", "protobuf") else "json_schema"
+        cloudevents = bool(drafts) and any(d.cloudevents for d in drafts)
+        if self.broker == UNSPECIFIED_BROKER:
+            self._not_declared("AAPI114", "the application", "/style/broker")
+        design = Design(
+            name=slug(title) if title else "asyncapi-import",
+            summary=f"Imported from the AsyncAPI {self.version} document {self.label}"
+            + (f": {title}" if title else "")
+            + (f" (API version {_text(info.get('version'))})" if info is not None and _text(info.get("version")) else ""),
+            brief=description,
+            assumptions=[
+                f"Imported from AsyncAPI {self.version}: values the document does not declare keep archassist's "
+                "defaults; the import's 'not declared' notes list them."
+            ],
+            style=Style(broker=self.broker, schema_format=cast(Any, schema_format)),
+            envelope=Envelope(fields=[], cloudevents=cloudevents),
+            services=services,
+            events=events,
+            topics=topics,
+            consumers=consumers,
+        )
+        self.anchors.setdefault("", "")
+        self.anchors.setdefault("/events", "/components/messages" if "components" in self.data else "/channels")
+        self.anchors.setdefault("/topics", "/channels")
+        self.anchors.setdefault("/consumers", "/operations" if self.major >= 3 else "/channels")
+        return MappingResult(design, self.notes, self.anchors)
+
+    def _build_event(self, i: int, draft: _EventDraft) -> Event:
+        pointer = f"/events/{i}"
+        self.anchors[pointer] = draft.node.anchor
+        fields: list[PayloadField] = []
+        for j, f in enumerate(draft.fields):
+            fields.append(
+                PayloadField(
+                    name=f.name, type=f.type, required=f.required, description=f.description, pii=f.pii,
+                    items=f.items,
+                )
+            )
+            self.anchors[f"{pointer}/fields/{j}"] = f.anchor
+        self.anchors[f"{pointer}/envelope"] = draft.envelope_anchor
+        if draft.version_anchor:
+            self.anchors[f"{pointer}/version"] = draft.version_anchor
+        if draft.key_anchor:
+            self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
+        subject = f"message {draft.name}"
+        if not draft.fields_known:
+            self._not_declared("AAPI112", subject, f"{pointer}/fields")
+        if "event_id" not in draft.envelope:
+            self._not_declared("AAPI108", subject, f"{pointer}/envelope")
+        if "correlation_id" not in draft.envelope:
+            self._not_declared("AAPI109", subject, f"{pointer}/envelope")
+        if draft.version is None:
+            self._not_declared("AAPI110", subject, f"{pointer}/version")
+        if draft.compatibility is None:
+            self._not_declared("AAPI111", subject, f"{pointer}/compatibility")
+        if draft.producer is None:
+            self._not_declared("AAPI113", subject, f"{pointer}/producer")
+        topic = draft.sent_topics[0] if draft.sent_topics else (draft.topics[0] if draft.topics else None)
+        return Event(
+            name=draft.name,
+            version=draft.version,
+            kind="integration",
+            description=draft.description,
+            producer=draft.producer,
+            topic=topic,
+            partition_key=draft.key,
+            fields=fields,
+            envelope=draft.envelope,
+            compatibility=draft.compatibility,
+            external=draft.sent,
+            expects_reply=draft.expects_reply,
+        )
+
+    def _build_topic(self, i: int, topic: _TopicDraft, drafts: list[_EventDraft]) -> Topic:
+        pointer = f"/topics/{i}"
+        self.anchors[pointer] = topic.anchor
+        for attr, anchor in topic.anchors.items():
+            self.anchors[f"{pointer}/{attr}"] = anchor
+        subject = f"channel {topic.name}"
+        if topic.kafka:
+            keyed = [d for d in drafts if d.name in topic.events and d.key_declared]
+            if topic.events and not keyed:
+                self._not_declared("AAPI101", subject, f"{pointer}/partition_key")
+            elif topic.key is None and keyed and all(d.key is None for d in keyed):
+                self._not_declared(
+                    "AAPI101", subject, f"{pointer}/partition_key",
+                    f"not declared: which payload field the Kafka key of {subject} is (the key's schema names no "
+                    "field)",
+                )
+            missing = [w for w, v in (("partitions", topic.partitions), ("replicas", topic.replicas)) if v is None]
+            if missing:
+                self._not_declared(
+                    "AAPI102", subject, f"{pointer}/partitions",
+                    f"not declared: {' and '.join(missing)} of {subject}",
+                )
+            if not topic.retention_declared or topic.cleanup is None:
+                what = [w for w, ok in (("retention", topic.retention_declared), ("cleanup policy", topic.cleanup))
+                        if not ok]
+                self._not_declared(
+                    "AAPI103", subject, f"{pointer}/retention_days",
+                    f"not declared: {' and '.join(what)} of {subject} (the Design keeps archassist's defaults)",
+                )
+        data: dict[str, Any] = {
+            "name": topic.name,
+            "partitions": topic.partitions,
+            "replication_factor": topic.replicas,
+            "min_insync_replicas": topic.min_insync,
+            "partition_key": topic.key,
+            "events": topic.events,
+        }
+        if topic.retention_declared:
+            data["retention_days"] = topic.retention_days
+        if topic.cleanup is not None:
+            data["cleanup_policy"] = topic.cleanup
+        return Topic(**data)
+
+    def _build_consumer(self, i: int, consumer: _ConsumerDraft) -> Consumer:
+        pointer = f"/consumers/{i}"
+        self.anchors[pointer] = consumer.anchor
+        for attr, anchor in consumer.anchors.items():
+            self.anchors[f"{pointer}/{attr}"] = anchor
+        subject = f"operation {consumer.name}"
+        if consumer.idempotency is None:
+            self._not_declared("AAPI104", subject, f"{pointer}/idempotency")
+        if consumer.retry is None:
+            self._not_declared("AAPI105", subject, f"{pointer}/retry")
+        if consumer.dead_letter is None:
+            self._not_declared("AAPI106", subject, f"{pointer}/dead_letter")
+        if consumer.kafka and consumer.group is None:
+            self._not_declared("AAPI107", subject, f"{pointer}/group")
+        return Consumer(
+            name=consumer.name,
+            service=self.service_name,
+            group=consumer.group,
+            subscriptions=consumer.subscriptions,
+            action=consumer.action,
+            emits=list(dict.fromkeys(consumer.emits)),
+            idempotency=consumer.idempotency or Idempotency(),
+            retry=consumer.retry or RetryPolicy(),
+            dead_letter=consumer.dead_letter,
+            delivery=consumer.delivery,
+        )
+
+
+def _is_remote(raw: dict[str, Any]) -> bool:
+    ref = raw.get("$ref")
+    return isinstance(ref, str) and ref.lower().startswith(("http://", "https://"))
+
+
+def _version_number(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 1 else None
+    if isinstance(raw, float) and raw >= 1:
+        return int(raw)
+    if isinstance(raw, str):
+        match = re.match(r"^\s*v?(\d+)", raw, re.IGNORECASE)
+        if match and int(match[1]) >= 1:
+            return int(match[1])
+    return None
+
+
+def _schema_single_value(node: Node | None) -> str | None:
+    """The one value a binding's schema allows (`const`, a one-item `enum`, or a plain string), if any."""
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return value.strip() or None
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("const"), str):
+        return str(value["const"])
+    options = value.get("enum")
+    if isinstance(options, list) and len(options) == 1 and isinstance(options[0], str):
+        return options[0]
+    return None
+
+
+# --- notes → findings -----------------------------------------------------------------------------------------
+
+
+
+def finalize_notes(
+    notes: list[_Note], design: Design, source: SourceMap, design_source: SourceMap
+) -> tuple[list[Finding], dict[str, int]]:
+    """Turn notes into findings, folding a kind that applies to every item of a collection into one finding.
+
+    "Not declared" findings point into the Design; findings about the document itself (AAPI9xx) point into it.
+    Returns the findings and, per not-declared kind, how many parts of the design it concerns.
+    """
+    sizes = {"/events": len(design.events), "/topics": len(design.topics), "/consumers": len(design.consumers)}
+    unsaid: dict[str, int] = {}
+    by_code: dict[str, list[_Note]] = {}
+    for note in notes:
+        by_code.setdefault(note.code, []).append(note)
+    findings: list[Finding] = []
+    for code, group in by_code.items():
+        spec = CODES[code]
+        if spec.group == "not-declared":
+            unsaid[spec.name] = len(group)
+        collections = {"/" + n.pointer.split("/")[1] for n in group if n.pointer.count("/") >= 2}
+        collection = next(iter(collections)) if len(collections) == 1 else ""
+        fold = (
+            spec.group == "not-declared"
+            and collection in sizes
+            and len(group) >= 3
+            and len({n.pointer.split("/")[2] for n in group}) == sizes[collection]
+            and all(not n.message for n in group)
+        )
+        if fold:
+            noun = collection.strip("/")
+            message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"
+            findings.append(_finding(code, message, collection, source.file, design_source))
+            continue
+        for note in group:
+            message = note.message or f"not declared: {spec.label} of {note.subject}"
+            if note.doc_pointer is not None:
+                findings.append(_finding(code, message, note.doc_pointer, source.file, source))
+            else:
+                findings.append(_finding(code, message, note.pointer, source.file, design_source))
+    order = {c: i for i, c in enumerate(CODES)}
+    findings.sort(key=lambda f: (order.get(f.code, 999), f.line or 0, f.pointer))
+    return findings, unsaid
+
+
+def _finding(code: str, message: str, pointer: str, file: str, positions: SourceMap) -> Finding:
+    spec = CODES[code]
+    pos = positions.locate(pointer)
+    return Finding(
+        code=code,
+        name=spec.name,
+        severity=spec.severity,
+        message=message,
+        pointer=pointer,
+        fix=spec.fix,
+        file=file,
+        line=pos[0] if pos else None,
+        column=pos[1] if pos else None,
+    )
+
+
+def design_source_map(anchors: dict[str, str], source: SourceMap) -> tuple[SourceMap, dict[str, str]]:
+    positions: dict[str, Position] = {}
+    pointers: dict[str, str] = {}
+    for design_pointer, doc_pointer in anchors.items():
+        pointers[design_pointer] = doc_pointer
+        pos = source.locate(doc_pointer)
+        if pos is not None:
+            positions[design_pointer] = pos
+    return SourceMap(file=source.file, positions=positions), pointers
+

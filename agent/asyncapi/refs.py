@@ -1,0 +1,259 @@
+"""`$ref` resolution for AsyncAPI documents: local pointers and relative files, never the network.
+
+Every resolved value is carried as a `Node` that remembers where it was written (file and JSON pointer) and
+the place in the main document that led to it (its anchor), so findings can point at a line the user can open.
+Problems (missing targets, cycles, refs leaving the allowed folder, remote refs) become notes, not errors: one
+broken reference must not stop the import of everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from archassist.agent.io import InputError, escape_pointer_token, read_document
+
+MAIN = ""  # the file key of the main document
+MAX_CHAIN = 64  # a longer chain of refs to refs is treated like a cycle
+MAX_FILES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    value: Any
+    file: str  # MAIN or the resolved path of another file
+    pointer: str  # JSON pointer of the value inside its file
+    anchor: str  # pointer in the main document where this value (or the ref leading to it) was written
+
+    def child(self, key: str | int) -> Node | None:
+        value = self.value
+        if isinstance(value, dict):
+            if key not in value:
+                return None
+            found = value[key]
+        elif isinstance(value, list) and isinstance(key, int):
+            if not 0 <= key < len(value):
+                return None
+            found = value[key]
+        else:
+            return None
+        pointer = f"{self.pointer}/{escape_pointer_token(key)}"
+        return Node(found, self.file, pointer, pointer if self.file == MAIN else self.anchor)
+
+    def get(self, key: str) -> Any:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.file, self.pointer)
+
+
+@dataclass(frozen=True, slots=True)
+class RefProblem:
+    code: str  # AAPI900 / AAPI901 / AAPI902 / AAPI903
+    ref: str
+    anchor: str  # main-document pointer where the failing ref was met
+    message: str
+
+
+def unescape_pointer(fragment: str) -> list[str]:
+    """The tokens of a URI fragment holding a JSON pointer: percent-decoded first, then ~1 and ~0."""
+    text = unquote(fragment)
+    if text in ("", "/"):
+        return [] if text == "" else [""]
+    if not text.startswith("/"):
+        raise ValueError(f"'#{fragment}' is not a JSON pointer (it must start with '/')")
+    return [t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/")]
+
+
+def _walk(value: Any, tokens: list[str]) -> tuple[Any, list[str]] | None:
+    """Follow pointer tokens; None when a token is missing.
+
+    Some generators write keys that contain '/' without escaping them in refs (`#/components/messages/a/b.c`
+    for the key `a/b.c`); when a token is not found, longer joins of the following tokens are tried too.
+    """
+    current = value
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if isinstance(current, list):
+            if not token.isdigit() or int(token) >= len(current):
+                return None
+            current = current[int(token)]
+            out.append(token)
+            i += 1
+            continue
+        if not isinstance(current, dict):
+            return None
+        if token in current:
+            current = current[token]
+            out.append(token)
+            i += 1
+            continue
+        for j in range(i + 2, len(tokens) + 1):
+            joined = "/".join(tokens[i:j])
+            if joined in current:
+                current = current[joined]
+                out.append(joined)
+                i = j
+                break
+        else:
+            return None
+    return current, out
+
+
+@dataclass
+class Resolver:
+    """Resolves `$ref`s of one main document and the files it reaches below `root`."""
+
+    main: Any
+    base_dir: Path
+    root: Path
+    main_label: str = "<document>"
+    files: dict[str, Any] = field(default_factory=dict)
+    problems: list[RefProblem] = field(default_factory=list)
+    _seen_problems: set[tuple[str, str]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.base_dir = self._real(self.base_dir)
+        self.root = self._real(self.root)
+
+    @staticmethod
+    def _real(path: Path) -> Path:
+        try:
+            return path.resolve()
+        except (OSError, RuntimeError):
+            return path.absolute()
+
+    def root_node(self) -> Node:
+        return Node(self.main, MAIN, "", "")
+
+    def _problem(self, code: str, ref: str, anchor: str, message: str) -> None:
+        key = (code, ref)
+        if key in self._seen_problems:
+            return
+        self._seen_problems.add(key)
+        self.problems.append(RefProblem(code, ref, anchor, message))
+
+    def _file_dir(self, file: str) -> Path:
+        return self.base_dir if file == MAIN else Path(file).parent
+
+    def _document(self, file: str) -> Any:
+        return self.main if file == MAIN else self.files[file]
+
+    def deref(self, node: Node | None) -> Node | None:
+        """Follow `$ref`s until a value that is not a reference; None (with a note) when that fails."""
+        if node is None:
+            return None
+        seen: set[tuple[str, str]] = set()
+        current = node
+        while isinstance(current.value, dict) and isinstance(current.value.get("$ref"), str):
+            if current.identity in seen or len(seen) >= MAX_CHAIN:
+                self._problem(
+                    "AAPI902",
+                    current.value["$ref"],
+                    node.anchor,
+                    f"$ref '{current.value['$ref']}' at {self._where(current)} leads back to itself; "
+                    "the reference chain has no end, so it is not imported",
+                )
+                return None
+            seen.add(current.identity)
+            target = self._follow(current)
+            if target is None:
+                return None
+            current = target
+        return current
+
+    def _where(self, node: Node) -> str:
+        file = self.main_label if node.file == MAIN else node.file
+        return f"{file}#{node.pointer or '/'}"
+
+    def _follow(self, node: Node) -> Node | None:
+        ref: str = node.value["$ref"]
+        anchor = node.anchor
+        try:
+            parts = urlsplit(ref)
+        except ValueError:
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)} is not a valid reference")
+            return None
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            self._problem(
+                "AAPI900",
+                ref,
+                anchor,
+                f"$ref '{ref}' points at a remote document; archassist never fetches remote references, so "
+                "what it describes is not imported",
+            )
+            return None
+        if scheme and scheme != "file" and len(scheme) > 1:  # one letter is a Windows drive, a path
+            self._problem(
+                "AAPI900", ref, anchor, f"$ref '{ref}' uses the '{scheme}:' scheme, which archassist does not read"
+            )
+            return None
+        path_part, _, fragment = ref.partition("#")
+        if scheme == "file":
+            path_part = parts.path
+        file = node.file
+        if path_part:
+            loaded = self._load(unquote(path_part), node, ref)
+            if loaded is None:
+                return None
+            file = loaded
+        try:
+            tokens = unescape_pointer(fragment)
+        except ValueError as exc:
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)}: {exc}")
+            return None
+        walked = _walk(self._document(file), tokens)
+        if walked is None:
+            where = "this document" if file == node.file else (self.main_label if file == MAIN else file)
+            self._problem(
+                "AAPI901",
+                ref,
+                anchor,
+                f"$ref '{ref}' at {self._where(node)}: nothing at '#{unquote(fragment) or '/'}' in {where}",
+            )
+            return None
+        value, real_tokens = walked
+        pointer = "".join("/" + escape_pointer_token(t) for t in real_tokens)
+        return Node(value, file, pointer, pointer if file == MAIN else anchor)
+
+    def _load(self, relative: str, node: Node, ref: str) -> str | None:
+        anchor = node.anchor
+        raw = Path(relative)
+        candidate = raw if raw.is_absolute() else self._file_dir(node.file) / raw
+        target = self._real(candidate)
+        if not target.is_relative_to(self.root):
+            self._problem(
+                "AAPI903",
+                ref,
+                anchor,
+                f"$ref '{ref}' at {self._where(node)} points outside the document's folder tree ({self.root}); "
+                f"it is not read. To allow it, widen the folder (--ref-root {self._common_root(target)})",
+            )
+            return None
+        key = str(target)
+        if key in self.files:
+            return key
+        if len(self.files) >= MAX_FILES:
+            self._problem("AAPI900", ref, anchor, f"more than {MAX_FILES} referenced files; '{ref}' is not read")
+            return None
+        try:
+            parsed = read_document(target)
+        except InputError as exc:
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)} cannot be read: {exc}")
+            return None
+        self.files[key] = parsed.data
+        return key
+
+    def _common_root(self, target: Path) -> Path:
+        parts = []
+        for mine, theirs in zip(self.root.parts, target.parts, strict=False):
+            if mine != theirs:
+                break
+            parts.append(mine)
+        return Path(*parts) if parts else Path(self.root.anchor or "/")

@@ -1,0 +1,477 @@
+"""Review mode: load design (or AsyncAPI) files, run the rules engine, and format the findings.
+
+Everything here is a plain function so the CLI, the MCP server and tests share one implementation:
+
+- :func:`load_config` finds `[tool.archassist]` in `.archassist.toml` or `pyproject.toml`, walking up;
+- :func:`review_paths` reviews files and returns a :class:`ReviewReport`;
+- :func:`render` turns a report into text, JSON, SARIF or GitHub workflow commands (structures documented in
+  docs/rules.md, "Review output").
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from archassist.agent.__about__ import __version__
+from archassist.agent.errors import InputError
+from archassist.agent.findings import SEVERITY_ORDER, Finding
+from archassist.agent.io import SourceMap, design_from_document, read_document
+from archassist.agent.rules import get_rule
+from archassist.agent.rules.engine import resolve_rules, resolve_severities, run, sort_findings
+
+FailOn = Literal["error", "warning", "info", "never"]
+FAIL_ON_LEVELS: tuple[str, ...] = ("error", "warning", "info", "never")
+OUTPUT_FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github")
+CONFIG_KEYS: tuple[str, ...] = ("select", "ignore", "severity", "fail-on")
+JSON_REPORT_VERSION = 1
+_OUTSIDE_CODE = re.compile(r"^[A-Z]+\d+$")
+
+
+# ---- configuration -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewConfig:
+    """Review settings from a configuration file; CLI options are merged on top by :func:`merge_options`."""
+
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: FailOn = "error"
+    path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: invalid TOML: {exc}; fix the syntax") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the configuration ({exc})") from None
+
+
+def _config_table(path: Path) -> dict[str, Any] | None:
+    data = _read_toml(path)
+    tool = data.get("tool")
+    table = tool.get("archassist") if isinstance(tool, dict) else None
+    if isinstance(table, dict):
+        return table
+    if path.name == ".archassist.toml":
+        return {k: v for k, v in data.items() if k != "tool"}
+    return None
+
+
+def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest `.archassist.toml`, or `pyproject.toml` with `[tool.archassist]`, from start upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in (".archassist.toml", "pyproject.toml"):
+            candidate = folder / name
+            if candidate.is_file():
+                table = _config_table(candidate)
+                if table is not None:
+                    return candidate, table
+    return None
+
+
+def _string_list(value: object, key: str, path: Path) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InputError(f'{path}: \'{key}\' must be a list of rule codes, e.g. {key} = ["EDA4", "EDA501"]')
+
+
+def parse_fail_on(value: object, where: str) -> FailOn:
+    text = str(value).strip().lower()
+    if text not in FAIL_ON_LEVELS:
+        raise InputError(f"{where}: fail-on is '{value}'; use one of {', '.join(FAIL_ON_LEVELS)}")
+    return text  # type: ignore[return-value]
+
+
+def config_from_table(table: Mapping[str, Any], path: Path) -> ReviewConfig:
+    config = ReviewConfig(path=path)
+    for key, value in table.items():
+        normal = key.replace("_", "-")
+        if normal == "select":
+            config.select = _string_list(value, key, path)
+        elif normal == "ignore":
+            config.ignore = _string_list(value, key, path)
+        elif normal == "severity":
+            if not isinstance(value, dict):
+                raise InputError(
+                    f"{path}: 'severity' must be a table, e.g. severity = {{ EDA601 = \"error\" }}"
+                )
+            config.severity = {str(k): str(v) for k, v in value.items()}
+        elif normal == "fail-on":
+            config.fail_on = parse_fail_on(value, str(path))
+        else:
+            config.warnings.append(
+                f"{path}: unknown key '{key}' in the archassist configuration; known keys: {', '.join(CONFIG_KEYS)}"
+            )
+    return config
+
+
+def load_config(start: Path | None = None) -> ReviewConfig:
+    """The review configuration found from start (default: the current directory), or the defaults."""
+    found = find_config_file(start)
+    if found is None:
+        return ReviewConfig()
+    path, table = found
+    return config_from_table(table, path)
+
+
+@dataclass
+class ReviewOptions:
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: FailOn = "error"
+
+
+def merge_options(
+    config: ReviewConfig,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    fail_on: str | None = None,
+) -> ReviewOptions:
+    """CLI options over the configuration: --select replaces, --ignore adds, --fail-on replaces."""
+    return ReviewOptions(
+        select=list(select) if select else config.select,
+        ignore=[*config.ignore, *(ignore or ())],
+        severity=dict(config.severity),
+        fail_on=parse_fail_on(fail_on, "--fail-on") if fail_on else config.fail_on,
+    )
+
+
+# ---- reviewing -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileReview:
+    path: str
+    kind: Literal["design", "asyncapi"]
+    design_name: str
+    findings: list[Finding]
+    suppressed: dict[str, int] = field(default_factory=dict)
+    unused_suppressions: list[int] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # AsyncAPI: what the document does not declare
+
+    def counts(self) -> dict[str, int]:
+        return count_by_severity(self.findings)
+
+
+@dataclass
+class ReviewReport:
+    files: list[FileReview]
+    fail_on: FailOn = "error"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sort_findings([f for item in self.files for f in item.findings])
+
+    def counts(self) -> dict[str, int]:
+        return count_by_severity(self.findings)
+
+    @property
+    def suppressed_total(self) -> int:
+        return sum(sum(item.suppressed.values()) for item in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing is at or above fail-on, 1 otherwise."""
+        if self.fail_on == "never":
+            return 0
+        threshold = SEVERITY_ORDER[self.fail_on]
+        return int(any(SEVERITY_ORDER[f.severity] <= threshold for item in self.files for f in item.findings))
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(f.severity for f in findings)
+    return {level: counts.get(level, 0) for level in ("error", "warning", "info")}
+
+
+def _looks_like_asyncapi(data: object) -> bool:
+    return isinstance(data, dict) and "asyncapi" in data
+
+
+def _import_asyncapi(path: Path, data: object) -> Any | None:
+    """The AsyncAPI import of a document, or None when it is not an AsyncAPI document."""
+    if not _looks_like_asyncapi(data):
+        return None
+    try:
+        # typed loosely: the importer is developed in parallel and reached only for AsyncAPI documents
+        asyncapi: Any = importlib.import_module("archassist.agent.asyncapi")
+    except ImportError:
+        raise InputError(f"{path}: is an AsyncAPI document, but AsyncAPI import is not available") from None
+    if not asyncapi.is_asyncapi(data):
+        return None
+    return asyncapi.import_asyncapi_file(path)
+
+
+def _adjust_outside_findings(
+    findings: list[Finding], source: SourceMap, options: ReviewOptions
+) -> list[Finding]:
+    """Place importer findings and apply --ignore / severity by exact code (they are not registry rules)."""
+    ignored = {code.strip().upper() for code in options.ignore}
+    severities = {code.strip().upper(): level.strip().lower() for code, level in options.severity.items()}
+    kept: list[Finding] = []
+    for finding in findings:
+        code = finding.code.upper()
+        if code in ignored or severities.get(code) in ("off", "none", "ignore"):
+            continue
+        if severities.get(code) in ("error", "warning", "info"):
+            finding.severity = severities[code]  # type: ignore[assignment]
+        if finding.file is None:
+            finding.file = source.file
+            if finding.line is None:
+                position = source.locate(finding.pointer)
+                if position:
+                    finding.line, finding.column = position
+        kept.append(finding)
+    return kept
+
+
+def is_outside_code(selector: str) -> bool:
+    """A finding code of another tool (the AsyncAPI importer's AAPI001...), not a rule of the registry."""
+    text = selector.strip().upper()
+    return bool(_OUTSIDE_CODE.match(text)) and not text.startswith("EDA")
+
+
+def _engine_options(options: ReviewOptions) -> tuple[list[str], dict[str, str]]:
+    ignore = [code for code in options.ignore if not is_outside_code(code)]
+    severity = {code: level for code, level in options.severity.items() if not is_outside_code(code)}
+    return ignore, severity
+
+
+def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileReview:
+    """Review one design or AsyncAPI file. Raises InputError (one line) when the file cannot be used."""
+    options = options or ReviewOptions()
+    registry_ignores, engine_severity = _engine_options(options)
+    doc = read_document(path)
+    imported = _import_asyncapi(Path(path), doc.data)
+    if imported is None:
+        loaded = design_from_document(doc)
+        design, source, outside, notes = loaded.design, loaded.source, [], []
+        kind: Literal["design", "asyncapi"] = "design"
+    else:
+        design, source = imported.design, imported.source
+        notes = _adjust_outside_findings(list(imported.notes), source, options)
+        outside = _adjust_outside_findings(list(imported.schema_findings), source, options) + notes
+        kind = "asyncapi"
+    result = run(
+        design,
+        select=options.select,
+        ignore=registry_ignores,
+        severity_overrides=engine_severity,
+        source=source,
+    )
+    return FileReview(
+        path=str(path),
+        kind=kind,
+        design_name=design.name,
+        findings=sort_findings(outside + result.findings),
+        suppressed=result.suppressed,
+        unused_suppressions=result.unused_suppressions,
+        notes=notes,
+    )
+
+
+def configuration_warnings(options: ReviewOptions) -> list[str]:
+    """Warnings about unknown rule codes in the options, each with the nearest known code."""
+    registry_ignores, engine_severity = _engine_options(options)
+    _, messages = resolve_rules(options.select, registry_ignores)
+    _, severity_messages = resolve_severities(engine_severity)
+    return messages + severity_messages
+
+
+def review_paths(paths: Sequence[str | Path], options: ReviewOptions | None = None) -> ReviewReport:
+    """Review every file; an unreadable or invalid file raises InputError before anything is reported."""
+    options = options or ReviewOptions()
+    if not paths:
+        raise InputError("no files to review; give one or more design or AsyncAPI files")
+    warnings = configuration_warnings(options)
+    files = [review_file(path, options) for path in paths]
+    return ReviewReport(files=files, fail_on=options.fail_on, warnings=warnings)
+
+
+# ---- output --------------------------------------------------------------------------------------------------
+
+_SEVERITY_HEADINGS = {"error": "errors", "warning": "warnings", "info": "info"}
+_SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def location(finding: Finding) -> str:
+    place = finding.file or "<design>"
+    if finding.line is not None:
+        place += f":{finding.line}:{finding.column or 1}"
+    return place
+
+
+def _plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count} info"
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(report: ReviewReport) -> str:
+    counts = report.counts()
+    parts = [
+        _plural(counts["error"], "error"),
+        _plural(counts["warning"], "warning"),
+        _plural(counts["info"], "info"),
+    ]
+    files = len(report.files)
+    text = f"{', '.join(parts)} in {files} file{'' if files == 1 else 's'}"
+    if report.suppressed_total:
+        text += f" ({report.suppressed_total} suppressed by the design)"
+    return text
+
+
+def _note_label(finding: Finding) -> str:
+    try:
+        from archassist.agent.asyncapi.codes import CODES
+
+        code = CODES.get(finding.code)
+        if code is not None and code.label:
+            return str(code.label)
+    except ImportError:
+        pass
+    return finding.name.replace("-", " ")
+
+
+def unsaid_summary(notes: Sequence[Finding]) -> list[str]:
+    """What an AsyncAPI document leaves unsaid, one line per kind of note, most frequent first."""
+    grouped = Counter(_note_label(note) for note in notes)
+    return [f"{label} ×{count}" if count > 1 else label for label, count in grouped.most_common()]
+
+
+def render_text(report: ReviewReport, *, color: bool = False) -> str:
+    """Findings grouped by severity, each with its place, code, message and fix, then a count summary.
+
+    With color, the text carries rich markup (print it with a rich Console); without, it is plain.
+    """
+    from rich.markup import escape
+
+    def style(text: str, how: str) -> str:
+        return f"[{how}]{escape(text)}[/]" if color else text
+
+    def plain(text: str) -> str:
+        return escape(text) if color else text
+
+    lines: list[str] = []
+    findings = report.findings
+    for severity in ("error", "warning", "info"):
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(style(f"{_SEVERITY_HEADINGS[severity]} ({len(group)})", _SEVERITY_STYLES[severity]))
+        for finding in group:
+            pointer = f"  [{finding.pointer}]" if finding.pointer else ""
+            lines.append(
+                f"  {plain(location(finding))}  {style(finding.code, _SEVERITY_STYLES[severity])}  "
+                f"{plain(finding.message)}{style(pointer, 'dim') if pointer else ''}"
+            )
+            if finding.fix:
+                lines.append(f"      {style('fix:', 'green')} {plain(finding.fix)}")
+    for item in report.files:
+        if item.kind == "asyncapi" and item.notes:
+            lines += ["", style(f"{item.path} leaves unsaid:", "bold")]
+            lines += [f"  - {plain(entry)}" for entry in unsaid_summary(item.notes)]
+        for position in item.unused_suppressions:
+            lines.append(plain(f"note: {item.path}: suppression /suppressions/{position} matched no finding"))
+    if lines:
+        lines.append("")
+    lines.append(style(summary_line(report), "bold"))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_data(finding: Finding) -> dict[str, Any]:
+    data = finding.to_dict()
+    found = get_rule(finding.code)
+    data["group"] = found.group if found else None
+    return data
+
+
+def report_data(report: ReviewReport) -> dict[str, Any]:
+    """The JSON report as plain data (see docs/rules.md, "Review output")."""
+    counts = report.counts()
+    return {
+        "version": JSON_REPORT_VERSION,
+        "tool": {"name": "archassist", "version": __version__},
+        "fail_on": report.fail_on,
+        "exit_code": report.exit_code,
+        "summary": {"files": len(report.files), **counts, "suppressed": report.suppressed_total},
+        "files": [
+            {
+                "path": item.path,
+                "kind": item.kind,
+                "design": item.design_name,
+                "counts": item.counts(),
+                "suppressed": item.suppressed,
+                "unused_suppressions": item.unused_suppressions,
+            }
+            for item in report.files
+        ],
+        "findings": [_finding_data(f) for f in report.findings],
+        "warnings": report.warnings,
+    }
+
+
+def render_json(report: ReviewReport) -> str:
+    return json.dumps(report_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def render_github(report: ReviewReport) -> str:
+    """GitHub Actions workflow commands, one annotation per finding."""
+    lines = []
+    for finding in report.findings:
+        props = [f"file={_escape_property(finding.file or '')}"]
+        if finding.line is not None:
+            props += [f"line={finding.line}", f"col={finding.column or 1}"]
+        props.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
+        message = finding.message + (f". Fix: {finding.fix}" if finding.fix else "")
+        lines.append(f"::{_GITHUB_LEVELS[finding.severity]} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_sarif(report: ReviewReport) -> str:
+    from archassist.agent.sarif import sarif_log
+
+    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(report: ReviewReport, fmt: str, *, color: bool = False) -> str:
+    if fmt == "text":
+        return render_text(report, color=color)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    if fmt == "github":
+        return render_github(report)
+    raise InputError(f"unknown output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}")

@@ -1,0 +1,139 @@
+"""SARIF 2.1.0 output for GitHub code scanning and other static-analysis viewers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archassist.agent.__about__ import __version__
+from archassist.agent.findings import Finding
+from archassist.agent.rules import Rule, get_rule, registry
+from archassist.agent.rules.words import pascal_case
+
+if TYPE_CHECKING:
+    from archassist.agent.review import ReviewReport
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def relative_uri(path: str, base: Path | None = None) -> str:
+    """A URI reference relative to base (the current directory), with forward slashes."""
+    start = base or Path.cwd()
+    try:
+        relative = os.path.relpath(Path(path).resolve(), start.resolve())
+    except ValueError:  # another drive on Windows
+        relative = str(Path(path).resolve())
+    return Path(relative).as_posix().replace(" ", "%20")
+
+
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    doc = rule.doc
+    help_text = f"{doc.summary}\n\nWhy: {doc.why}\n\nAnti-pattern: {doc.anti_pattern}\n\nFix: {doc.fix}"
+    help_markdown = f"**{doc.summary}**\n\n**Why.** {doc.why}\n\n**Anti-pattern.** {doc.anti_pattern}\n\n**Fix.** {doc.fix}"
+    return {
+        "id": rule.code,
+        "name": pascal_case(rule.name),
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": f"{doc.summary} {doc.why}"},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["event-driven-architecture", rule.group], "slug": rule.name},
+    }
+
+
+def outside_descriptor(finding: Finding) -> dict[str, Any]:
+    """A descriptor for a code that is not a registry rule (AsyncAPI importer findings)."""
+    summary = finding.name.replace("-", " ").capitalize() or finding.code
+    return {
+        "id": finding.code,
+        "name": pascal_case(finding.name) or finding.code,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": summary},
+        "help": {"text": finding.fix or summary},
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+        "properties": {"tags": ["asyncapi"], "slug": finding.name},
+    }
+
+
+def _fingerprint(finding: Finding, uri: str) -> str:
+    return hashlib.sha256(f"{finding.code}|{uri}|{finding.pointer}".encode()).hexdigest()[:32]
+
+
+def sarif_log(report: ReviewReport, base: Path | None = None) -> dict[str, Any]:
+    """The SARIF log of a review: every registry rule as a descriptor, one result per finding."""
+    descriptors = [rule_descriptor(r) for r in registry()]
+    rule_index = {d["id"]: i for i, d in enumerate(descriptors)}
+    findings = report.findings
+    for finding in findings:
+        if finding.code not in rule_index and get_rule(finding.code) is None:
+            rule_index[finding.code] = len(descriptors)
+            descriptors.append(outside_descriptor(finding))
+    artifacts: list[dict[str, Any]] = []
+    artifact_index: dict[str, int] = {}
+
+    def artifact(uri: str) -> int:
+        if uri not in artifact_index:
+            artifact_index[uri] = len(artifacts)
+            artifacts.append({"location": {"uri": uri, "uriBaseId": SRCROOT}})
+        return artifact_index[uri]
+
+    for item in report.files:
+        artifact(relative_uri(item.path, base))
+    results = []
+    for finding in findings:
+        uri = relative_uri(finding.file or report.files[0].path, base)
+        message = finding.message + (f". Fix: {finding.fix}" if finding.fix else "")
+        results.append(
+            {
+                "ruleId": finding.code,
+                "ruleIndex": rule_index[finding.code],
+                "level": LEVELS[finding.severity],
+                "message": {"text": message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": uri,
+                                "uriBaseId": SRCROOT,
+                                "index": artifact(uri),
+                            },
+                            "region": {
+                                "startLine": max(1, finding.line or 1),
+                                "startColumn": max(1, finding.column or 1),
+                            },
+                        },
+                        "logicalLocations": [
+                            {"fullyQualifiedName": finding.pointer or "/", "kind": "element"}
+                        ],
+                    }
+                ],
+                "partialFingerprints": {"archassistFinding/v1": _fingerprint(finding, uri)},
+                "properties": {"pointer": finding.pointer, "fix": finding.fix},
+            }
+        )
+    root = (base or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "archassist",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": descriptors,
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root}},
+                "artifacts": artifacts,
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
