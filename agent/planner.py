@@ -90,6 +90,17 @@ def _field(f: KField, protect: str) -> PayloadField:
     )
 
 
+def _short(text: str, limit: int = 32) -> str:
+    """A kebab-case name from the first words of a sentence, cut at a word boundary."""
+    out = ""
+    for word in kebab(text).split("-"):
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or "handle"
+
+
 def _generic_domain(noun: str) -> Domain:
     """A plausible domain for a noun the catalog does not know: a lifecycle of create, update, complete, cancel."""
     agg = pascal(noun)
@@ -630,12 +641,13 @@ class _Planner:
                 source = self.by_name.get(r.domain)
                 if source is None or source.event(r.event) is None:
                     continue
-                if (domain.service, r.event) in self.wired or (domain.name, r.event) in saga_messages:
-                    continue
                 emits = [e for e in r.emits if domain.event(e) is not None]
+                # A reaction that performs this domain's saga step is already wired by the saga itself.
+                if (domain.service, r.event) in self.wired or any((domain.name, e) in saga_messages for e in emits):
+                    continue
                 self._consumer(
                     domain.service,
-                    f"{kebab(r.action)[:40].rstrip('-')}-on-{kebab(r.event)}",
+                    f"{_short(r.action)}-on-{kebab(r.event)}",
                     [r.event],
                     r.action,
                     emits,
@@ -661,7 +673,7 @@ class _Planner:
         self._reactions(saga_messages)
 
         protect = "crypto_shredding" if (self.facts.gdpr or self.facts.pii) else "encrypted"
-        projections = self._projections()
+        projections = self._projections(event_sourced)
         services = self._services(event_sourced)
         topics, events = self._topics_and_events(protect)
         aggregates = self._aggregates(event_sourced)
@@ -776,7 +788,7 @@ class _Planner:
                 )
         return out
 
-    def _projections(self) -> list[Projection]:
+    def _projections(self, event_sourced: bool) -> list[Projection]:
         """Read models from the catalog; every event nobody else reacts to feeds its domain's first read model,
         so each fact has a consumer and the status view shows the whole lifecycle."""
         out: list[Projection] = []
@@ -808,7 +820,9 @@ class _Planner:
                         key=p.key,
                         update_strategy="eventual",
                         idempotent=True,
-                        rebuild="replay",
+                        # Without an event store the topic holds only recent history: rebuild from a snapshot of
+                        # the read model and replay the topic from the snapshot's offsets.
+                        rebuild="replay" if event_sourced else "snapshot_and_replay",
                         lag_target_ms=lag,
                     )
                 )
@@ -936,7 +950,9 @@ class _Planner:
         self.consumers = sized
 
     def _event_store(self) -> EventStore:
-        retention = self.requirements.retention_days
+        # The store is the state itself: a retention requirement is a minimum, so events are kept forever
+        # (erasure of personal data goes through crypto-shredding, not deletion).
+        retention = None
         return EventStore(
             table="event_store",
             columns=[

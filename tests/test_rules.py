@@ -515,23 +515,31 @@ def test_unused_suppressions_are_reported() -> None:
 
 
 def test_select_ignore_and_severity_overrides() -> None:
-    design = mutated(lambda d: (_set("consumers.0.retry.jitter", False)(d), _set("topics.0.replication_factor", 1)(d)))
-    assert {f.code for f in check(design)} == {"EDA406", "EDA310"}
+    def two_flaws(d: Design) -> None:
+        d.consumers[0].retry.jitter = False
+        d.events[3].version = None
+
+    design = mutated(two_flaws)
+    assert {f.code for f in check(design)} == {"EDA406", "EDA202"}
     assert {f.code for f in check(design, select=["EDA4"])} == {"EDA406"}
-    assert {f.code for f in check(design, select=["topology"])} == {"EDA310"}
+    assert {f.code for f in check(design, select=["contracts"])} == {"EDA202"}
     assert {f.code for f in check(design, select=["retry-without-jitter"])} == {"EDA406"}
-    assert {f.code for f in check(design, select=["EDA4,EDA3"], ignore=["EDA310"])} == {"EDA406"}
+    assert {f.code for f in check(design, select=["EDA4,EDA2"], ignore=["EDA202"])} == {"EDA406"}
     assert check(design, ignore=["ALL"]) == []
-    overridden = check(design, severity_overrides={"EDA406": "error", "EDA310": "off"})
+    overridden = check(design, severity_overrides={"EDA406": "error", "EDA202": "off"})
     assert [(f.code, f.severity) for f in overridden] == [("EDA406", "error")]
     by_group = check(design, severity_overrides={"reliability": "info"})
-    assert {(f.code, f.severity) for f in by_group} == {("EDA406", "info"), ("EDA310", "error")}
+    assert {(f.code, f.severity) for f in by_group} == {("EDA406", "info"), ("EDA202", "error")}
 
 
 def test_findings_are_sorted_by_severity_then_pointer() -> None:
-    design = mutated(lambda d: (_set("consumers.1.retry.jitter", False)(d), _set("consumers.0.retry.jitter", False)(d), _set("topics.0.replication_factor", 1)(d)))
-    assert [(f.severity, f.pointer) for f in check(design)] == [
-        ("error", "/topics/0/replication_factor"),
+    def three_flaws(d: Design) -> None:
+        d.consumers[1].retry.jitter = False
+        d.consumers[0].retry.jitter = False
+        d.events[3].version = None
+
+    assert [(f.severity, f.pointer) for f in check(mutated(three_flaws))] == [
+        ("error", "/events/3/version"),
         ("warning", "/consumers/0/retry/jitter"),
         ("warning", "/consumers/1/retry/jitter"),
     ]

@@ -110,7 +110,14 @@ class BackendError(Exception):
 
 
 class BackendUnavailableError(BackendError):
-    """The API could not be reached or kept failing: connection, timeout, exhausted retries, invalid answers."""
+    """The API could not be reached or kept failing: connection, timeout, exhausted retries, invalid answers.
+
+    ``usage`` holds the tokens already spent, so a fallback can still report them.
+    """
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage if usage is not None else Usage()
 
 
 class BackendInputError(InputError):

@@ -71,6 +71,12 @@ def nearest_code(text: str) -> str | None:
     """The rule code, name or group closest to a mistyped one, for 'did you mean' hints."""
     candidates = [r.code for r in registry()] + [r.name for r in registry()] + groups()
     probe = text.strip()
+    upper = probe.upper()
+    if upper.startswith("EDA"):
+        # letters typed for look-alike digits: EDA4O3 -> EDA403, EDA9l1 -> EDA911
+        probe = "EDA" + upper[3:].translate(str.maketrans("OILS", "0115"))
+        if get_rule(probe) is not None:
+            return probe
     for candidate_probe, pool in ((probe.upper(), [r.code for r in registry()]), (probe.lower(), candidates)):
         match = difflib.get_close_matches(candidate_probe, pool, n=1, cutoff=0.6)
         if match:

@@ -1,0 +1,170 @@
+"""Time the rules engine on synthetic designs of 1k, 5k and 10k events (200, 1,000 and 2,000 consumers).
+
+    .venv/bin/python benchmarks/review_large.py
+
+Target: 10,000 events reviewed in at most 2 s, growing roughly linearly. The synthetic design is clean (no error
+or warning), so the time measured is the time every rule takes to look at everything, not to format findings.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from archassist.agent.model import (
+    Aggregate,
+    Alert,
+    Consumer,
+    DeadLetter,
+    Design,
+    Event,
+    Idempotency,
+    Metric,
+    Observability,
+    PayloadField,
+    Projection,
+    Requirements,
+    RetryPolicy,
+    Service,
+    Topic,
+)
+
+EVENTS_PER_SERVICE = 100
+CONSUMERS_PER_SERVICE = 20
+
+
+def synthetic_design(events: int, consumers: int) -> Design:
+    """A clean design with `events` events spread over services of 100 events each, and `consumers` consumers.
+
+    Each service owns one aggregate and one topic; the consumers of service i read the events of service i+1, so
+    every event has a consumer and no loop exists.
+    """
+    services_count = max(1, events // EVENTS_PER_SERVICE)
+    per_service_consumers = max(1, consumers // services_count)
+    events_per_consumer = max(1, EVENTS_PER_SERVICE // per_service_consumers)
+    services: list[Service] = []
+    aggregates: list[Aggregate] = []
+    all_events: list[Event] = []
+    topics: list[Topic] = []
+    all_consumers: list[Consumer] = []
+    projections: list[Projection] = []
+    names: list[list[str]] = []
+    for s in range(services_count):
+        domain = f"domain{s}"
+        service = f"{domain}-service"
+        aggregate = f"Widget{s}"
+        event_names = [f"Widget{s}Part{k}Recorded" for k in range(EVENTS_PER_SERVICE)]
+        names.append(event_names)
+        services.append(
+            Service(
+                name=service,
+                aggregates=[aggregate],
+                database=f"{domain}-db",
+                publishes=event_names,
+                publishing="outbox",
+                owner=f"team-{domain}",
+            )
+        )
+        aggregates.append(Aggregate(name=aggregate, service=service, id_field="widget_id", events=event_names))
+        topics.append(Topic(name=f"{domain}.events", partitions=6, events=event_names, partition_key="widget_id"))
+        for name in event_names:
+            all_events.append(
+                Event(
+                    name=name,
+                    aggregate=aggregate,
+                    producer=service,
+                    topic=f"{domain}.events",
+                    partition_key="widget_id",
+                    owner=f"team-{domain}",
+                    fields=[
+                        PayloadField(name="widget_id", type="uuid"),
+                        PayloadField(name="quantity", type="integer"),
+                        PayloadField(name="recorded_at", type="timestamp"),
+                    ],
+                )
+            )
+        projections.append(
+            Projection(
+                name=f"{domain}_summary",
+                service=service,
+                source_events=event_names[:10],
+                idempotent=True,
+                rebuild="snapshot_and_replay",
+            )
+        )
+    for s in range(services_count):
+        source = names[(s + 1) % services_count]
+        source_topic = f"domain{(s + 1) % services_count}.events"
+        for c in range(per_service_consumers):
+            name = f"domain{s}-consumer{c}"
+            dead_letter_topic = f"{source_topic}.{name}.dlq"
+            topics.append(Topic(name=dead_letter_topic, partitions=1, purpose="dead_letter", retention_days=14))
+            subscriptions = source[c * events_per_consumer : (c + 1) * events_per_consumer]
+            all_consumers.append(
+                Consumer(
+                    name=name,
+                    service=f"domain{s}-service",
+                    group=name,
+                    subscriptions=subscriptions,
+                    idempotency=Idempotency(strategy="dedup_event_id", store=f"domain{s}-db"),
+                    retry=RetryPolicy(max_attempts=5, backoff="exponential", initial_delay_ms=500, jitter=True),
+                    dead_letter=DeadLetter(topic=dead_letter_topic, retention_days=14, alert_depth=1),
+                    concurrency=2,
+                )
+            )
+    return Design(
+        name=f"synthetic-{events}",
+        requirements=Requirements(throughput_eps=1000, peak_factor=2),
+        services=services,
+        aggregates=aggregates,
+        events=all_events,
+        topics=topics,
+        consumers=all_consumers,
+        projections=projections,
+        observability=Observability(
+            metrics=[Metric(name="consumer_lag"), Metric(name="dlq_depth")],
+            alerts=[
+                Alert(name="lag", metric="consumer_lag", threshold=10_000, target="*"),
+                Alert(name="dlq", metric="dlq_depth", threshold=0, target="*"),
+            ],
+            correlation_propagation=True,
+            causation_propagation=True,
+        ),
+    )
+
+
+def time_review(design: Design, repeats: int = 3) -> tuple[float, int]:
+    from archassist.agent.rules.engine import check
+
+    times = []
+    findings = 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        findings = len([f for f in check(design) if f.severity != "info"])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), findings
+
+
+def main() -> int:
+    from archassist.agent.rules import registry
+
+    registry()  # import every rule module before timing
+    print(f"{'events':>7} {'consumers':>9} {'topics':>7} {'review (median of 3)':>21} {'per 1k events':>14}")
+    results = []
+    for events, consumers in ((1_000, 200), (5_000, 1_000), (10_000, 2_000)):
+        design = synthetic_design(events, consumers)
+        elapsed, problems = time_review(design)
+        results.append(elapsed)
+        print(
+            f"{events:>7,} {consumers:>9,} {len(design.topics):>7,} {elapsed:>19.3f} s {elapsed / events * 1000:>12.3f} s"
+            + (f"   ({problems} errors/warnings!)" if problems else "")
+        )
+    growth = results[-1] / results[0]
+    print(f"growth 1k -> 10k: x{growth:.1f} (linear would be x10); target <= 2 s at 10k: "
+          f"{'met' if results[-1] <= 2 else 'MISSED'}")
+    return 0 if results[-1] <= 2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
