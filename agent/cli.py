@@ -131,6 +131,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli_review",
         "archassist.agent.cli_asyncapi",
         "archassist.agent.cli_memory",
+        "archassist.agent.cli_mcp",
     ):
         try:
             mod = importlib.import_module(module)

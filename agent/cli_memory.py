@@ -86,8 +86,8 @@ def _rows_text(records: Sequence[DecisionRecord], *, scores: bool) -> None:
         for name in ("id", "status", *(("score",) if scores else ()), "title", "tags"):
             table.add_column(name, no_wrap=name in ("id", "status", "score"))
         for r in records:
-            score = (f"{r.score or 0:.2f}",) if scores else ()
-            table.add_row(r.ref, r.status, *score, r.title, ", ".join(r.tags))
+            score_cell = (f"{r.score or 0:.2f}",) if scores else ()
+            table.add_row(r.ref, r.status, *score_cell, r.title, ", ".join(r.tags))
         Console().print(table)
         return
     for r in records:

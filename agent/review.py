@@ -145,10 +145,15 @@ def merge_options(
     ignore: Sequence[str] | None = None,
     fail_on: str | None = None,
 ) -> ReviewOptions:
-    """CLI options over the configuration: --select replaces, --ignore adds, --fail-on replaces."""
+    """CLI options over the configuration.
+
+    --select replaces the configured select and ignore lists (asking for a rule by name runs it); --ignore adds to
+    the configured ignore list; --fail-on replaces the configured level.
+    """
+    configured_ignore = [] if select else config.ignore
     return ReviewOptions(
         select=list(select) if select else config.select,
-        ignore=[*config.ignore, *(ignore or ())],
+        ignore=[*configured_ignore, *(ignore or ())],
         severity=dict(config.severity),
         fail_on=parse_fail_on(fail_on, "--fail-on") if fail_on else config.fail_on,
     )
@@ -362,13 +367,16 @@ def render_text(report: ReviewReport, *, color: bool = False) -> str:
 
     With color, the text carries rich markup (print it with a rich Console); without, it is plain.
     """
-    from rich.markup import escape
-
-    def style(text: str, how: str) -> str:
-        return f"[{how}]{escape(text)}[/]" if color else text
 
     def plain(text: str) -> str:
-        return escape(text) if color else text
+        if not color:
+            return text
+        from rich.markup import escape  # only for a terminal; piped output needs no rich
+
+        return escape(text)
+
+    def style(text: str, how: str) -> str:
+        return f"[{how}]{plain(text)}[/]" if color else text
 
     lines: list[str] = []
     findings = report.findings

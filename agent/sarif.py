@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from archassist.agent.__about__ import __version__
 from archassist.agent.findings import Finding
 from archassist.agent.rules import Rule, get_rule, registry
 from archassist.agent.rules.words import pascal_case
 
-if TYPE_CHECKING:
-    from archassist.agent.review import ReviewReport
+
+class _ReviewedFile(Protocol):
+    path: str
+
+
+class ReviewLike(Protocol):
+    """What SARIF needs of a review (archassist.agent.review.ReviewReport)."""
+
+    @property
+    def files(self) -> Sequence[_ReviewedFile]: ...
+
+    @property
+    def findings(self) -> list[Finding]: ...
+
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -64,7 +77,7 @@ def _fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(f"{finding.code}|{uri}|{finding.pointer}".encode()).hexdigest()[:32]
 
 
-def sarif_log(report: ReviewReport, base: Path | None = None) -> dict[str, Any]:
+def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
     """The SARIF log of a review: every registry rule as a descriptor, one result per finding."""
     descriptors = [rule_descriptor(r) for r in registry()]
     rule_index = {d["id"]: i for i, d in enumerate(descriptors)}
@@ -73,17 +86,6 @@ def sarif_log(report: ReviewReport, base: Path | None = None) -> dict[str, Any]:
         if finding.code not in rule_index and get_rule(finding.code) is None:
             rule_index[finding.code] = len(descriptors)
             descriptors.append(outside_descriptor(finding))
-    artifacts: list[dict[str, Any]] = []
-    artifact_index: dict[str, int] = {}
-
-    def artifact(uri: str) -> int:
-        if uri not in artifact_index:
-            artifact_index[uri] = len(artifacts)
-            artifacts.append({"location": {"uri": uri, "uriBaseId": SRCROOT}})
-        return artifact_index[uri]
-
-    for item in report.files:
-        artifact(relative_uri(item.path, base))
     results = []
     for finding in findings:
         uri = relative_uri(finding.file or report.files[0].path, base)
@@ -100,7 +102,6 @@ def sarif_log(report: ReviewReport, base: Path | None = None) -> dict[str, Any]:
                             "artifactLocation": {
                                 "uri": uri,
                                 "uriBaseId": SRCROOT,
-                                "index": artifact(uri),
                             },
                             "region": {
                                 "startLine": max(1, finding.line or 1),
@@ -131,7 +132,6 @@ def sarif_log(report: ReviewReport, base: Path | None = None) -> dict[str, Any]:
                     }
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": root}},
-                "artifacts": artifacts,
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }

@@ -66,8 +66,12 @@ def synthetic_design(events: int, consumers: int) -> Design:
                 owner=f"team-{domain}",
             )
         )
-        aggregates.append(Aggregate(name=aggregate, service=service, id_field="widget_id", events=event_names))
-        topics.append(Topic(name=f"{domain}.events", partitions=6, events=event_names, partition_key="widget_id"))
+        aggregates.append(
+            Aggregate(name=aggregate, service=service, id_field="widget_id", events=event_names)
+        )
+        topics.append(
+            Topic(name=f"{domain}.events", partitions=6, events=event_names, partition_key="widget_id")
+        )
         for name in event_names:
             all_events.append(
                 Event(
@@ -99,7 +103,9 @@ def synthetic_design(events: int, consumers: int) -> Design:
         for c in range(per_service_consumers):
             name = f"domain{s}-consumer{c}"
             dead_letter_topic = f"{source_topic}.{name}.dlq"
-            topics.append(Topic(name=dead_letter_topic, partitions=1, purpose="dead_letter", retention_days=14))
+            topics.append(
+                Topic(name=dead_letter_topic, partitions=1, purpose="dead_letter", retention_days=14)
+            )
             subscriptions = source[c * events_per_consumer : (c + 1) * events_per_consumer]
             all_consumers.append(
                 Consumer(
@@ -108,7 +114,9 @@ def synthetic_design(events: int, consumers: int) -> Design:
                     group=name,
                     subscriptions=subscriptions,
                     idempotency=Idempotency(strategy="dedup_event_id", store=f"domain{s}-db"),
-                    retry=RetryPolicy(max_attempts=5, backoff="exponential", initial_delay_ms=500, jitter=True),
+                    retry=RetryPolicy(
+                        max_attempts=5, backoff="exponential", initial_delay_ms=500, jitter=True
+                    ),
                     dead_letter=DeadLetter(topic=dead_letter_topic, retention_days=14, alert_depth=1),
                     concurrency=2,
                 )
@@ -161,8 +169,10 @@ def main() -> int:
             + (f"   ({problems} errors/warnings!)" if problems else "")
         )
     growth = results[-1] / results[0]
-    print(f"growth 1k -> 10k: x{growth:.1f} (linear would be x10); target <= 2 s at 10k: "
-          f"{'met' if results[-1] <= 2 else 'MISSED'}")
+    print(
+        f"growth 1k -> 10k: x{growth:.1f} (linear would be x10); target <= 2 s at 10k: "
+        f"{'met' if results[-1] <= 2 else 'MISSED'}"
+    )
     return 0 if results[-1] <= 2 else 1
 
 

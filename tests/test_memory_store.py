@@ -196,13 +196,12 @@ def test_a_corrupt_file_gives_one_line_and_is_never_overwritten(tmp_path: Path, 
     damage(path)  # type: ignore[operator]
     before = _fingerprint(path)
     for readonly in (False, True):
-        with pytest.raises(CorruptDatabaseError) as info:
-            with open_store(path, readonly=readonly) as store:
-                # Damage deep in the file may only show when the pages are read.
-                recall(store, "shipping carriers")
-                list_decisions(store, limit=1000)
-                if not readonly:
-                    add_decision(store, title="must not land")
+        with pytest.raises(CorruptDatabaseError) as info, open_store(path, readonly=readonly) as store:
+            # Damage deep in the file may only show when the pages are read.
+            recall(store, "shipping carriers")
+            list_decisions(store, limit=1000)
+            if not readonly:
+                add_decision(store, title="must not land")
         message = str(info.value)
         assert "\n" not in message and str(path) in message
         assert isinstance(info.value, InputError)
@@ -220,9 +219,8 @@ def test_a_read_only_file_reads_but_refuses_writes_and_is_never_touched(tmp_path
         assert "\n" not in str(info.value)
         with open_store(path, readonly=True) as store:
             assert [r.title for r in recall(store, "outbox")] == ["Payments use the outbox"]
-            with pytest.raises(RuntimeError):
-                with store.transaction():
-                    pass
+            with pytest.raises(RuntimeError), store.transaction():
+                pass
         assert _fingerprint(path) == before
     finally:
         path.chmod(0o644)

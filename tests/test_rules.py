@@ -146,7 +146,12 @@ def _requested_with_reply(d: Design) -> None:
         )
     )
     d.consumers.append(
-        Consumer(name="credit-checker", service="payment-service", subscriptions=["CreditCheckRequested"], emits=["PaymentFailed"])
+        Consumer(
+            name="credit-checker",
+            service="payment-service",
+            subscriptions=["CreditCheckRequested"],
+            emits=["PaymentFailed"],
+        )
     )
 
 
@@ -166,7 +171,9 @@ def _drop_compensation(d: Design) -> None:
 
 
 def _second_command_handler(d: Design) -> None:
-    d.consumers.append(Consumer(name="order-payments", service="order-service", subscriptions=["CapturePayment"]))
+    d.consumers.append(
+        Consumer(name="order-payments", service="order-service", subscriptions=["CapturePayment"])
+    )
 
 
 def _duplicate_event(d: Design) -> None:
@@ -187,7 +194,10 @@ def _loop(d: Design) -> None:
                 partition_key="order_id",
                 owner="team-orders",
                 external=True,
-                fields=[PayloadField(name="order_id", type="uuid"), PayloadField(name="total", type="decimal")],
+                fields=[
+                    PayloadField(name="order_id", type="uuid"),
+                    PayloadField(name="total", type="decimal"),
+                ],
             )
         )
         d.consumers.append(
@@ -198,7 +208,9 @@ def _loop(d: Design) -> None:
                 emits=[emits],
                 idempotency=Idempotency(strategy="dedup_event_id"),
                 retry=RetryPolicy(max_attempts=3, backoff="exponential", jitter=True),
-                dead_letter=DeadLetter(topic="orders.events.order-saga.dlq", retention_days=14, alert_depth=1),
+                dead_letter=DeadLetter(
+                    topic="orders.events.order-saga.dlq", retention_days=14, alert_depth=1
+                ),
             )
         )
 
@@ -238,7 +250,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA206", _second_producer, "/events/3/producer", "warning"),
     ("EDA207", _set("events.3.estimated_size_bytes", 1_000_000), "/events/3/estimated_size_bytes", "warning"),
     ("EDA207", _bytes_field, "/events/3/fields/2/type", "warning"),
-    ("EDA208", _set("events.2.fields", [PayloadField(name="order_id", type="uuid")]), "/events/2/fields", "info"),
+    (
+        "EDA208",
+        _set("events.2.fields", [PayloadField(name="order_id", type="uuid")]),
+        "/events/2/fields",
+        "info",
+    ),
     ("EDA208", _set("events.2.fields", []), "/events/2/fields", "info"),
     ("EDA301", _no_topic, "/events/2/topic", "error"),
     ("EDA302", _no_key, "/events/2/partition_key", "error"),
@@ -263,7 +280,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA314", lambda d: d.topics[0].events.append("PaymentCaptured"), "/topics/0/events/3", "warning"),
     ("EDA315", _set("events.0.ordering", "global"), "/events/0/ordering", "error"),
     ("EDA316", _no_audit_trail, "/requirements/audit", "warning"),
-    ("EDA401", _set("consumers.1.idempotency.strategy", "none"), "/consumers/1/idempotency/strategy", "error"),
+    (
+        "EDA401",
+        _set("consumers.1.idempotency.strategy", "none"),
+        "/consumers/1/idempotency/strategy",
+        "error",
+    ),
     ("EDA402", _set("consumers.1.idempotency.key", None), "/consumers/1/idempotency/key", "error"),
     ("EDA403", _set("consumers.0.retry.max_attempts", None), "/consumers/0/retry/max_attempts", "error"),
     ("EDA404", _set("consumers.0.retry.max_attempts", 50), "/consumers/0/retry/max_attempts", "warning"),
@@ -277,7 +299,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA410", _set("services.1.publishing", "none"), "/services/1/publishing", "error"),
     ("EDA411", _set("consumers.0.delivery", "at_most_once"), "/consumers/0/delivery", "warning"),
     ("EDA501", _drop_compensation, "/sagas/0/steps/0/compensation", "error"),
-    ("EDA502", _set("sagas.0.steps.0.compensation_idempotent", False), "/sagas/0/steps/0/compensation_idempotent", "error"),
+    (
+        "EDA502",
+        _set("sagas.0.steps.0.compensation_idempotent", False),
+        "/sagas/0/steps/0/compensation_idempotent",
+        "error",
+    ),
     ("EDA503", _set("sagas.0.steps.1.timeout_s", None), "/sagas/0/steps/1/timeout_s", "error"),
     ("EDA504", _set("sagas.0.state_store", "memory"), "/sagas/0/state_store", "error"),
     ("EDA504", _set("sagas.0.state_store", None), "/sagas/0/state_store", "error"),
@@ -289,7 +316,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA509", _set("sagas.0.steps.0.pivot", True), "/sagas/0/steps/1/pivot", "warning"),
     ("EDA601", _set("projections.0.rebuild", "none"), "/projections/0/rebuild", "warning"),
     ("EDA602", _set("projections.0.idempotent", False), "/projections/0/idempotent", "error"),
-    ("EDA603", lambda d: d.projections[0].source_events.append("OrderShipped"), "/projections/0/source_events/4", "error"),
+    (
+        "EDA603",
+        lambda d: d.projections[0].source_events.append("OrderShipped"),
+        "/projections/0/source_events/4",
+        "error",
+    ),
     ("EDA603", _set("projections.0.source_events", []), "/projections/0/source_events", "error"),
     ("EDA604", _set("style.event_sourcing", False), "/projections/0/rebuild", "info"),
     ("EDA701", _set("event_store", None), "/event_store", "error"),
@@ -308,22 +340,52 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA804", _event_names_inventory_service, "/events/2/name", "warning"),
     ("EDA805", _second_command_handler, "/commands/3", "warning"),
     ("EDA901", _set("observability.alerts", []), "/consumers/0", "warning"),
-    ("EDA902", _set("observability.correlation_propagation", False), "/observability/correlation_propagation", "warning"),
-    ("EDA903", _set("observability.causation_propagation", False), "/observability/causation_propagation", "warning"),
-    ("EDA904", _set("observability.alerts.0.metric", "consumer_lagg"), "/observability/alerts/0/metric", "warning"),
+    (
+        "EDA902",
+        _set("observability.correlation_propagation", False),
+        "/observability/correlation_propagation",
+        "warning",
+    ),
+    (
+        "EDA903",
+        _set("observability.causation_propagation", False),
+        "/observability/causation_propagation",
+        "warning",
+    ),
+    (
+        "EDA904",
+        _set("observability.alerts.0.metric", "consumer_lagg"),
+        "/observability/alerts/0/metric",
+        "warning",
+    ),
     ("EDA911", _set("events.0.fields.4.protection", "none"), "/events/0/fields/4/protection", "error"),
     ("EDA912", _set("events.0.fields.4.pii", False), "/events/0/fields/4/pii", "warning"),
     ("EDA913", _set("events.0.partition_key", "customer_email"), "/events/0/partition_key", "warning"),
     ("EDA921", _set("consumers.0.subscriptions.0", "OrderPlace"), "/consumers/0/subscriptions/0", "error"),
     ("EDA921", _set("sagas.0.steps.0.service", "billing-service"), "/sagas/0/steps/0/service", "error"),
-    ("EDA921", _set("observability.alerts.1.target", "nowhere.dlq"), "/observability/alerts/1/target", "error"),
+    (
+        "EDA921",
+        _set("observability.alerts.1.target", "nowhere.dlq"),
+        "/observability/alerts/1/target",
+        "error",
+    ),
     ("EDA922", _duplicate_event, "/events/6/name", "error"),
     ("EDA923", _unsubscribed, "/events/2", "warning"),
     ("EDA924", _set("consumers.0.subscriptions", []), "/consumers/0/subscriptions", "warning"),
     ("EDA925", _loop, "/events/6", "error"),
     ("EDA926", lambda d: d.topics.append(Topic(name="orders.legacy", partitions=6)), "/topics/5", "info"),
-    ("EDA927", lambda d: d.suppressions.append(Suppression(code="EDA999", reason="x")), "/suppressions/0/code", "warning"),
-    ("EDA927", lambda d: d.suppressions.append(Suppression(code="EDA101", reason=" ")), "/suppressions/0/reason", "warning"),
+    (
+        "EDA927",
+        lambda d: d.suppressions.append(Suppression(code="EDA999", reason="x")),
+        "/suppressions/0/code",
+        "warning",
+    ),
+    (
+        "EDA927",
+        lambda d: d.suppressions.append(Suppression(code="EDA101", reason=" ")),
+        "/suppressions/0/reason",
+        "warning",
+    ),
 ]
 
 
@@ -364,9 +426,15 @@ def test_every_rule_has_a_failing_case() -> None:
         # an event published for outside consumers needs no consumer here
         ("EDA923", _set("events.1.external", True)),
         # a call to a system outside the design is not service-to-service coupling
-        ("EDA801", lambda d: d.services[1].sync_calls.append(SyncCall(target="stripe", purpose="card capture"))),
+        (
+            "EDA801",
+            lambda d: d.services[1].sync_calls.append(SyncCall(target="stripe", purpose="card capture")),
+        ),
         # a call made outside event handling (an admin screen) is not on the event path
-        ("EDA801", lambda d: d.services[1].sync_calls.append(SyncCall(target="order-service", on_event_path=False))),
+        (
+            "EDA801",
+            lambda d: d.services[1].sync_calls.append(SyncCall(target="order-service", on_event_path=False)),
+        ),
         # no retries at all: backoff and jitter do not matter
         ("EDA405", _set("consumers.0.retry", RetryPolicy(max_attempts=1))),
         ("EDA406", _set("consumers.0.retry", RetryPolicy(max_attempts=1))),
@@ -377,7 +445,10 @@ def test_every_rule_has_a_failing_case() -> None:
         # event-sourcing rules are silent for designs that do not use it
         ("EDA701", lambda d: (_set("style.event_sourcing", False)(d), _set("event_store", None)(d))),
         # a chain that jumps versions is still a chain
-        ("EDA705", lambda d: (_set("events.0.version", 3)(d), d.events[0].upcasters[0].__setattr__("to_version", 3))),
+        (
+            "EDA705",
+            lambda d: (_set("events.0.version", 3)(d), d.events[0].upcasters[0].__setattr__("to_version", 3)),
+        ),
         # camelCase and CloudEvents names of the envelope fields count
         (
             "EDA201",
@@ -387,7 +458,10 @@ def test_every_rule_has_a_failing_case() -> None:
             ),
         ),
         # a service that owns no database cannot dual-write
-        ("EDA410", lambda d: (_set("services.1.database", None)(d), _set("services.1.publishing", "direct")(d))),
+        (
+            "EDA410",
+            lambda d: (_set("services.1.database", None)(d), _set("services.1.publishing", "direct")(d)),
+        ),
         # 'PlaceBid' is a command: 'Bid' after an imperative is a noun
         ("EDA103", _set("commands.1.name", "PlaceBid")),
     ],
@@ -494,7 +568,9 @@ def test_findings_of_unwritten_fields_point_at_their_parent(tmp_path: Path) -> N
 def test_suppressions_need_a_reason_and_respect_the_pointer_prefix() -> None:
     design = mutated(_set("observability.alerts", []))
     assert len(findings_of(design, "EDA901")) == 2
-    design.suppressions = [Suppression(code="EDA901", reason="lag is watched by the platform", pointer="/consumers/1")]
+    design.suppressions = [
+        Suppression(code="EDA901", reason="lag is watched by the platform", pointer="/consumers/1")
+    ]
     result = run(design, select=["EDA901"])
     assert [f.pointer for f in result.findings] == ["/consumers/0"]
     assert result.suppressed == {"EDA901": 1}

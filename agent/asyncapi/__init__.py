@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, Code
+from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, RULE_OVERLAP, Code
 from archassist.agent.findings import Finding
 from archassist.agent.io import InputError, SourceMap, pointer_of, read_document
 from archassist.agent.model import Design
 
 __all__ = [
     "CODES",
+    "RULE_OVERLAP",
     "AsyncApiImport",
     "Code",
     "UnsaidSummary",
@@ -95,10 +96,35 @@ class AsyncApiImport:
     design_source: SourceMap
     design_pointers: dict[str, str] = field(default_factory=dict)
     unsaid: dict[str, int] = field(default_factory=dict)
+    # not-declared kind → the design parts (/events/3, /topics/0, /events/3/fields/1, /envelope, …) it concerns
+    unsaid_items: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[Finding]:
         return [*self.schema_findings, *self.notes]
+
+    def reconcile(self, rule_findings: list[Finding]) -> list[Finding]:
+        """The rule findings on the imported design, less those that only restate a "not declared" fact.
+
+        A rule such as "consumer has no dead-letter topic" fires on every imported consumer because AsyncAPI
+        cannot say it; the importer's info note already reports that, so the rule's error would be noise. Rule
+        findings about what the document does say (a declared replication factor of 1, say) are all kept.
+        """
+        kept: list[Finding] = []
+        for finding in rule_findings:
+            kinds = RULE_OVERLAP.get(finding.code, ())
+            if kinds and self._covered(kinds, finding.pointer):
+                continue
+            kept.append(finding)
+        return kept
+
+    def _covered(self, kinds: tuple[str, ...], pointer: str) -> bool:
+        ancestors = {pointer}
+        probe = pointer
+        while probe:
+            probe = probe.rsplit("/", 1)[0]
+            ancestors.add(probe)
+        return any(not ancestors.isdisjoint(self.unsaid_items.get(kind, ())) for kind in kinds)
 
     def summary(self) -> UnsaidSummary:
         limitations = sum(1 for n in self.notes if CODES[n.code].group in ("limitation", "reference"))
@@ -146,12 +172,17 @@ def _schema_findings(
 
     choice = validate.choose_schema(version, dirs)
     if choice is None:
-        searched = ", ".join(str(d) for d in dirs)
+        have = sorted({v for d in dirs for v in validate.available_schemas(d)})
+        if have:
+            listed = ", ".join(".".join(map(str, v)) for v in have)
+            why = f"none of the available official schemas ({listed}) fits AsyncAPI {version}"
+        else:
+            searched = ", ".join(str(d) for d in dirs)
+            why = f"no official AsyncAPI JSON Schema was found (looked in {searched})"
         return [], [
             note(
                 "AAPI905",
-                f"not validated: no official AsyncAPI JSON Schema for {version} was found (looked in {searched}); "
-                f"set {validate.SCHEMA_DIR_ENV} to a folder with the bundled schemas",
+                f"not validated: {why}; set {validate.SCHEMA_DIR_ENV} to a folder with the bundled schemas",
             )
         ]
     notes: list[Finding] = []
@@ -165,7 +196,11 @@ def _schema_findings(
             )
         )
     try:
-        found = validate.violations(choice.path, validate.to_json_like(data))
+        checked = validate.to_json_like(data)
+        if not choice.exact and isinstance(checked.get("asyncapi"), str):
+            # The newer schema accepts only its own version string; everything else it checks still applies.
+            checked["asyncapi"] = choice.version
+        found = validate.violations(choice.path, checked)
     except RecursionError:
         return [], [*notes, note("AAPI905", "not validated: the document nests too deeply to check")]
     except (OSError, ValueError, LookupError) as exc:
@@ -236,6 +271,7 @@ def import_asyncapi(
         design_source=design_source,
         design_pointers=pointers,
         unsaid=unsaid,
+        unsaid_items=result.unsaid_items,
     )
 
 

@@ -18,8 +18,10 @@ class Code:
     group: CodeGroup
     title: str
     fix: str
-    # For "not declared" kinds: the words used in the summary ("consumer idempotency ×3").
+    # For "not declared" kinds: the words used in the summary ("consumer idempotency: 3").
     label: str = ""
+    # Rule codes whose findings on an imported design only restate this "not declared" fact.
+    covers: tuple[str, ...] = ()
 
 
 _ALL: tuple[Code, ...] = (
@@ -31,17 +33,19 @@ _ALL: tuple[Code, ...] = (
     Code(
         "AAPI101", "partition-key", "info", "not-declared",
         "No Kafka message key (partition key) is declared for a channel's messages.",
-        "Declare the Kafka message key on the message: `bindings: {kafka: {key: {$ref: "
-        "'#/components/schemas/OrderId'}}}`, or name the payload field with `x-partition-key: order_id` on the "
+        "Declare the Kafka message key on the message, with a title naming the payload field it holds: "
+        "`bindings: {kafka: {key: {type: string, title: order_id}}}`; or add `x-partition-key: order_id` to the "
         "message or the channel.",
         "partition key",
+        covers=("EDA302",)
     ),
     Code(
         "AAPI102", "topic-sizing", "info", "not-declared",
-        "A Kafka channel declares no partition count or replication factor.",
+        "A Kafka channel declares no partition count, replication factor or minimum of in-sync replicas.",
         "Add Kafka channel bindings: `bindings: {kafka: {partitions: 12, replicas: 3, topicConfiguration: "
         "{min.insync.replicas: 2}}}`.",
-        "partitions / replicas",
+        "partitions / replicas / min in-sync",
+        covers=("EDA308", "EDA310", "EDA311",)
     ),
     Code(
         "AAPI103", "topic-retention", "info", "not-declared",
@@ -49,6 +53,7 @@ _ALL: tuple[Code, ...] = (
         "Add `bindings: {kafka: {topicConfiguration: {retention.ms: 604800000, cleanup.policy: [delete]}}}` to "
         "the channel.",
         "retention / cleanup policy",
+        covers=("EDA312",)
     ),
     Code(
         "AAPI104", "consumer-idempotency", "info", "not-declared",
@@ -56,6 +61,7 @@ _ALL: tuple[Code, ...] = (
         "AsyncAPI has no field for it: add `x-idempotency: {strategy: dedup_event_id, key: event_id}` to the "
         "receive operation.",
         "consumer idempotency",
+        covers=("EDA401", "EDA402",)
     ),
     Code(
         "AAPI105", "consumer-retry", "info", "not-declared",
@@ -63,12 +69,14 @@ _ALL: tuple[Code, ...] = (
         "Add `x-retry: {max_attempts: 5, backoff: exponential, initial_delay_ms: 1000, max_delay_ms: 60000}` to "
         "the receive operation.",
         "retry policy",
+        covers=("EDA403", "EDA404", "EDA405", "EDA406",)
     ),
     Code(
         "AAPI106", "dead-letter", "info", "not-declared",
         "A receive operation does not say where messages go that cannot be processed (dead letter).",
         "Add `x-dead-letter: {topic: orders.dlq, redrive: manual}` to the receive operation.",
         "dead letter",
+        covers=("EDA407", "EDA408",)
     ),
     Code(
         "AAPI107", "consumer-group", "info", "not-declared",
@@ -78,11 +86,14 @@ _ALL: tuple[Code, ...] = (
         "consumer group",
     ),
     Code(
-        "AAPI108", "event-id", "info", "not-declared",
-        "A message declares no unique message id header (needed for de-duplication).",
-        "Declare an id header in the message's `headers` schema, e.g. `eventId: {type: string, format: uuid}` "
-        "(or the CloudEvents header `ce_id`).",
-        "envelope event id header",
+        "AAPI108", "envelope-fields", "info", "not-declared",
+        "A message declares no header for some standard envelope fields (event id, type, aggregate id, timestamp, "
+        "version, causation id).",
+        "Declare them in the message's `headers` schema (e.g. `eventId: {type: string, format: uuid}`, `eventType`, "
+        "`aggregateId`, `timestamp`, `version`, `causationId`, or the CloudEvents `ce_id`, `ce_type`, "
+        "`ce_subject`, `ce_time`), best in a message trait every message uses.",
+        "envelope headers",
+        covers=("EDA201",),
     ),
     Code(
         "AAPI109", "correlation-id", "info", "not-declared",
@@ -90,24 +101,28 @@ _ALL: tuple[Code, ...] = (
         "Add `correlationId: {location: '$message.header#/correlationId'}` to the message and declare the "
         "`correlationId` header in its `headers` schema.",
         "envelope correlation id header",
+        covers=("EDA201",)
     ),
     Code(
         "AAPI110", "event-version", "info", "not-declared",
         "A message does not declare the version of its schema.",
         "Add `x-version: 1` to the message (and raise it with every breaking change).",
         "event version",
+        covers=("EDA202",)
     ),
     Code(
         "AAPI111", "compatibility", "info", "not-declared",
         "A message does not declare the compatibility mode its schema evolves under.",
         "Add `x-compatibility: BACKWARD` (or FORWARD, FULL, NONE, …_TRANSITIVE) to the message.",
         "schema compatibility mode",
+        covers=("EDA203",)
     ),
     Code(
         "AAPI112", "payload-schema", "info", "not-declared",
         "A message has no payload schema the importer could read, so its fields are unknown.",
         "Give the message a `payload` JSON Schema: `{type: object, properties: {...}, required: [...]}`.",
         "payload fields",
+        covers=("EDA208",)
     ),
     Code(
         "AAPI113", "event-producer", "info", "not-declared",
@@ -115,12 +130,29 @@ _ALL: tuple[Code, ...] = (
         "Import the producing application's own AsyncAPI document too, or add `x-producer: service-name` to the "
         "message.",
         "event producer",
+        covers=("EDA204", "EDA205",)
     ),
     Code(
         "AAPI114", "broker", "info", "not-declared",
         "The document declares no server protocol and no protocol bindings, so the broker is unknown.",
         "Declare `servers: {prod: {host: broker:9092, protocol: kafka}}` (or mqtt, amqp, ws, nats, …).",
         "broker",
+    ),
+    Code(
+        "AAPI115", "field-protection", "info", "not-declared",
+        "A payload field that holds personal data does not say how it is protected.",
+        "Add `x-protection: encrypted` (or tokenized, hashed, crypto_shredding) to the property's schema; mark "
+        "personal fields the importer cannot recognise by name with `x-pii: true`.",
+        "personal data protection",
+        covers=("EDA911",),
+    ),
+    Code(
+        "AAPI116", "observability", "info", "not-declared",
+        "Monitoring (consumer lag alerts, dead-letter alerts, correlation and causation propagation) cannot be said "
+        "in AsyncAPI.",
+        "AsyncAPI has no place for it: add it to the imported design's `observability` section.",
+        "monitoring",
+        covers=("EDA409", "EDA901", "EDA902", "EDA903"),
     ),
     Code(
         "AAPI900", "unsupported-feature", "info", "limitation",
@@ -167,10 +199,27 @@ CODES: dict[str, Code] = {c.code: c for c in _ALL}
 NOT_DECLARED: tuple[Code, ...] = tuple(c for c in _ALL if c.group == "not-declared")
 
 
+
+def _overlap() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for code in NOT_DECLARED:
+        for rule in code.covers:
+            out[rule] = (*out.get(rule, ()), code.name)
+    return out
+
+
+# Rule code → the "not declared" kinds (code names) whose facts its findings would only restate.
+RULE_OVERLAP: dict[str, tuple[str, ...]] = _overlap()
+
+
 def code_table_markdown() -> str:
     """The codes as a Markdown table (docs/asyncapi.md carries the same table; a test keeps them in step)."""
-    lines = ["| code | name | severity | meaning | how to fix / declare |", "|---|---|---|---|---|"]
+    lines = [
+        "| code | name | severity | meaning | how to fix / declare | stands in for |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in _ALL:
         fix = c.fix.replace("|", "\\|")
-        lines.append(f"| {c.code} | {c.name} | {c.severity} | {c.title} | {fix} |")
+        covers = ", ".join(c.covers) or "–"
+        lines.append(f"| {c.code} | {c.name} | {c.severity} | {c.title} | {fix} | {covers} |")
     return "\n".join(lines)

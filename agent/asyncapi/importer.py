@@ -16,14 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from pydantic import ValidationError
-
 from archassist.agent.asyncapi.codes import CODES
 from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
 from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
 from archassist.agent.findings import Finding
 from archassist.agent.io import Position, SourceMap
 from archassist.agent.model import (
+    STANDARD_ENVELOPE,
     Compatibility,
     Consumer,
     DeadLetter,
@@ -38,6 +37,7 @@ from archassist.agent.model import (
     Topic,
 )
 from archassist.agent.naming import slug, words_of
+from pydantic import ValidationError
 
 _PROTOCOLS: dict[str, str] = {
     "kafka": "kafka",
@@ -168,6 +168,7 @@ class _TopicDraft:
     retention_declared: bool = False
     cleanup: Literal["delete", "compact", "compact,delete"] | None = None
     key: str | None = None
+    channel_key: str | None = None  # x-partition-key on the channel
     anchors: dict[str, str] = field(default_factory=dict)
 
 
@@ -201,6 +202,17 @@ class MappingResult:
     design: Design
     notes: list[_Note]
     anchors: dict[str, str]  # design pointer → main-document pointer
+    unsaid_items: dict[str, set[str]]  # not-declared kind → design parts it concerns
+
+
+def _item_of(pointer: str) -> str:
+    """The design part a pointer is about: /events/3, /events/3/fields/1, /topics/0, /envelope, …"""
+    parts = pointer.split("/")[1:]
+    if len(parts) >= 4 and parts[2] == "fields":
+        return "/" + "/".join(parts[:4])
+    if len(parts) >= 2 and parts[1].isdigit():
+        return "/" + "/".join(parts[:2])
+    return "/" + parts[0] if parts else ""
 
 
 class Mapper:
@@ -222,6 +234,7 @@ class Mapper:
         self.consumers: list[_ConsumerDraft] = []
         self.extra_services: dict[str, list[str]] = {}
         self.notes: list[_Note] = []
+        self.unsaid_items: dict[str, set[str]] = {}
         self.anchors: dict[str, str] = {}
         self.broker = UNSPECIFIED_BROKER
         self.service_name = "application"
@@ -282,8 +295,12 @@ class Mapper:
             _Note("AAPI906", what, "", f"{what} = {shown} cannot be used (expected {expected}); it was ignored", anchor)
         )
 
-    def _not_declared(self, code: str, subject: str, pointer: str, message: str = "") -> None:
-        self.notes.append(_Note(code, subject, pointer, message))
+    def _not_declared(self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False) -> None:
+        """Record that the document leaves something unsaid; `quiet` records it for rule reconciliation only
+        (the fact does not apply to the protocol, or another note already says it)."""
+        self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
+        if not quiet:
+            self.notes.append(_Note(code, subject, pointer, message))
 
     # --- the walk ---
 
@@ -360,6 +377,11 @@ class Mapper:
         self.channel_topics[channel.identity] = name
         if kafka is not None or self.broker == "kafka":
             topic.kafka = True
+        declared = channel.get("x-partition-key")
+        if isinstance(declared, str) and declared.strip():
+            topic.channel_key = declared.strip()
+            child = channel.child("x-partition-key")
+            topic.anchors["partition_key"] = child.anchor if child else channel.anchor
         if kafka is not None:
             self._kafka_topic(topic, kafka)
         return topic
@@ -596,6 +618,8 @@ class Mapper:
         if self.major >= 3 and isinstance(resolved.value, dict) and "schemaFormat" in resolved.value:
             schema_format = _text(resolved.get("schemaFormat")).lower()
             inner = resolved.child("schema")
+            if "avro" in schema_format:
+                draft.schema_format = "avro"
             if inner is None:
                 return
             payload = inner
@@ -707,7 +731,7 @@ class Mapper:
             last = re.sub(r"\.(avsc|json|ya?ml)$", "", last.split("#")[0])
             if last:
                 candidates.append(last)
-        resolved = self._deref(key) if isinstance(raw, dict) and "$ref" in raw and not _is_remote(raw) else key
+        resolved = self._deref(key)
         if resolved is not None and isinstance(resolved.value, dict):
             for word in ("x-field", "title"):
                 if isinstance(resolved.value.get(word), str) and resolved.value[word].strip():
@@ -801,54 +825,47 @@ class Mapper:
     def _assemble(self, info: Node | None, title: str) -> MappingResult:
         service = self.service_name
         drafts = list(self.events.values())
-        kafka_topic_names = {t.name for t in self.topics.values() if t.kafka}
-        for draft in drafts:
-            if draft.sent and draft.producer is None:
-                draft.producer = service
-            if any(t in kafka_topic_names for t in draft.topics):
-                draft.kafka = True
-            if draft.producer and draft.producer != service:
-                self.extra_services.setdefault(draft.producer, []).append(draft.name)
-        for topic in self.topics.values():
-            keys = {d.key for d in drafts if d.name in topic.events and d.key}
-            if len(keys) == 1:
-                topic.key = keys.pop()
-
-        events: list[Event] = []
-        for i, draft in enumerate(drafts):
-            events.append(self._build_event(i, draft))
+        self._settle_producers_and_keys(drafts)
+        events = [self._build_event(i, draft) for i, draft in enumerate(drafts)]
         topics = [self._build_topic(i, t, drafts) for i, t in enumerate(self.topics.values())]
         consumers = [self._build_consumer(i, c) for i, c in enumerate(self.consumers)]
 
-        publishes = [d.name for d in drafts if d.sent and d.producer == service]
-        consumes = list(dict.fromkeys(s for c in self.consumers for s in c.subscriptions))
         description = _first_paragraph(info.get("description")) if info is not None else ""
-        services = [Service(name=service, description=description, publishes=publishes, consumes=consumes)]
+        contact = self._deref(info.child("contact")) if info is not None else None
+        owner = (_text(contact.get("name")) or _text(contact.get("email"))) if contact is not None else ""
+        services = [
+            Service(
+                name=service,
+                description=description,
+                publishes=[d.name for d in drafts if d.sent and d.producer == service],
+                consumes=list(dict.fromkeys(s for c in self.consumers for s in c.subscriptions)),
+                owner=owner,
+            )
+        ]
         for name, published in self.extra_services.items():
             if name != service:
                 services.append(Service(name=name, publishes=list(dict.fromkeys(published))))
         self.anchors["/services/0"] = "/info/title" if title else "/info"
 
-        formats = Counter(d.schema_format for d in drafts if d.fields_known)
-        schema_format = "json_schema"
-        if formats:
-            top = formats.most_common(1)[0][0]
-            schema_format = top if top in ("avro", "protobuf") else "json_schema"
-        cloudevents = bool(drafts) and any(d.cloudevents for d in drafts)
-        if self.broker == UNSPECIFIED_BROKER:
-            self._not_declared("AAPI114", "the application", "/style/broker")
+        formats = Counter(d.schema_format for d in drafts)
+        top = formats.most_common(1)[0][0] if formats else "json_schema"
+        schema_format = top if top in ("avro", "protobuf") else "json_schema"
+        # The design-wide envelope is what every event carries, as far as the document says.
+        common = [f for f in STANDARD_ENVELOPE if drafts and all(f in d.envelope for d in drafts)]
+        self._design_notes(drafts, common)
+        version = _text(info.get("version")) if info is not None else ""
         design = Design(
             name=slug(title) if title else "asyncapi-import",
             summary=f"Imported from the AsyncAPI {self.version} document {self.label}"
             + (f": {title}" if title else "")
-            + (f" (API version {_text(info.get('version'))})" if info is not None and _text(info.get("version")) else ""),
+            + (f" (API version {version})" if version else ""),
             brief=description,
             assumptions=[
                 f"Imported from AsyncAPI {self.version}: values the document does not declare keep archassist's "
                 "defaults; the import's 'not declared' notes list them."
             ],
             style=Style(broker=self.broker, schema_format=cast(Any, schema_format)),
-            envelope=Envelope(fields=[], cloudevents=cloudevents),
+            envelope=Envelope(fields=common, cloudevents=any(d.cloudevents for d in drafts)),
             services=services,
             events=events,
             topics=topics,
@@ -858,7 +875,42 @@ class Mapper:
         self.anchors.setdefault("/events", "/components/messages" if "components" in self.data else "/channels")
         self.anchors.setdefault("/topics", "/channels")
         self.anchors.setdefault("/consumers", "/operations" if self.major >= 3 else "/channels")
-        return MappingResult(design, self.notes, self.anchors)
+        return MappingResult(design, self.notes, self.anchors, self.unsaid_items)
+
+    def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
+        service = self.service_name
+        kafka_topic_names = {t.name for t in self.topics.values() if t.kafka}
+        for draft in drafts:
+            if draft.sent and draft.producer is None:
+                draft.producer = service
+            if any(t in kafka_topic_names for t in draft.topics):
+                draft.kafka = True
+            if draft.producer and draft.producer != service:
+                self.extra_services.setdefault(draft.producer, []).append(draft.name)
+        for topic in self.topics.values():
+            on_topic = [d for d in drafts if d.name in topic.events]
+            if topic.channel_key:
+                for draft in on_topic:
+                    if draft.key is None:
+                        draft.key, draft.key_declared = topic.channel_key, True
+            keys = {d.key for d in on_topic if d.key}
+            topic.key = topic.channel_key or (keys.pop() if len(keys) == 1 else None)
+
+    def _design_notes(self, drafts: list[_EventDraft], common: list[str]) -> None:
+        if self.broker == UNSPECIFIED_BROKER:
+            self._not_declared("AAPI114", "the application", "/style/broker")
+        if len(common) < len(STANDARD_ENVELOPE):
+            # The per-message notes say which headers are missing; these only cover the design-wide rule finding.
+            self._not_declared("AAPI108", "the design", "/envelope/fields", quiet=True)
+            self._not_declared("AAPI109", "the design", "/envelope/fields", quiet=True)
+        if drafts or self.consumers:
+            self._not_declared(
+                "AAPI116", "the design", "/observability",
+                "not declared: monitoring (consumer lag and dead-letter alerts, correlation and causation "
+                "propagation); AsyncAPI has no place for it",
+            )
+            for i in range(len(self.consumers)):
+                self._not_declared("AAPI116", "the design", f"/consumers/{i}", quiet=True)
 
     def _build_event(self, i: int, draft: _EventDraft) -> Event:
         pointer = f"/events/{i}"
@@ -868,7 +920,7 @@ class Mapper:
             fields.append(
                 PayloadField(
                     name=f.name, type=f.type, required=f.required, description=f.description, pii=f.pii,
-                    items=f.items,
+                    items=f.items, protection=f.protection,
                 )
             )
             self.anchors[f"{pointer}/fields/{j}"] = f.anchor
@@ -880,10 +932,23 @@ class Mapper:
         subject = f"message {draft.name}"
         if not draft.fields_known:
             self._not_declared("AAPI112", subject, f"{pointer}/fields")
-        if "event_id" not in draft.envelope:
-            self._not_declared("AAPI108", subject, f"{pointer}/envelope")
+        missing = [f for f in STANDARD_ENVELOPE if f != "correlation_id" and f not in draft.envelope]
+        if missing:
+            self._not_declared(
+                "AAPI108", subject, f"{pointer}/envelope",
+                f"not declared: envelope headers for {', '.join(missing)} of {subject}",
+            )
         if "correlation_id" not in draft.envelope:
             self._not_declared("AAPI109", subject, f"{pointer}/envelope")
+        for j, f in enumerate(draft.fields):
+            if f.pii and f.protection == "none":
+                self._not_declared(
+                    "AAPI115", subject, f"{pointer}/fields/{j}/protection",
+                    f"not declared: protection of personal field {f.name} of {subject}",
+                )
+        if draft.key is None:
+            # Kafka topics carry the visible note; elsewhere the protocol has no partition key to declare.
+            self._not_declared("AAPI101", subject, f"{pointer}/partition_key", quiet=True)
         if draft.version is None:
             self._not_declared("AAPI110", subject, f"{pointer}/version")
         if draft.compatibility is None:
@@ -902,6 +967,7 @@ class Mapper:
             fields=fields,
             envelope=draft.envelope,
             compatibility=draft.compatibility,
+            owner=draft.producer if draft.sent and draft.producer == self.service_name else None,
             external=draft.sent,
             expects_reply=draft.expects_reply,
         )
@@ -922,7 +988,15 @@ class Mapper:
                     f"not declared: which payload field the Kafka key of {subject} is (the key's schema names no "
                     "field)",
                 )
-            missing = [w for w, v in (("partitions", topic.partitions), ("replicas", topic.replicas)) if v is None]
+            missing = [
+                w
+                for w, v in (
+                    ("partitions", topic.partitions),
+                    ("replicas", topic.replicas),
+                    ("min.insync.replicas", topic.min_insync),
+                )
+                if v is None
+            ]
             if missing:
                 self._not_declared(
                     "AAPI102", subject, f"{pointer}/partitions",
@@ -935,6 +1009,9 @@ class Mapper:
                     "AAPI103", subject, f"{pointer}/retention_days",
                     f"not declared: {' and '.join(what)} of {subject} (the Design keeps archassist's defaults)",
                 )
+        else:
+            self._not_declared("AAPI102", subject, f"{pointer}/partitions", quiet=True)
+            self._not_declared("AAPI103", subject, f"{pointer}/retention_days", quiet=True)
         data: dict[str, Any] = {
             "name": topic.name,
             "partitions": topic.partitions,
@@ -975,11 +1052,6 @@ class Mapper:
             dead_letter=consumer.dead_letter,
             delivery=consumer.delivery,
         )
-
-
-def _is_remote(raw: dict[str, Any]) -> bool:
-    ref = raw.get("$ref")
-    return isinstance(ref, str) and ref.lower().startswith(("http://", "https://"))
 
 
 def _version_number(raw: Any) -> int | None:
@@ -1042,7 +1114,6 @@ def finalize_notes(
             and collection in sizes
             and len(group) >= 3
             and len({n.pointer.split("/")[2] for n in group}) == sizes[collection]
-            and all(not n.message for n in group)
         )
         if fold:
             noun = collection.strip("/")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from archassist.agent.asyncapi.refs import Node, Resolver
-from archassist.agent.model import FieldType
+from archassist.agent.model import FieldType, Protection
 from archassist.agent.naming import words_of
 
 MAX_DEPTH = 12
@@ -28,6 +29,7 @@ _STRING_FORMATS: dict[str, FieldType] = {
     "base64": "bytes",
     "decimal": "decimal",
 }
+_PROTECTIONS: set[str] = {"none", "encrypted", "crypto_shredding", "tokenized", "hashed"}
 _PII_FORMATS = {"email", "idn-email", "phone", "phone-number", "ipv4", "ipv6"}
 _PII_WORDS = {
     "email", "phone", "mobile", "msisdn", "address", "ssn", "passport", "iban", "dob", "birthdate", "birthday",
@@ -70,7 +72,7 @@ def is_pii_name(name: str) -> bool:
     words = words_of(name)
     if any(w in _PII_WORDS for w in words):
         return True
-    return any(pair in _PII_PAIRS for pair in zip(words, words[1:], strict=False))
+    return any(pair in _PII_PAIRS for pair in itertools.pairwise(words))
 
 
 @dataclass
@@ -82,6 +84,7 @@ class FieldDraft:
     pii: bool
     items: FieldType | None
     anchor: str
+    protection: Protection = "none"
 
 
 @dataclass
@@ -100,6 +103,7 @@ class _Flat:
     additional: bool
     items: Node | None
     pii: bool
+    protection: Protection | None = None
 
 
 class SchemaReader:
@@ -146,6 +150,9 @@ class SchemaReader:
             flat.has_const, flat.const = True, schema["const"]
         if schema.get("x-pii") is True:
             flat.pii = True
+        protection = schema.get("x-protection")
+        if isinstance(protection, str) and protection in _PROTECTIONS and flat.protection is None:
+            flat.protection = cast(Protection, protection)
         required = schema.get("required")
         required_names = {r for r in required if isinstance(r, str)} if isinstance(required, list) else set()
         props = node.child("properties")
@@ -162,11 +169,6 @@ class SchemaReader:
                     flat.properties[name] = (old_node, old_required or is_required)
                 else:
                     flat.properties[name] = (child, is_required)
-        elif required_names and required_ok:
-            # `required` in an allOf part can name properties declared in another part.
-            for name in required_names:
-                if name in flat.properties:
-                    flat.properties[name] = (flat.properties[name][0], True)
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict) or extra is True:
             flat.additional = True
@@ -181,6 +183,7 @@ class SchemaReader:
             for i in range(len(parts.value)):
                 self._fold(parts.child(i), flat, required_ok and keeps_required, depth + 1, seen)
         if required_names and required_ok:
+            # `required` in one allOf part may name properties that another part declares.
             for name in required_names:
                 if name in flat.properties:
                     flat.properties[name] = (flat.properties[name][0], True)
@@ -230,10 +233,11 @@ class SchemaReader:
                         pii=sub.pii or (sub.format in _PII_FORMATS) or is_pii_name(name),
                         items=items,
                         anchor=prop.anchor,
+                        protection=sub.protection or "none",
                     )
                 )
             return out
-        if flat.types and flat.types[0] != "object" or flat.format or flat.encoding:
+        if (flat.types and flat.types[0] != "object") or flat.format or flat.encoding:
             kind, items = self.field_type(flat)
             return [FieldDraft("payload", kind, True, flat.description, flat.pii, items, payload.anchor)]
         return None

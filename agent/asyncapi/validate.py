@@ -225,13 +225,11 @@ class FastValidator:
             if len(tests) == 1:
                 generic.append(tests[0])
             else:
-                generic.append(lambda x, tests=tests: any(t(x) for t in tests))
+                generic.append(_any_of(tests))
         if "enum" in schema and isinstance(schema["enum"], list):
-            options = schema["enum"]
-            generic.append(lambda x, options=options: any(json_equal(x, o) for o in options))
+            generic.append(_in_enum(schema["enum"]))
         if "const" in schema:
-            const = schema["const"]
-            generic.append(lambda x, const=const: json_equal(x, const))
+            generic.append(_equals(schema["const"]))
         for word in ("allOf", "anyOf", "oneOf"):
             parts = schema.get(word)
             if isinstance(parts, list):
@@ -239,12 +237,12 @@ class FastValidator:
                 generic.append(_combinator(word, checks))
         if "not" in schema:
             inner = self._compile(schema["not"], base)
-            generic.append(lambda x, inner=inner: not inner(x))
+            generic.append(_negate(inner))
         if "if" in schema:
             cond = self._compile(schema["if"], base)
             then = self._compile(schema["then"], base) if "then" in schema else _always
             other = self._compile(schema["else"], base) if "else" in schema else _always
-            generic.append(lambda x, c=cond, t=then, e=other: t(x) if c(x) else e(x))
+            generic.append(_if_then_else(cond, then, other))
 
         self._object_keywords(schema, base, obj)
         self._array_keywords(schema, base, arr)
@@ -252,19 +250,18 @@ class FastValidator:
         self._number_keywords(schema, num)
 
         if obj:
-            generic.append(lambda x, cs=tuple(obj): not isinstance(x, dict) or all(c(x) for c in cs))
+            generic.append(_when(_TYPE_CHECKS["object"], obj))
         if arr:
-            generic.append(lambda x, cs=tuple(arr): not isinstance(x, list) or all(c(x) for c in cs))
+            generic.append(_when(_TYPE_CHECKS["array"], arr))
         if text:
-            generic.append(lambda x, cs=tuple(text): not isinstance(x, str) or all(c(x) for c in cs))
+            generic.append(_when(_TYPE_CHECKS["string"], text))
         if num:
-            generic.append(lambda x, cs=tuple(num): not _is_number(x) or all(c(x) for c in cs))
+            generic.append(_when(_is_number, num))
         if not generic:
             return _always
         if len(generic) == 1:
             return generic[0]
-        checks = tuple(generic)
-        return lambda x: all(c(x) for c in checks)
+        return _all_of(generic)
 
     def _object_keywords(self, schema: dict[str, Any], base: str, out: list[Check]) -> None:
         required = schema.get("required")
@@ -317,11 +314,9 @@ class FastValidator:
         if isinstance(deps, dict):
             for name, dep in deps.items():
                 if isinstance(dep, list):
-                    needed = tuple(dep)
-                    out.append(lambda x, n=name, needed=needed: n not in x or all(d in x for d in needed))
+                    out.append(_dependency_names(name, tuple(dep)))
                 else:
-                    sub = self._compile(dep, base)
-                    out.append(lambda x, n=name, sub=sub: n not in x or sub(x))
+                    out.append(_dependency_schema(name, self._compile(dep, base)))
 
     def _array_keywords(self, schema: dict[str, Any], base: str, out: list[Check]) -> None:
         items = schema.get("items")
@@ -360,18 +355,67 @@ class FastValidator:
             out.append(lambda x: rx.search(x) is not None)
 
     def _number_keywords(self, schema: dict[str, Any], out: list[Check]) -> None:
-        for word, test in (
-            ("minimum", lambda x, b: x >= b),
-            ("maximum", lambda x, b: x <= b),
-            ("exclusiveMinimum", lambda x, b: x > b),
-            ("exclusiveMaximum", lambda x, b: x < b),
-        ):
+        for word in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bound = schema.get(word)
-            if _is_number(bound):
-                out.append(lambda x, b=bound, t=test: t(x, b))
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                out.append(_bound(word, bound))
         step = schema.get("multipleOf")
-        if _is_number(step) and step > 0:
-            out.append(lambda x, s=step: _multiple_of(x, s))
+        if isinstance(step, int | float) and not isinstance(step, bool) and step > 0:
+            out.append(_multiple(step))
+
+
+def _any_of(tests: list[Check]) -> Check:
+    parts = tuple(tests)
+    return lambda x: any(t(x) for t in parts)
+
+
+def _all_of(tests: list[Check]) -> Check:
+    parts = tuple(tests)
+    return lambda x: all(t(x) for t in parts)
+
+
+def _when(applies: Check, tests: list[Check]) -> Check:
+    """Keywords that constrain one JSON type only, and let every other type pass."""
+    parts = tuple(tests)
+    return lambda x: not applies(x) or all(t(x) for t in parts)
+
+
+def _in_enum(options: list[Any]) -> Check:
+    return lambda x: any(json_equal(x, o) for o in options)
+
+
+def _equals(const: Any) -> Check:
+    return lambda x: json_equal(x, const)
+
+
+def _negate(inner: Check) -> Check:
+    return lambda x: not inner(x)
+
+
+def _if_then_else(cond: Check, then: Check, other: Check) -> Check:
+    return lambda x: then(x) if cond(x) else other(x)
+
+
+def _dependency_names(name: str, needed: tuple[Any, ...]) -> Check:
+    return lambda x: name not in x or all(d in x for d in needed)
+
+
+def _dependency_schema(name: str, sub: Check) -> Check:
+    return lambda x: name not in x or sub(x)
+
+
+def _bound(word: str, bound: float) -> Check:
+    if word == "minimum":
+        return lambda x: bool(x >= bound)
+    if word == "maximum":
+        return lambda x: bool(x <= bound)
+    if word == "exclusiveMinimum":
+        return lambda x: bool(x > bound)
+    return lambda x: bool(x < bound)
+
+
+def _multiple(step: float) -> Check:
+    return lambda x: _multiple_of(x, step)
 
 
 def _combinator(word: str, checks: list[Check]) -> Check:
@@ -537,19 +581,18 @@ def violations(path: Path, instance: Any) -> list[Violation]:
     if fast_validator(path).is_valid(instance):
         return []
     validator = slow_validator(path)
-    out: list[Violation] = []
-    seen: set[tuple[tuple[str | int, ...], str]] = set()
+    # One violation per place: a value of the wrong type also fails its enum, and saying so twice adds nothing.
+    best: dict[tuple[str | int, ...], Any] = {}
     for error in validator.iter_errors(instance):
         for leaf in _leaves(error):
-            item = Violation(tuple(leaf.absolute_path), _describe(leaf))
-            key = (item.path, item.message)
-            if key not in seen:
-                seen.add(key)
-                out.append(item)
-    if not out:
-        # The fast checker is stricter than jsonschema here; trust jsonschema.
-        return []
-    return out
+            where = tuple(leaf.absolute_path)
+            if where not in best or _RANK.get(leaf.validator, 9) < _RANK.get(best[where].validator, 9):
+                best[where] = leaf
+    # When the fast checker is stricter than jsonschema, best is empty and jsonschema is trusted.
+    return [Violation(where, _describe(leaf)) for where, leaf in best.items()]
+
+
+_RANK = {"type": 0, "required": 1, "additionalProperties": 2, "oneOf": 3, "anyOf": 3, "enum": 4, "const": 4}
 
 
 def _branches(error: Any) -> dict[int, list[Any]]:
@@ -657,9 +700,9 @@ def _describe(error: Any) -> str:
     if word == "oneOf" and "is valid under each of" in str(error.message):
         if isinstance(instance, dict) and set(instance) == {"$ref"}:
             return (
-                f"{where} is a bare $ref ({_short(instance['$ref'])}) that fits both the Reference and the Schema "
-                "form allowed here, and the official schema requires exactly one; inline the schema or point the "
-                "$ref at a local component"
+                f"{where} is a bare $ref ({_short(instance['$ref'], 200)}), which fits both the Reference and the Schema "
+                "form allowed here, while the official schema requires exactly one of them to match; write the "
+                "schema inline here (e.g. {type: string}) instead of referencing it"
             )
         return f"{where} fits more than one of the forms allowed here, and the official schema requires exactly one"
     if word in ("oneOf", "anyOf"):
@@ -686,8 +729,17 @@ def _describe(error: Any) -> str:
     return f"{where}: {error.message}"
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][\w$-]*$")
+
+
 def _where(path: Any) -> str:
-    parts = list(path)
-    if not parts:
-        return "the document"
-    return "/".join(str(p) for p in parts)
+    """A document path as `channels['user/signedup'].subscribe.message.examples[0]`: unambiguous and readable."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(str(part)):
+            out += f".{part}" if out else str(part)
+        else:
+            out += f"[{str(part)!r}]"
+    return out or "the document"

@@ -18,10 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
-
 from archassist.agent.backends.base import (
     BackendInputError,
     BackendUnavailableError,
@@ -31,6 +27,7 @@ from archassist.agent.backends.base import (
 )
 from archassist.agent.backends.llm_schema import (
     LLMFormatError,
+    llm_pointer,
     llm_schema,
     llm_schema_json,
     parse_answer,
@@ -42,9 +39,14 @@ from archassist.agent.backends.repair import (
     repair_findings,
     run_repair_loop,
 )
+from archassist.agent.findings import Finding
+from archassist.agent.model import Design
+from archassist.agent.precedents import Precedent
 
 if TYPE_CHECKING:
     import anthropic
+    import httpx2
+    from archassist.agent.prompting import RenderedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +67,22 @@ CACHE_CONTROL: dict[str, str] = {"type": "ephemeral"}
 SchemaMode = Literal["native", "prompt"]
 
 OUTPUT_NOTE = """\
-Answer with the whole design as one JSON object in the required output format.
-- Every field is required. An array described as "0 or 1 item: [] = none" holds an optional value: write [] \
-when there is none and [value] when there is one.
-- Other arrays are plain lists. Names refer to other parts of the design; keep every reference consistent.
+# Output format for this call
+
+This call answers in a structured JSON format, which replaces the Markdown layout the task asks for. Put the \
+content of each section into the design's fields: overview into `summary`, `style`, `requirements` and \
+`assumptions`; the event catalog into `events` (and their consumers into `consumers`); then `commands`, \
+`topics`, `consumers`, workflows into `sagas`, read models into `projections`, `observability`, `decisions` \
+(cite precedent ids in `cites`) and `tradeoffs`.
+
+- Answer with the whole design as one JSON object. Every field is required.
+- An array described as "0 or 1 item: [] = none" holds an optional value: write [] when there is none and \
+[value] when there is one. Other arrays are plain lists.
+- Names refer to other parts of the design (services, aggregates, events, topics); keep every reference \
+consistent.
 - Respect the limits the schema cannot state: partitions, replication factor, min in-sync replicas, versions, \
-retry attempts and concurrency are at least 1; rates, durations, retention and lag targets are above 0; \
-a suppression needs a reason. The answer is validated against the Design model after you send it."""
+retry attempts and concurrency are at least 1; rates, durations, retention and lag targets are above 0; a \
+suppression needs a reason. The answer is validated against the design model after you send it."""
 
 PROMPT_SCHEMA_INTRO = (
     "Answer with only the JSON object, no prose and no code fence. It must follow this JSON Schema exactly:\n"
@@ -101,18 +112,27 @@ def _text(text: str, *, cached: bool = False) -> dict[str, Any]:
 
 def render_design_prompt(
     brief: str, *, precedents: Sequence[Precedent] = (), knowledge: Knowledge | None = None
-) -> Any:
+) -> RenderedPrompt:
     """The design mode's rendered prompt (prompts/*.md.j2) for this brief."""
+    from archassist.agent import knowledge as catalog
     from archassist.agent.prompting import render_prompt
 
     knowledge = knowledge or Knowledge()
-    return render_prompt(
-        "design",
-        brief,
-        precedents=tuple(precedents),
-        domains=list(knowledge.domains) if knowledge.domains is not None else None,
-        patterns=list(knowledge.patterns) if knowledge.patterns is not None else None,
-    )
+    domains = None
+    if knowledge.domains is not None:
+        known = catalog.domains()
+        unknown = [name for name in knowledge.domains if name not in known]
+        if unknown:
+            raise BackendInputError(f"unknown domain {unknown[0]!r}; see knowledge/domains/ for the catalog")
+        domains = [known[name] for name in knowledge.domains]
+    patterns = None
+    if knowledge.patterns is not None:
+        known_patterns = catalog.patterns()
+        missing = [name for name in knowledge.patterns if name not in known_patterns]
+        if missing:
+            raise BackendInputError(f"unknown pattern {missing[0]!r}; see knowledge/patterns.yaml for the catalog")
+        patterns = [known_patterns[name] for name in knowledge.patterns]
+    return render_prompt("design", brief, precedents=tuple(precedents), domains=domains, patterns=patterns)
 
 
 def system_blocks(system_prompt: str) -> list[dict[str, Any]]:
@@ -165,7 +185,9 @@ def repair_request(
     """The repair call: the first request's system and user turn, the design to correct, then the findings.
 
     Only the latest design travels back (not the whole history), so every round costs about the same.
+    Pointers are rewritten for the shape Claude answers in, where optional values sit in one-item arrays.
     """
+    findings = [replace(f, pointer=llm_pointer(f.pointer)) for f in findings]
     return {
         **first,
         "messages": [
@@ -273,11 +295,18 @@ def preview_design_request(
 # ---- calling the API -----------------------------------------------------------------------------------------
 
 
-def make_client(api_key: str, settings: ClaudeSettings) -> anthropic.Anthropic:
-    """An SDK client with explicit retries and timeout. The key lives only inside the client."""
+def make_client(
+    api_key: str, settings: ClaudeSettings, *, http_client: httpx2.Client | None = None
+) -> anthropic.Anthropic:
+    """An SDK client with explicit retries and timeout. The key lives only inside the client.
+
+    ``http_client`` lets tests and the cassette generator put their own transport under the SDK.
+    """
     import anthropic
 
-    return anthropic.Anthropic(api_key=api_key, max_retries=settings.max_retries, timeout=settings.timeout_s)
+    return anthropic.Anthropic(
+        api_key=api_key, max_retries=settings.max_retries, timeout=settings.timeout_s, http_client=http_client
+    )
 
 
 def _usage_of(message: Any) -> Usage:

@@ -235,3 +235,23 @@ def schema_stats(schema: dict[str, Any] | None = None) -> dict[str, int]:
 
     walk(schema if schema is not None else llm_schema())
     return counts
+
+
+def llm_pointer(pointer: str) -> str:
+    """A Design JSON pointer rewritten for the LLM shape: a step into an optional value goes through ``/0``."""
+    if not pointer:
+        return pointer
+    node: _Node | None = _shape()
+    out: list[str] = []
+    for token in pointer.lstrip("/").split("/"):
+        while isinstance(node, _Optional):
+            out.append("0")
+            node = node.inner
+        out.append(token)
+        if isinstance(node, _Object):
+            node = dict(node.properties).get(token.replace("~1", "/").replace("~0", "~"))
+        elif isinstance(node, _Array):
+            node = node.items
+        else:
+            node = None
+    return "/" + "/".join(out)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from archassist.agent.backends.base import DesignResult, Knowledge, Usage
+from archassist.agent.backends.repair import check_design
 from archassist.agent.findings import Finding
 from archassist.agent.model import Design
 from archassist.agent.precedents import Precedent
-
-from archassist.agent.backends.base import DesignResult, Knowledge, Usage
-from archassist.agent.backends.repair import check_design
 
 
 class OfflineBackend:

@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import jinja2
+from archassist.agent.backends.base import BackendUnavailableError, Knowledge, Usage
 from archassist.agent.findings import Finding
 from archassist.agent.model import Design
 from archassist.agent.precedents import Precedent
 
-from archassist.agent.backends.base import BackendUnavailableError, Knowledge, Usage
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +59,10 @@ def error_count(findings: Sequence[Finding]) -> int:
     return sum(1 for f in findings if f.severity == "error")
 
 
-@cache
 def _template() -> jinja2.Template:
-    text = (resources.files("archassist.prompts") / "repair.md.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    return env.from_string(text)
+    from archassist.agent.prompting import environment
+
+    return environment().get_template("repair.md.j2")
 
 
 def repair_findings(findings: Sequence[Finding]) -> list[Finding]:
@@ -123,7 +121,7 @@ def run_repair_loop(
     remaining = error_count(best_findings)
     if remaining and used >= rounds:
         notices.append(
-            f"{remaining} error{'s' if remaining != 1 else ''} remain after {used} repair round"
+            f"{remaining} error{'s remain' if remaining != 1 else ' remains'} after {used} repair round"
             f"{'s' if used != 1 else ''}"
             + ("" if rounds else " (repair is off: --repair-rounds 0)")
         )

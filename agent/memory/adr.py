@@ -79,10 +79,19 @@ def file_name(record: DecisionRecord) -> str:
 
 
 def _yaml_dump(data: Mapping[str, Any]) -> str:
+    """Readable YAML when it reads back exactly; otherwise every scalar double-quoted and escaped."""
     import yaml
 
-    text: str = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=2**31 - 1)
-    return text
+    plain = dict(data)
+    for options in ({"allow_unicode": True}, {"allow_unicode": False, "default_style": '"'}):
+        text = str(yaml.safe_dump(plain, sort_keys=False, width=2**31 - 1, **options))
+        try:
+            # PyYAML writes some characters raw (NEL, LS, PS) or keys it cannot read back; check, not trust.
+            if "\n---\n" not in text and yaml.safe_load(text) == plain:
+                return text
+        except yaml.YAMLError:
+            pass
+    raise ValueError(f"front matter does not survive YAML: {plain!r}")
 
 
 def front_matter(record: DecisionRecord) -> dict[str, Any]:

@@ -66,15 +66,15 @@ def decision_row(fields: Mapping[str, Any]) -> dict[str, Any]:
         "context": context,
         "decision": decision,
         "consequences": consequences,
-        "alternatives": JSON_TEXT.encode(alternatives),
+        "alternatives": JSON_TEXT.encode(alternatives) if alternatives else "[]",
         "status": check_status(str(fields.get("status") or "accepted")),
         "supersedes": _opt_id(fields.get("supersedes")),
         "superseded_by": _opt_id(fields.get("superseded_by")),
-        "tags": JSON_TEXT.encode(tags),
-        "cites": JSON_TEXT.encode(cites),
+        "tags": JSON_TEXT.encode(tags) if tags else "[]",
+        "cites": JSON_TEXT.encode(cites) if cites else "[]",
         "design_id": _opt_int(fields.get("design_id"), "design_id"),
         "content_hash": content_hash(title, context, decision, consequences, alternatives),
-        "extra": JSON_SORTED.encode(dict(extra)),
+        "extra": JSON_SORTED.encode(dict(extra)) if extra else "{}",
         "created": created,
         "updated": str(fields.get("updated") or created),
     }
@@ -125,7 +125,7 @@ def add_decisions(store: MemoryStore, items: Iterable[Mapping[str, Any]], *, bat
     """Record many decisions in one transaction through sqlite-utils' batched insert; returns the count."""
     rows = [decision_row(item) for item in items]
     with store.transaction():
-        store.db["decisions"].insert_all(rows, batch_size=batch_size)
+        store.db.table("decisions").insert_all(rows, batch_size=batch_size)
     return len(rows)
 
 

@@ -36,13 +36,13 @@ def schema_version() -> int:
 
 @migration
 def m001_designs_and_decisions(db: Database) -> None:
-    db["designs"].create(
+    db.table("designs").create(
         {"id": int, "name": str, "brief": str, "backend": str, "design_json": str, "created": str},
         pk="id",
         not_null={"name", "brief", "backend", "design_json", "created"},
         defaults={"brief": "", "backend": ""},
     )
-    db["decisions"].create(
+    db.table("decisions").create(
         {
             "id": int,
             "uid": str,
@@ -73,10 +73,10 @@ def m001_designs_and_decisions(db: Database) -> None:
             "tags": "[]", "cites": "[]", "extra": "{}",
         },
     )
-    db["decisions"].create_index(["uid"], unique=True)
-    db["decisions"].create_index(["status"])
-    db["decisions"].create_index(["content_hash"])
-    db["decisions"].create_index(["design_id"])
+    db.table("decisions").create_index(["uid"], unique=True)
+    db.table("decisions").create_index(["status"])
+    db.table("decisions").create_index(["content_hash"])
+    db.table("decisions").create_index(["design_id"])
 
 
 @migration

@@ -26,18 +26,29 @@ DECISION_WEIGHTS = "8.0, 1.0, 2.0, 1.0, 4.0"
 _TERM_RE = re.compile(r"[^\W_]+")
 
 STOPWORDS = frozenset(
-    """a about above across after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each either etc few for from further had
-    has have having he her here hers how i if in into is it its itself just let like may me might more most
-    must my no nor not now of off on once only or other our ours out over own per same she should so some such
-    than that the their them then there these they this those through to too under until up upon us very via
-    was we were what when where which while who whom why will with within without would yet you your""".split()
+    (
+        "a", "about", "above", "across", "after", "again", "against", "all", "also", "am", "an",
+        "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below",
+        "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down",
+        "during", "each", "either", "etc", "few", "for", "from", "further", "had", "has", "have",
+        "having", "he", "her", "here", "hers", "how", "i", "if", "in", "into", "is", "it", "its",
+        "itself", "just", "let", "like", "may", "me", "might", "more", "most", "must", "my", "no",
+        "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out",
+        "over", "own", "per", "same", "she", "should", "so", "some", "such", "than", "that", "the",
+        "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+        "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when",
+        "where", "which", "while", "who", "whom", "why", "will", "with", "within", "without",
+        "would", "yet", "you", "your"
+    )
 )
 # Words every brief for this tool contains; as precedent keys they would match every decision.
 GENERIC_BRIEF_WORDS = frozenset(
-    """architecture build building design designing driven event events system systems service services
-    platform application app need needs want wants handle handles handling support supports using use uses
-    new based around""".split()
+    (
+        "architecture", "build", "building", "design", "designing", "driven", "event", "events",
+        "system", "systems", "service", "services", "platform", "application", "app", "need",
+        "needs", "want", "wants", "handle", "handles", "handling", "support", "supports", "using",
+        "use", "uses", "new", "based", "around"
+    )
 )
 
 

@@ -225,9 +225,14 @@ def _connect(path: Path, *, readonly: bool, immutable: bool = False) -> sqlite3.
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     else:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA cache_size=-16000")  # 16 MB: recall touches FTS pages scattered over the file
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA cache_size=-16000")  # 16 MB: recall touches FTS pages scattered over the file
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fail here, not in the first query
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -297,9 +302,11 @@ def _open_for_reading(path: Path, writable: bool) -> MemoryStore:
             open_store(path).close()
     try:
         conn = _connect(path, readonly=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
-        # A WAL database in a read-only folder cannot get its -shm file; nobody can write it there either.
+        if _writable(path.parent):
+            raise
+        # A WAL database in a read-only folder cannot get its -shm file; nobody can write it there either, so
+        # reading it as immutable is safe (and only then: immutable ignores other writers' locks).
         conn = _connect(path, readonly=True, immutable=True)
     try:
         if migrations.check_compatible(conn, path):

@@ -21,7 +21,8 @@ and 2 on a usage or input error (one line on stderr).
 
 Selectors in `--select`, `--ignore` and the configuration accept a code (`EDA403`), a code prefix (`EDA4`,
 `EDA40`), a group (`reliability`), a rule name (`retry-unbounded`) or `ALL`; repeat the option or separate
-values with commas. `--select` replaces the configured list; `--ignore` adds to it.
+values with commas. `--select` replaces the configured `select` and `ignore` lists; `--ignore` adds to the
+configured `ignore` list.
 
 Configuration is read from the first `.archassist.toml` or `pyproject.toml` with a `[tool.archassist]` table
 found walking up from the current directory:

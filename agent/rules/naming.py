@@ -9,6 +9,7 @@ from archassist.agent.model import Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 from archassist.agent.rules.words import (
+    as_fact,
     has_past_tense_word,
     is_past_participle,
     pascal_case,
@@ -42,10 +43,12 @@ def event_named_like_command(design: Design, index: DesignIndex) -> Iterator[Vio
         if not _named_like_command(event.name, index):
             continue
         reason = "is also a command's name" if event.name in index.commands else "reads as an instruction"
+        suggestion = as_fact(event.name)
+        example = f" ({suggestion})" if suggestion else " (e.g. StockReserved)"
         yield Violation(
             f"/events/{position}/name",
             f"event '{event.name}' {reason}; events state facts that already happened",
-            "rename it to a past-tense fact (e.g. StockReserved), or model the request as a command",
+            f"rename it to the past-tense fact{example}, or model the request as a command",
         )
 
 

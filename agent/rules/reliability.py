@@ -119,9 +119,14 @@ def retry_backoff_not_exponential(design: Design, index: DesignIndex) -> Iterato
     """
     for position, consumer in enumerate(design.consumers):
         if retries(consumer) and consumer.retry.backoff != "exponential":
+            how = (
+                "without backoff"
+                if consumer.retry.backoff == "none"
+                else f"with {consumer.retry.backoff} backoff"
+            )
             yield Violation(
                 f"/consumers/{position}/retry/backoff",
-                f"consumer '{consumer.name}' retries with {consumer.retry.backoff} backoff",
+                f"consumer '{consumer.name}' retries {how}",
                 "set retry.backoff: exponential with initial_delay_ms and max_delay_ms",
             )
 

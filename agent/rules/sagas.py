@@ -14,11 +14,15 @@ VOLATILE_STORES = frozenset(
 
 
 def pivot_position(saga: Saga) -> int:
-    """The first pivot step; without one, the last step (nothing after it can fail)."""
+    """The first pivot step; without one, past the last step.
+
+    Without a declared pivot every step must be undoable: the saga's own ending (the initiator confirming the
+    business transaction) can still be refused or time out after the last step has run.
+    """
     for position, step in enumerate(saga.steps):
         if step.pivot:
             return position
-    return len(saga.steps) - 1
+    return len(saga.steps)
 
 
 def has_compensation(step: SagaStep) -> bool:
@@ -31,7 +35,8 @@ def saga_compensation_missing(design: Design, index: DesignIndex) -> Iterator[Vi
 
     Why: If a later step fails, the saga must undo what earlier steps did, in reverse order. A step that changed
     something (reserved stock, authorised a card) and has no compensation leaves that change behind: stock stays
-    reserved, money stays held.
+    reserved, money stays held. When no step is marked as the pivot, every side-effecting step counts as before
+    it, because the saga's own ending can still fail.
 
     Anti-pattern: a `reserve-stock` step before the payment pivot with `compensation: null`.
 

@@ -95,3 +95,50 @@ def reads_as_command(name: str) -> bool:
 
 def pascal_case(name: str) -> str:
     return "".join(w.capitalize() for w in split_words(name))
+
+
+_IRREGULAR_FORMS: dict[str, str] = {
+    "begin": "Begun",
+    "cancel": "Cancelled",
+    "do": "Done",
+    "flag": "Flagged",
+    "get": "Got",
+    "hold": "Held",
+    "log": "Logged",
+    "make": "Made",
+    "pay": "Paid",
+    "send": "Sent",
+    "ship": "Shipped",
+    "stop": "Stopped",
+    "submit": "Submitted",
+    "write": "Written",
+}
+
+
+def past_participle(verb: str) -> str:
+    """A regular (or common irregular) past participle, capitalised: reserve -> Reserved, send -> Sent."""
+    verb = verb.lower()
+    if verb in _IRREGULAR_FORMS:
+        return _IRREGULAR_FORMS[verb]
+    if verb in SAME_AS_VERB:
+        return verb.capitalize()
+    if verb.endswith("e"):
+        return verb.capitalize() + "d"
+    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
+        return verb[:-1].capitalize() + "ied"
+    return verb.capitalize() + "ed"
+
+
+def as_fact(name: str) -> str | None:
+    """The event name for a command-like name: SubmitOrder -> OrderSubmitted; None when there is no verb."""
+    words = split_words(name)
+    if len(words) < 2 or words[0] not in IMPERATIVE_VERBS:
+        return None
+    rest: list[str] = []
+    for word in words[1:]:
+        if word in ("to", "for"):  # "SendEmailToBilling": the addressee is not part of the fact
+            break
+        if word not in REQUEST_NOUNS:
+            rest.append(word)
+    rest = rest or list(words[1:])
+    return "".join(w.capitalize() for w in rest) + past_participle(words[0])

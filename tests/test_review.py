@@ -1,0 +1,458 @@
+"""Review mode: the `review`, `rules` and `explain` commands, their output formats, configuration and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from archassist.agent.cli_review import register
+from archassist.agent.review import (
+    ReviewOptions,
+    load_config,
+    merge_options,
+    render_github,
+    report_data,
+    review_paths,
+    unsaid_summary,
+)
+from archassist.agent.rules import registry
+from archassist.agent.sarif import sarif_log
+from typer.testing import CliRunner
+
+FIXTURES = Path(__file__).parent / "fixtures" / "review"
+CLEAN = FIXTURES / "clean.yaml"
+FLAWED = FIXTURES / "flawed.yaml"
+ROOT = Path(__file__).parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "asyncapi" / "docs"
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer(add_completion=False)
+
+    @app.callback()
+    def root() -> None:
+        """archassist (test harness)."""
+
+    register(app)
+    return app
+
+
+APP = make_app()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(APP, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run every test from an empty folder so the repository's own pyproject.toml is not picked up."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+def warnings_only(tmp_path: Path) -> Path:
+    path = tmp_path / "warnings.yaml"
+    path.write_text(
+        CLEAN.read_text(encoding="utf-8").replace("jitter: true", "jitter: false"), encoding="utf-8"
+    )
+    return path
+
+
+# ---- exit codes ----------------------------------------------------------------------------------------------
+
+
+def test_clean_design_exits_zero() -> None:
+    code, out, err = invoke("review", str(CLEAN))
+    assert code == 0, err
+    assert out.strip().endswith("0 errors, 0 warnings, 0 info in 1 file")
+
+
+def test_findings_at_fail_on_exit_one(tmp_path: Path) -> None:
+    assert invoke("review", str(FLAWED))[0] == 1
+    assert invoke("review", str(FLAWED), "--fail-on", "never")[0] == 0
+    warned = warnings_only(tmp_path)
+    assert invoke("review", str(warned))[0] == 0
+    assert invoke("review", str(warned), "--fail-on", "warning")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["review", "missing.yaml"], "missing.yaml: no such file"),
+        (["review", "."], "is a directory"),
+        (["review", str(CLEAN), "--format", "xml"], "unknown --format 'xml'"),
+        (["review", str(CLEAN), "--fail-on", "sometimes"], "fail-on is 'sometimes'"),
+        (["explain", "EDA4O4"], "did you mean EDA404?"),
+        (["rules", "--group", "sagaz"], "did you mean sagas?"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_two(args: list[str], expected: str) -> None:
+    code, out, err = invoke(*args)
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: x\nevents: [\n", "invalid YAML/JSON"),
+        ("name: x\nbogus_field: 1\n", "unknown field 'bogus_field'"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("", "the document is empty"),
+    ],
+)
+def test_malformed_files_exit_two(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = invoke("review", str(path))
+    assert code == 2
+    assert expected in err and len(err.strip().splitlines()) == 1
+
+
+# ---- text output ---------------------------------------------------------------------------------------------
+
+
+def test_text_groups_by_severity_with_place_code_message_and_fix(tmp_path: Path) -> None:
+    code, out, _ = invoke("review", str(FLAWED), str(warnings_only(tmp_path)))
+    assert code == 1
+    assert out.index("errors (") < out.index("warnings (")
+    assert re.search(r"flawed\.yaml:\d+:\d+  EDA410  service 'checkout-service' writes 'shop-db'", out)
+    assert "fix: set publishing: outbox" in out
+    assert "\x1b[" not in out  # plain when piped
+    assert re.search(r"^\d+ errors, \d+ warnings, 0 info in 2 files$", out.strip().splitlines()[-1])
+
+
+def test_suppressed_findings_are_counted_in_the_summary(tmp_path: Path) -> None:
+    text = CLEAN.read_text(encoding="utf-8").replace("jitter: true", "jitter: false")
+    text += "suppressions:\n  - {code: EDA406, reason: the broker client adds jitter itself}\n"
+    path = tmp_path / "suppressed.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = invoke("review", str(path), "--fail-on", "warning")
+    assert code == 0
+    assert "(2 suppressed by the design)" in out
+
+
+# ---- JSON, GitHub and SARIF ----------------------------------------------------------------------------------
+
+
+def test_json_output_structure() -> None:
+    code, out, _ = invoke("review", str(FLAWED), "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert set(data) == {
+        "version",
+        "tool",
+        "fail_on",
+        "exit_code",
+        "summary",
+        "files",
+        "findings",
+        "warnings",
+    }
+    assert data["version"] == 1 and data["exit_code"] == 1 and data["tool"]["name"] == "archassist"
+    assert data["summary"]["files"] == 1 and data["summary"]["error"] > 0
+    assert data["files"][0]["kind"] == "design" and data["files"][0]["design"] == "checkout"
+    first = data["findings"][0]
+    assert set(first) == {
+        "code",
+        "name",
+        "group",
+        "severity",
+        "message",
+        "pointer",
+        "fix",
+        "file",
+        "line",
+        "column",
+    }
+    assert first["pointer"].startswith("/") and first["line"] >= 1
+
+
+def test_github_annotations() -> None:
+    code, out, _ = invoke("review", str(FLAWED), "--format", "github")
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines and all(
+        re.match(r"^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,title=EDA\d{3} ", x) for x in lines
+    )
+    assert any(line.startswith("::error ") and "title=EDA410 dual-write::" in line for line in lines)
+
+
+def test_github_escapes_special_characters() -> None:
+    report = review_paths([FLAWED])
+    report.files[0].findings[0].message = "50% done,\nreally: yes"
+    report.files[0].findings[0].file = "a,b:c.yaml"
+    (line,) = [x for x in render_github(report).splitlines() if "50%25" in x]
+    assert "file=a%2Cb%3Ac.yaml" in line and "50%25 done,%0Areally: yes" in line
+
+
+def _require(condition: bool, what: str) -> None:
+    assert condition, f"SARIF: {what}"
+
+
+def check_sarif_structure(log: dict[str, object]) -> None:
+    """The parts of the SARIF 2.1.0 schema and of GitHub's ingestion rules that a result file must satisfy."""
+    _require(log.get("version") == "2.1.0", "version 2.1.0")
+    _require(str(log.get("$schema", "")).endswith("sarif-2.1.0.json"), "$schema")
+    runs = log["runs"]
+    assert isinstance(runs, list) and len(runs) == 1
+    run = runs[0]
+    driver = run["tool"]["driver"]
+    _require(driver["name"] == "archassist", "tool.driver.name")
+    ids = [r["id"] for r in driver["rules"]]
+    _require(len(ids) == len(set(ids)), "unique rule ids")
+    for rule in driver["rules"]:
+        for key in ("id", "name", "shortDescription", "fullDescription", "help", "defaultConfiguration"):
+            _require(key in rule, f"rule {rule.get('id')} has {key}")
+        _require(bool(rule["shortDescription"]["text"]) and bool(rule["help"]["text"]), "rule texts")
+        _require(rule["defaultConfiguration"]["level"] in ("error", "warning", "note"), "rule level")
+    for result in run["results"]:
+        _require(result["ruleId"] == ids[result["ruleIndex"]], "ruleIndex points at ruleId")
+        _require(result["level"] in ("error", "warning", "note"), "result level")
+        _require(bool(result["message"]["text"]), "message text")
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        uri = physical["artifactLocation"]["uri"]
+        _require(not uri.startswith(("/", "file:")), "relative uri")
+        region = physical["region"]
+        _require(region["startLine"] >= 1 and region["startColumn"] >= 1, "region starts at 1 or later")
+        _require(location["logicalLocations"][0]["fullyQualifiedName"].startswith("/"), "pointer")
+        _require(
+            result["properties"]["pointer"] == location["logicalLocations"][0]["fullyQualifiedName"],
+            "pointer",
+        )
+
+
+def test_sarif_output_is_structurally_valid(_no_outside_config: Path) -> None:
+    local = _no_outside_config / "designs" / "flawed.yaml"
+    local.parent.mkdir()
+    shutil.copy(FLAWED, local)
+    code, out, _ = invoke("review", "designs/flawed.yaml", "--format", "sarif")
+    assert code == 1
+    log = json.loads(out)
+    check_sarif_structure(log)
+    results = log["runs"][0]["results"]
+    assert (
+        results
+        and results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "designs/flawed.yaml"
+    )
+    assert len(log["runs"][0]["tool"]["driver"]["rules"]) == len(registry())
+
+
+def test_sarif_uri_is_relative_for_absolute_input(_no_outside_config: Path) -> None:
+    local = _no_outside_config / "flawed.yaml"
+    shutil.copy(FLAWED, local)
+    log = sarif_log(review_paths([str(local.resolve())]))
+    check_sarif_structure(log)
+    assert (
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "flawed.yaml"
+    )
+
+
+def _multitool() -> str | None:
+    configured = os.environ.get("ARCHASSIST_SARIF_MULTITOOL")
+    if configured and Path(configured).exists():
+        return configured
+    local = ROOT / "node_modules" / ".bin" / "sarif-multitool"
+    return str(local) if local.exists() else None
+
+
+@pytest.mark.external
+def test_sarif_validates_with_the_official_multitool(tmp_path: Path) -> None:
+    tool = _multitool()
+    if tool is None:
+        reason = "sarif-multitool not installed (set ARCHASSIST_SARIF_MULTITOOL or npm install @microsoft/sarif-multitool)"
+        if os.environ.get("ARCHASSIST_REQUIRE_EXTERNAL") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    sarif = tmp_path / "findings.sarif"
+    _, out, _ = invoke("review", str(FLAWED), "--format", "sarif")
+    sarif.write_text(out, encoding="utf-8")
+    output = tmp_path / "validation.sarif"
+    completed = subprocess.run(
+        [tool, "validate", str(sarif), "--output", str(output), "--log", "ForceOverwrite"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert output.exists(), completed.stdout + completed.stderr
+    validation = json.loads(output.read_text(encoding="utf-8-sig"))
+    errors = [r for run in validation["runs"] for r in run.get("results", []) if r.get("level") == "error"]
+    assert errors == [], json.dumps(errors, indent=2)[:4000]
+
+
+# ---- configuration -------------------------------------------------------------------------------------------
+
+
+def test_configuration_from_pyproject_walking_up(_no_outside_config: Path, tmp_path: Path) -> None:
+    (_no_outside_config / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.archassist]\nignore = ["EDA406"]\nfail-on = "warning"\n'
+        'severity = { EDA205 = "info" }\n',
+        encoding="utf-8",
+    )
+    nested = _no_outside_config / "a" / "b"
+    nested.mkdir(parents=True)
+    config = load_config(nested)
+    assert (
+        config.ignore == ["EDA406"] and config.fail_on == "warning" and config.severity == {"EDA205": "info"}
+    )
+    warned = warnings_only(tmp_path)
+    assert invoke("review", str(warned))[0] == 0  # EDA406 ignored by the configuration
+    assert (
+        invoke("review", str(warned), "--select", "EDA406")[0] == 1
+    )  # --select replaces the configured list
+
+
+def test_archassist_toml_wins_in_its_folder(_no_outside_config: Path) -> None:
+    (_no_outside_config / "pyproject.toml").write_text(
+        '[tool.archassist]\nfail-on = "never"\n', encoding="utf-8"
+    )
+    (_no_outside_config / ".archassist.toml").write_text(
+        'fail-on = "warning"\nselect = "EDA4,EDA5"\n', encoding="utf-8"
+    )
+    config = load_config()
+    assert config.fail_on == "warning" and config.select == ["EDA4", "EDA5"]
+    assert config.path is not None and config.path.name == ".archassist.toml"
+
+
+def test_pyproject_without_the_table_is_skipped(_no_outside_config: Path) -> None:
+    (_no_outside_config / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    assert load_config().path is None or load_config().path != _no_outside_config / "pyproject.toml"
+
+
+def test_unknown_codes_in_config_and_options_warn_with_nearest_match(_no_outside_config: Path) -> None:
+    (_no_outside_config / ".archassist.toml").write_text(
+        'ignore = ["EDA4O6"]\nseverity = { "retry-unbounde" = "warning" }\ncolour = "red"\n', encoding="utf-8"
+    )
+    code, _, err = invoke("review", str(CLEAN))
+    assert code == 0
+    assert "unknown rule code 'EDA4O6' in ignore; did you mean EDA406?" in err
+    assert "unknown rule code 'retry-unbounde' in severity; did you mean retry-unbounded?" in err
+    assert "unknown key 'colour'" in err
+    code, _, err = invoke("review", str(CLEAN), "--select", "EDA99", "--select", "reliabilty")
+    assert code == 0
+    assert "unknown rule code 'reliabilty' in select; did you mean reliability?" in err
+    assert "unknown rule code 'EDA99' in select" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_toml_is_an_input_error(_no_outside_config: Path) -> None:
+    (_no_outside_config / ".archassist.toml").write_text("select = [\n", encoding="utf-8")
+    code, _, err = invoke("review", str(CLEAN))
+    assert code == 2 and "invalid TOML" in err and len(err.strip().splitlines()) == 1
+
+
+def test_merge_options_cli_over_config() -> None:
+    config = load_config()
+    config.select, config.ignore, config.fail_on = ["EDA4"], ["EDA401"], "warning"
+    merged = merge_options(config, select=None, ignore=["EDA402"], fail_on="never")
+    assert merged.select == ["EDA4"] and merged.ignore == ["EDA401", "EDA402"] and merged.fail_on == "never"
+
+
+# ---- rules and explain ---------------------------------------------------------------------------------------
+
+
+def test_rules_lists_every_rule() -> None:
+    code, out, _ = invoke("rules")
+    assert code == 0
+    assert all(r.code in out for r in registry())
+    code, out, _ = invoke("rules", "--group", "sagas", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and {d["group"] for d in data} == {"sagas"} and all(d["why"] and d["fix"] for d in data)
+
+
+def test_explain_prints_the_rule_docs() -> None:
+    code, out, _ = invoke("explain", "EDA403")
+    assert code == 0
+    assert out.startswith("EDA403 retry-unbounded (error, reliability)")
+    for heading in ("Why:", "Anti-pattern:", "Fix:"):
+        assert heading in out
+    assert invoke("explain", "retry-unbounded")[1] == out
+
+
+# ---- AsyncAPI input ------------------------------------------------------------------------------------------
+
+
+def _asyncapi_importer() -> object:
+    module = pytest.importorskip("archassist.agent.asyncapi")
+    if not (hasattr(module, "is_asyncapi") and hasattr(module, "import_asyncapi_file")):
+        pytest.skip("the AsyncAPI importer does not expose is_asyncapi / import_asyncapi_file yet")
+    return module
+
+
+def test_asyncapi_documents_are_imported_and_reviewed() -> None:
+    _asyncapi_importer()
+    documents = sorted(CORPUS.glob("*.yaml")) + sorted(CORPUS.glob("*.yml"))
+    if not documents:
+        pytest.skip(f"no AsyncAPI corpus at {CORPUS}")
+    code, out, err = invoke("review", str(documents[0]), "--format", "json")
+    assert code in (0, 1), err
+    data = json.loads(out)
+    assert data["files"][0]["kind"] == "asyncapi"
+    code, text, _ = invoke("review", str(documents[0]))
+    if any(f["severity"] == "info" and not f["code"].startswith("EDA") for f in data["findings"]):
+        assert "leaves unsaid:" in text
+
+
+def test_unsaid_summary_groups_notes() -> None:
+    from archassist.agent.findings import Finding
+
+    notes = [
+        Finding(code="AAPI101", name="partition-key", severity="info", message="m", pointer="/a"),
+        Finding(code="AAPI101", name="partition-key", severity="info", message="m", pointer="/b"),
+        Finding(code="AAPI104", name="consumer-idempotency", severity="info", message="m", pointer="/c"),
+    ]
+    lines = unsaid_summary(notes)
+    assert len(lines) == 2 and lines[0].endswith("×2")
+
+
+# ---- the library API and start-up cost -----------------------------------------------------------------------
+
+
+def test_review_paths_and_report_data() -> None:
+    report = review_paths([CLEAN, FLAWED], ReviewOptions(fail_on="error"))
+    data = report_data(report)
+    assert [f["design"] for f in data["files"]] == ["order-fulfillment", "checkout"]
+    assert report.exit_code == 1 and data["summary"]["files"] == 2
+
+
+def test_registering_the_commands_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, archassist.agent.cli_review as m, typer; m.register(typer.Typer()); "
+        "heavy = [n for n in ('archassist.agent.model', 'pydantic', 'rich.console', 'jsonschema', 'anthropic', 'mcp', "
+        "'yaml') if n in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_color_text_renders_through_rich() -> None:
+    from io import StringIO
+
+    from archassist.agent.review import render_text
+    from rich.console import Console
+
+    report = review_paths([FLAWED])
+    report.files[0].findings[0].message = "brackets [like/this] survive"
+    console = Console(file=StringIO(), force_terminal=True, record=True, soft_wrap=True)
+    console.print(render_text(report, color=True), end="")
+    text = console.export_text()
+    assert text == render_text(report, color=False)
+    assert "[like/this]" in text

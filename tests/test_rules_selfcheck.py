@@ -1,0 +1,40 @@
+"""Self-consistency: the offline planner's designs pass the rules with no error and no warning.
+
+One brief per knowledge domain (its first synonym) and several briefs that span domains. The rules are the
+standard; a finding here means the planner produced a design an architect would send back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+planner = pytest.importorskip("archassist.agent.planner")
+
+from archassist.agent.knowledge import domains  # noqa: E402
+from archassist.agent.rules.engine import check  # noqa: E402
+
+MULTI_DOMAIN_BRIEFS = [
+    "order fulfillment across payments, inventory and shipping",
+    "ride hailing trips with payments and notifications",
+    "IoT telemetry at 100k events/sec with audit and GDPR",
+    "food delivery with restaurant orders, courier dispatch and payments",
+    "subscription billing with invoicing and a payments ledger",
+    "hotel reservations with payments and loyalty points",
+    "insurance claims with fraud checks and payments",
+    "product returns with refunds and inventory restock",
+    "online auctions with bids, payments and notifications",
+    "event sourced bank ledger with audit for 10 years",
+    "chat messaging with content moderation at 50k messages per second",
+    "KYC onboarding of customers with fraud screening and GDPR",
+]
+
+
+def domain_briefs() -> list[str]:
+    return [domain.synonyms[0] for domain in domains().values()]
+
+
+@pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS)
+def test_planner_design_has_no_error_or_warning(brief: str) -> None:
+    design = planner.plan(brief).design
+    problems = [f"{f.code} {f.pointer}: {f.message}" for f in check(design) if f.severity != "info"]
+    assert problems == [], f"planner design for {brief!r} fails review:\n" + "\n".join(problems)

@@ -1,0 +1,93 @@
+"""The workspace: the one folder the MCP server may read files from, and the size cap on every input.
+
+A path from a client is resolved (symlinks included) before it is checked, so `..`, absolute paths elsewhere and
+symlinks that lead out of the folder are all refused with the same clear line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from archassist.agent.errors import InputError
+
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+ROOT_ENV = "ARCHASSIST_ROOT"
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1048576:.1f} MiB"
+
+
+def check_size(text: str, what: str, limit: int = MAX_INPUT_BYTES) -> None:
+    """Refuse text over the cap; one line says how big it is and what to do."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise InputError(
+            f"{what} is {_mib(size)}, over the {_mib(limit)} limit for one input; split it into smaller documents"
+        )
+
+
+def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace folder: the given one, else ``$ARCHASSIST_ROOT``, else the working directory."""
+    chosen = root if root not in (None, "") else os.environ.get(ROOT_ENV) or Path.cwd()
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        raise InputError(f"workspace root {path} is not a folder; give an existing folder with --root")
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Reads files inside ``root`` only, each at most ``max_bytes``."""
+
+    root: Path
+    max_bytes: int = MAX_INPUT_BYTES
+
+    def locate(self, path: str) -> Path:
+        """The resolved file a client path names, refused unless it lies inside the workspace."""
+        if not path.strip():
+            raise InputError("the path is empty; give a file inside the workspace, relative to its root")
+        if "\x00" in path:
+            raise InputError("the path contains a NUL character; give a plain file path")
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on older Pythons
+            raise InputError(f"{path}: cannot resolve the path ({exc})") from None
+        if not resolved.is_relative_to(self.root):
+            raise InputError(
+                f"{path}: outside the workspace {self.root}; only files inside it can be read "
+                "(give a path relative to the workspace root)"
+            )
+        if not resolved.exists():
+            raise InputError(f"{path}: no such file in the workspace {self.root}")
+        if not resolved.is_file():
+            raise InputError(f"{path}: not a file; give a design or AsyncAPI file")
+        size = resolved.stat().st_size
+        if size > self.max_bytes:
+            raise InputError(
+                f"{path}: file is {_mib(size)}, over the {_mib(self.max_bytes)} limit for one input; "
+                "split it into smaller documents"
+            )
+        return resolved
+
+    def relative(self, path: Path) -> str:
+        """How a file inside the workspace is shown to clients: relative to the root, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def read_text(self, path: str) -> tuple[Path, str]:
+        """The resolved path and UTF-8 text of a file inside the workspace."""
+        resolved = self.locate(path)
+        try:
+            return resolved, resolved.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
