@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from archassist.agent.knowledge import Domain, domains
 
@@ -487,9 +488,9 @@ def _read_retention(text: str, facts: BriefFacts) -> None:
     facts.retention_days = float(num) * _UNIT_DAYS.get(unit, 1)
 
 
-def match_domains(words: list[str]) -> list[DomainMatch]:
-    """Longest-match synonym lookup over stemmed words, each word claimed by at most one domain."""
-    stems = [stem(w) for w in words]
+@cache
+def _synonym_catalog() -> list[tuple[tuple[str, ...], Domain, str]]:
+    """Every synonym of every domain as stemmed word tuples, longest first."""
     catalog: list[tuple[tuple[str, ...], Domain, str]] = []
     for domain in domains().values():
         for synonym in (*domain.synonyms, domain.name.replace("_", " ")):
@@ -497,6 +498,13 @@ def match_domains(words: list[str]) -> list[DomainMatch]:
             if key:
                 catalog.append((key, domain, synonym))
     catalog.sort(key=lambda item: -len(item[0]))
+    return catalog
+
+
+def match_domains(words: list[str]) -> list[DomainMatch]:
+    """Longest-match synonym lookup over stemmed words, each word claimed by at most one domain."""
+    stems = [stem(w) for w in words]
+    catalog = _synonym_catalog()
     claimed = [False] * len(stems)
     found: dict[str, DomainMatch] = {}
     for key, domain, synonym in catalog:

@@ -89,24 +89,30 @@ def root(
 @app.command()
 def design(
     brief: Annotated[str, typer.Argument(help="What the system must do, in plain words.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    fmt: Annotated[DesignFormat, typer.Option("--format", "-f", help="Output format.")] = DesignFormat.markdown,
+    no_memory: Annotated[
+        bool, typer.Option("--no-memory", help="Neither recall precedents nor store this design.")
+    ] = False,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Memory database (default: $ARCHASSIST_DB or the user data dir).")
     ] = None,
-    fmt: Annotated[
-        DesignFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = DesignFormat.markdown,
 ) -> None:
-    """Design an event-driven architecture from a brief (offline, deterministic).
+    """Design an event-driven architecture from a brief.
+
+    Recalls the team's accepted decisions first and follows them where they apply; stores the design and its
+    decisions afterwards (--no-memory to skip both).
 
     Example: archassist design "order fulfillment across payments, inventory and shipping"
     """
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
-    from archassist.agent.planner import plan
-    from archassist.agent.render import render
+    from archassist.agent.design_mode import run_design_mode
 
-    result = plan(brief)
-    emit(render(result.design, fmt.value), output, markdown=fmt is DesignFormat.markdown)
+    outcome = run_design_mode(brief, use_memory=not no_memory, db=db)
+    for line in outcome.notices:
+        typer.echo(line, err=True)
+    emit(outcome.render(fmt.value), output, markdown=fmt is DesignFormat.markdown)
 
 
 @app.command()

@@ -6,8 +6,11 @@ result, so the planner, the prompts and the MCP resources all read the same cata
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import yaml
@@ -160,20 +163,53 @@ def _read_yaml(text: str, where: str) -> object:
         raise KnowledgeError(f"{where}: {exc}") from exc
 
 
+class _Catalog(_KB):
+    domains: list[Domain]
+
+
+def _cache_file(digest: str) -> Path | None:
+    try:
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("archassist")) / f"knowledge-{digest}.json"
+    except Exception:  # no usable cache location: the catalog is simply read from YAML
+        return None
+
+
 @cache
 def domains() -> dict[str, Domain]:
-    """Every domain of the catalog, by name, in name order."""
+    """Every domain of the catalog, by name, in name order.
+
+    Parsing 27 YAML files costs more than the rest of a design run, so the validated catalog is kept as JSON
+    in the user cache, keyed by a hash of the files; any change to a file makes a new cache entry.
+    """
     folder = resources.files("archassist.knowledge") / "domains"
+    entries = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+    texts = [(entry.name, entry.read_text(encoding="utf-8")) for entry in entries]
+    digest = hashlib.sha256("\0".join(f"{n}\0{t}" for n, t in texts).encode()).hexdigest()[:24]
+    cached = _cache_file(digest)
+    if cached is not None and cached.is_file():
+        try:
+            catalog = _Catalog.model_validate_json(cached.read_bytes())
+            return {d.name: d for d in catalog.domains}
+        except (OSError, ValidationError):
+            pass
     found: dict[str, Domain] = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        raw = _read_yaml(entry.read_text(encoding="utf-8"), entry.name)
+    for name, text in texts:
+        raw = _read_yaml(text, name)
         try:
             domain = Domain.model_validate(raw)
         except ValidationError as exc:
-            raise KnowledgeError(f"knowledge/domains/{entry.name}: {exc}") from exc
+            raise KnowledgeError(f"knowledge/domains/{name}: {exc}") from exc
         found[domain.name] = domain
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(_Catalog(domains=list(found.values())).model_dump_json(), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only cache only costs speed
     return found
 
 

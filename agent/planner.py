@@ -363,8 +363,7 @@ class _Planner:
                         "state is reconstructed from events by the read model."
                     ),
                     alternatives=[a for a in alternatives if not a.startswith(choice)],
-                    status="accepted",
-                    cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                        cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
                     tags=["coordination", "saga"],
                 )
             )
@@ -377,8 +376,7 @@ class _Planner:
                     decision=why,
                     consequences="Services stay independent; adding a consumer needs no change to any producer.",
                     alternatives=alternatives[1:],
-                    status="accepted",
-                    cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
+                        cites=[self.overrides.coordination[1]] if self.overrides.coordination else [],
                     tags=["coordination"],
                 )
             )
@@ -688,6 +686,11 @@ class _Planner:
             schema_format=(self.facts.schema_format or "json_schema"),
         )
         self._standard_decisions(event_sourced, protect, services)
+        # The planner proposes; a decision becomes accepted when the team says so, or when it follows a precedent
+        # the team already accepted. Only accepted decisions are ever applied as precedents.
+        self.decisions = [
+            d.model_copy(update={"status": "accepted" if d.cites else "proposed"}) for d in self.decisions
+        ]
         design = Design(
             name=slug(self.brief) if self.brief.strip() else "design",
             brief=self.brief,

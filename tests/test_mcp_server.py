@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 import jsonschema
 import pytest
+from archassist.agent.model import Design
 from archassist.tools.server import build_server
 from archassist.tools.workspace import MAX_INPUT_BYTES
 from mcp import Client
@@ -145,6 +146,7 @@ async def test_every_tool(client: Client, workspace: Path) -> None:
         await client.call_tool("design", {"brief": BRIEF}, progress_callback=on_progress), tools, "design"
     )
     assert design["counts"]["error"] == 0
+    assert Design.model_validate(design["design"]).name == design["name"]
     assert design["memory_id"] is not None and design["decision_ids"]
     assert design["markdown"].startswith("# ")
     assert progress and progress[-1][0] == progress[-1][1], progress

@@ -456,3 +456,10 @@ def test_color_text_renders_through_rich() -> None:
     text = console.export_text()
     assert text == render_text(report, color=False)
     assert "[like/this]" in text
+
+
+def test_the_archassist_cli_carries_the_commands() -> None:
+    cli = pytest.importorskip("archassist.agent.cli")
+    result = CliRunner().invoke(cli.app, ["review", str(CLEAN)])
+    assert result.exit_code == 0, result.stderr
+    assert CliRunner().invoke(cli.app, ["explain", "EDA101"]).exit_code == 0

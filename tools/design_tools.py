@@ -89,7 +89,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         out = DesignOutput(
             name=planned.design.name,
             summary=planned.design.summary,
-            design=planned.design,
+            design=planned.design.model_dump(mode="json"),
             markdown=markdown,
             findings=found,
             counts=Counts.of(found),

@@ -80,7 +80,7 @@ def register(server: MCPServer, state: ServerState) -> None:
             backend=record.backend,
             created=record.created,
             decision_ids=[format_id(i) for i in record.decision_ids],
-            design=design,
+            design=design.model_dump(mode="json"),
             markdown=markdown,
         )
         return out, markdown

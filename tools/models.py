@@ -7,13 +7,28 @@ The input models are the source of each tool's published input schema; the outpu
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from archassist.agent.findings import Finding
 from archassist.agent.model import Design
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
+
+# A Design in a result is published with a shallow schema that points at the full one: clients validate every
+# result against the output schema, and checking a whole design that way costs them far more than the call itself.
+# Results carry designs made by the Design model, so they are valid by construction.
+DesignData = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "A Design; its full JSON Schema is the archassist://schema/design resource.",
+            "required": ["schema_version", "name"],
+            "properties": {"schema_version": {"type": "integer"}, "name": {"type": "string"}},
+        }
+    ),
+]
 
 MAX_TITLE = 300
 MAX_BODY = 20_000
@@ -160,7 +175,7 @@ class PrecedentOut(_Out):
 class DesignOutput(_Out):
     name: str
     summary: str
-    design: Design
+    design: DesignData
     markdown: str = Field(description="The design document in Markdown.")
     findings: list[FindingOut] = Field(description="What the rules engine says about the design.")
     counts: Counts
@@ -255,5 +270,5 @@ class GetDesignOutput(_Out):
     backend: str
     created: str
     decision_ids: list[str]
-    design: Design
+    design: DesignData
     markdown: str

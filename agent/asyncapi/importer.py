@@ -261,6 +261,7 @@ class Mapper:
         return out
 
     def _list(self, node: Node | None, key: str) -> list[Node]:
+        """The mapping entries of a list child (traits), each dereferenced; anything else is skipped."""
         if node is None:
             return []
         holder = self._deref(node.child(key))
@@ -269,7 +270,7 @@ class Mapper:
         out = []
         for i in range(len(holder.value)):
             resolved = self._deref(holder.child(i))
-            if resolved is not None:
+            if resolved is not None and isinstance(resolved.value, dict):
                 out.append(resolved)
         return out
 
@@ -409,7 +410,7 @@ class Mapper:
                 topic.retention_days, topic.retention_declared = None, True
                 topic.anchors["retention_days"] = anchor
             elif isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
-                topic.retention_days, topic.retention_declared = round(raw / 86_400_000, 6), True
+                topic.retention_days, topic.retention_declared = raw / 86_400_000, True
                 topic.anchors["retention_days"] = anchor
             else:
                 self._unusable(f"retention.ms of channel {topic.name}", anchor, raw, "milliseconds > 0, or -1")

@@ -203,9 +203,11 @@ def commentary_request(
 ) -> dict[str, Any]:
     """A plain-text review of a design, on top of the findings the rules engine already reported."""
     from archassist.agent.io import dumps
-    from archassist.agent.prompting import render_prompt
+    from archassist.agent.prompting import knowledge_for, render_prompt
 
-    rendered = render_prompt("review", dumps(design, "yaml"))
+    # The catalog entries follow the design's brief: matching them against the whole YAML is slow and noisy.
+    domains, patterns = knowledge_for(design.brief or design.summary or design.name)
+    rendered = render_prompt("review", dumps(design, "yaml"), domains=domains, patterns=patterns)
     listed = repair_findings(findings)
     lines = [f"- [{f.code} {f.severity}] {f.pointer or '/'}: {f.message}" for f in listed] or ["- (none)"]
     user: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from archassist.agent.model import Design, Event
 from archassist.agent.rules.base import Violation, rule
@@ -41,6 +42,7 @@ PII_LAST_PAIRS = frozenset(
 PROTECTIONS = ("encrypted", "crypto_shredding", "tokenized", "hashed")
 
 
+@lru_cache(maxsize=65536)
 def looks_personal(field_name: str) -> bool:
     words = tuple(w for w in split_words(field_name) if not w.isdigit())
     if not words:
@@ -93,8 +95,8 @@ def pii_unmarked(design: Design, index: DesignIndex) -> Iterator[Violation]:
                 )
 
 
-def _personal_field_names(event: Event) -> set[str]:
-    return {f.name for f in event.fields if f.pii or looks_personal(f.name)}
+def _is_personal_field(event: Event, name: str) -> bool:
+    return looks_personal(name) or any(f.pii for f in event.fields if f.name == name)
 
 
 @rule("EDA913", "pii-partition-key", severity="warning")
@@ -111,7 +113,7 @@ def pii_partition_key(design: Design, index: DesignIndex) -> Iterator[Violation]
     """
     for position, event in enumerate(design.events):
         key = index.partition_key_of(position)
-        if key and (key in _personal_field_names(event) or looks_personal(key)):
+        if key and _is_personal_field(event, key):
             yield Violation(
                 f"/events/{position}/partition_key",
                 f"event '{event.name}' is keyed by personal field '{key}'",

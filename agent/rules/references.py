@@ -4,7 +4,7 @@ forever."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 
 from archassist.agent.model import Design
 from archassist.agent.rules.base import Violation, rule
@@ -68,29 +68,31 @@ def references(design: Design) -> Iterator[Reference]:
         yield f"/observability/alerts/{i}/target", alert.target, "alert target"
 
 
-def _resolves(index: DesignIndex, name: str, kind: str) -> bool:
-    if kind == "message":
-        return name in index.events or name in index.commands
-    if kind == "alert target":
-        lowered = name.strip().lower()
-        return lowered in BLANKET_ALERT_TARGETS or any(
-            name in names
-            for names in (
-                index.topics,
-                index.consumers,
-                index.consumer_groups,
-                index.projections,
-                index.services,
-            )
-        )
-    table: dict[str, dict[str, int]] = {
+def _resolver(index: DesignIndex) -> Callable[[str, str], bool]:
+    """A function telling whether a name resolves to a part of the given kind."""
+    tables: dict[str, Container[str]] = {
         "service": index.services,
         "aggregate": index.aggregates,
         "event": index.events,
         "command": index.commands,
         "topic": index.topics,
     }
-    return name in table[kind]
+    alert_targets = (
+        set(index.topics)
+        | set(index.consumers)
+        | index.consumer_groups
+        | set(index.projections)
+        | set(index.services)
+    )
+
+    def resolves(name: str, kind: str) -> bool:
+        if kind == "message":
+            return name in index.events or name in index.commands
+        if kind == "alert target":
+            return name.strip().lower() in BLANKET_ALERT_TARGETS or name in alert_targets
+        return name in tables[kind]
+
+    return resolves
 
 
 @rule("EDA921", "reference-unresolved", severity="error")
@@ -105,8 +107,9 @@ def reference_unresolved(design: Design, index: DesignIndex) -> Iterator[Violati
 
     Fix: Use the exact name of a declared part, or declare the missing part.
     """
+    resolves = _resolver(index)
     for pointer, name, kind in references(design):
-        if name and not _resolves(index, name, kind):
+        if name and not resolves(name, kind):
             wanted = "event or command" if kind == "message" else kind
             yield Violation(
                 pointer, f"'{name}' is not a declared {wanted}", f"use a declared {wanted} or declare it"
