@@ -95,10 +95,15 @@ def serve_command(
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         _fail(f"unknown log level {log_level!r}; use DEBUG, INFO, WARNING or ERROR")
     with _user_errors():
-        from archassist.tools.server import serve
+        from archassist.tools.network import check_host
         from archassist.tools.workspace import resolve_root
 
+        # Checked before the MCP SDK loads, so a mistake is reported at once.
+        if transport is Transport.streamable_http:
+            check_host(host, allow_remote=allow_remote)
         workspace = resolve_root(root)
+        from archassist.tools.server import serve
+
         with contextlib.suppress(KeyboardInterrupt):
             serve(
                 root=workspace,

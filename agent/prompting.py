@@ -18,11 +18,15 @@ from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
     import jinja2
+    from archassist.agent.brief import BriefFacts
     from archassist.agent.knowledge import Domain, Pattern
     from archassist.agent.precedents import Precedent
 
 Mode = Literal["design", "review", "contract", "reliability", "migration"]
 MODES: tuple[str, ...] = get_args(Mode)
+
+# How much of a target is scanned for domains and patterns (see knowledge_for).
+KNOWLEDGE_SCAN_CHARS = 8_000
 
 MODE_SUMMARIES: dict[str, str] = {
     "design": "Design an event-driven architecture from a brief.",
@@ -126,19 +130,16 @@ def system_prompt(mode: str) -> str:
     return role.rstrip("\n") + "\n\n" + instructions.strip("\n") + "\n"
 
 
-def _word_pattern(keyword: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(keyword))
-
-
 @cache
-def _keyword_patterns() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    return tuple((name, tuple(_word_pattern(k) for k in words)) for name, words in PATTERN_KEYWORDS.items())
+def _keyword_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """One regular expression per pattern: any of its keywords at the start of a word."""
+    return tuple(
+        (name, re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(k) for k in words) + ")"))
+        for name, words in PATTERN_KEYWORDS.items()
+    )
 
 
-def _patterns_from_facts(target: str) -> set[str]:
-    from archassist.agent.brief import parse_brief
-
-    facts = parse_brief(target)
+def _patterns_from_facts(facts: BriefFacts) -> set[str]:
     wanted: set[str] = set()
     if facts.event_sourcing or facts.audit:
         wanted.add("event_sourcing")
@@ -157,15 +158,18 @@ def _patterns_from_facts(target: str) -> set[str]:
 
 def knowledge_for(target: str) -> tuple[list[Domain], list[Pattern]]:
     """The catalog's business domains the target names (brief parser) and the patterns it calls for (keywords
-    and the brief's flags), each in catalog order."""
+    and the brief's flags), each in catalog order. Only the first KNOWLEDGE_SCAN_CHARS characters are read: a
+    long document names its domains early, and the brief parser's cost grows with the text."""
     from archassist.agent.brief import parse_brief
     from archassist.agent.knowledge import patterns
 
-    domains = [match.domain for match in parse_brief(target).domains]
-    low = " ".join(target.lower().split())
-    wanted = _patterns_from_facts(target)
-    for name, regexes in _keyword_patterns():
-        if any(regex.search(low) for regex in regexes):
+    head = target[:KNOWLEDGE_SCAN_CHARS]
+    facts = parse_brief(head)
+    domains = [match.domain for match in facts.domains]
+    low = " ".join(head.lower().split())
+    wanted = _patterns_from_facts(facts)
+    for name, regex in _keyword_patterns():
+        if regex.search(low):
             wanted.add(name)
     catalog = patterns()
     return domains, [pattern for name, pattern in catalog.items() if name in wanted]

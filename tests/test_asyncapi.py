@@ -592,7 +592,10 @@ def test_random_documents_never_crash_the_importer(doc: dict[str, Any]) -> None:
 # --- the fast validator agrees with jsonschema -----------------------------------------------------------------
 
 
-def _mutations(doc: Any) -> st.SearchStrategy[Any]:
+_SMALL = st.one_of(st.none(), st.integers(-2, 5), st.text(max_size=4), st.just([]), st.just({}), st.booleans())
+
+
+def _mutations(doc: Any, replacements: st.SearchStrategy[Any] = _SMALL) -> st.SearchStrategy[Any]:
     """Small edits of a real document: drop a key, change a value's type, add an unknown key."""
     paths: list[tuple[Any, ...]] = []
 
@@ -626,10 +629,7 @@ def _mutations(doc: Any) -> st.SearchStrategy[Any]:
             parent[last]["unexpectedKey"] = new
         return copy
 
-    return st.tuples(
-        st.sampled_from(paths), st.integers(0, 2),
-        st.one_of(st.none(), st.integers(-2, 5), st.text(max_size=4), st.just([]), st.just({}), st.booleans()),
-    ).map(apply)
+    return st.tuples(st.sampled_from(paths), st.integers(0, 2), replacements).map(apply)
 
 
 @pytest.mark.parametrize(
@@ -652,6 +652,28 @@ def test_fast_validator_agrees_with_jsonschema(name: str) -> None:
         assert fast.is_valid(mutated) == slow.is_valid(mutated)
 
     assert fast.is_valid(doc) == slow.is_valid(doc)
+    check()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["spec-3.0-adeo-kafka-request-reply.yaml", "spec-2.6-streetlights-kafka.yaml", "diamond-blueapi-worker-events.yaml"],
+)
+def test_mutated_corpus_documents_never_crash_the_importer(name: str) -> None:
+    from archassist.agent.asyncapi import validate
+
+    doc = validate.to_json_like(read_yaml(DOCS / name))
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(mutated=_mutations(doc, _values))
+    def check(mutated: Any) -> None:
+        try:
+            imp = import_asyncapi(mutated, SourceMap(file="<mutated>"), DOCS, schema_dir=SCHEMAS)
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert io.loads(io.dumps(imp.design)).design == imp.design
+
     check()
 
 

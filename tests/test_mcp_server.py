@@ -45,9 +45,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with a design, an AsyncAPI document, an oversize file and a symlink that leads outside."""
+    tmp_path = tmp_path_factory.mktemp("mcp")
     root = tmp_path / "ws"
     (root / "designs").mkdir(parents=True)
     shutil.copy(FIXTURE_DESIGN, root / "designs" / "orders.yaml")
@@ -62,13 +63,26 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
+    """The memory of a subprocess server (given with --db)."""
     return tmp_path / "memory.db"
 
 
+@pytest.fixture(scope="module")
+def server(workspace: Path) -> Any:
+    """One in-process server for the module. It resolves its memory when a tool needs it, so each test gets the
+    fresh one that conftest puts in a temporary $ARCHASSIST_HOME."""
+    return build_server(workspace, None)
+
+
+@pytest.fixture
+def memory_db() -> Path:
+    return Path(os.environ["ARCHASSIST_HOME"]) / "memory.db"
+
+
 @pytest.fixture(params=["auto", "legacy"])
-async def client(request: pytest.FixtureRequest, workspace: Path, db: Path) -> AsyncIterator[Client]:
+async def client(request: pytest.FixtureRequest, server: Any) -> AsyncIterator[Client]:
     """One client per protocol era: auto negotiates the current per-request protocol, legacy the handshake."""
-    async with Client(build_server(workspace, db), mode=request.param) as connected:
+    async with Client(server, mode=request.param) as connected:
         yield connected
 
 
@@ -211,11 +225,11 @@ async def test_review_of_an_asyncapi_document(client: Client) -> None:
     assert same["counts"] == result["counts"]
 
 
-async def test_design_without_memory_leaves_memory_alone(client: Client, db: Path) -> None:
+async def test_design_without_memory_leaves_memory_alone(client: Client, memory_db: Path) -> None:
     tools = await tool_map(client)
     out = structured(await client.call_tool("design", {"brief": BRIEF, "remember": False}), tools, "design")
     assert out["memory_id"] is None and out["decision_ids"] == []
-    assert not db.exists()
+    assert not memory_db.exists()
 
 
 async def test_precedents_shape_the_design(client: Client) -> None:
@@ -335,19 +349,29 @@ def child_env() -> dict[str, str]:
 async def test_stdio_subprocess_with_the_sdk_client(workspace: Path, db: Path) -> None:
     argv = serve_argv(workspace, db)
     params = StdioServerParameters(command=argv[0], args=argv[1:], env=child_env())
+    stray: list[BaseException] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, BaseException):  # a line on stdout that is not a protocol message
+            stray.append(message)
+
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errlog:
         with anyio.fail_after(30):
-            async with Client(stdio_client(params, errlog=errlog)) as client:
+            async with Client(stdio_client(params, errlog=errlog), message_handler=on_message) as client:
                 tools = await tool_map(client)
                 assert set(tools) == TOOLS
-                design = structured(await client.call_tool("design", {"brief": BRIEF}), tools, "design")
                 review = structured(
                     await client.call_tool("review", {"path": "designs/orders.yaml"}), tools, "review"
                 )
-                assert design["memory_id"] == 1 and review["counts"]["error"] > 0
+                assert review["counts"]["error"] > 0
+                remembered = structured(
+                    await client.call_tool("remember", {"title": "Keep topics per domain"}), tools, "remember"
+                )
+                assert remembered["decision"]["id"] == "ADR-0001"
         errlog.seek(0)
         logs = errlog.read()
-    assert "MCP server on stdio" in logs and "tool design answered" in logs
+    assert not stray, stray
+    assert "MCP server on stdio" in logs and "tool review answered" in logs
     assert db.exists()
 
 
@@ -467,27 +491,22 @@ async def test_streamable_http_on_loopback(workspace: Path, db: Path) -> None:
     assert "http://127.0.0.1" in proc.stderr.read()
 
 
+def run_cli(*args: str) -> Any:
+    from archassist.agent.cli import app
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(app, list(args))
+
+
 def test_http_refuses_a_remote_host_without_allow_remote(workspace: Path, db: Path) -> None:
-    done = subprocess.run(
-        serve_argv(workspace, db, "--transport", "streamable-http", "--host", "0.0.0.0"),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, **child_env()},
-    )
-    assert done.returncode == 2
-    assert done.stdout == ""
+    done = run_cli("serve", "--transport", "streamable-http", "--host", "0.0.0.0", "--root", str(workspace))
+    assert done.exit_code == 2 and done.stdout == ""
     [line] = done.stderr.strip().splitlines()
     assert "refusing to listen on 0.0.0.0" in line and "--allow-remote" in line
 
 
 def test_serve_refuses_a_missing_root(tmp_path: Path) -> None:
-    done = subprocess.run(
-        serve_argv(tmp_path / "nope", tmp_path / "m.db"),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, **child_env()},
-    )
-    assert done.returncode == 2 and done.stdout == ""
-    assert "is not a folder" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    done = run_cli("serve", "--root", str(tmp_path / "nope"))
+    assert done.exit_code == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert "is not a folder" in line

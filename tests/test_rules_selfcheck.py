@@ -1,6 +1,7 @@
 """Self-consistency: the offline planner's designs pass the rules with no error and no warning.
 
-One brief per knowledge domain (its first synonym) and several briefs that span domains. The rules are the
+Briefs per knowledge domain (its first synonym, alone and as "... platform") and several briefs that span
+domains. The rules are the
 standard; a finding here means the planner produced a design an architect would send back.
 """
 
@@ -30,7 +31,9 @@ MULTI_DOMAIN_BRIEFS = [
 
 
 def domain_briefs() -> list[str]:
-    return [domain.synonyms[0] for domain in domains().values()]
+    """Each domain's first synonym, alone and as a platform ("payment", "payment platform")."""
+    firsts = [domain.synonyms[0] for domain in domains().values()]
+    return firsts + [f"{first} platform" for first in firsts]
 
 
 @pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sys
 from pathlib import Path
 from typing import Literal
 
 from archassist.agent.__about__ import __version__
-from archassist.agent.errors import InputError
 from archassist.tools import design_tools, memory_tools, prompts, resources, rule_tools
+from archassist.tools.network import check_host
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import Workspace
 from mcp.server.mcpserver import MCPServer
@@ -44,15 +43,6 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
     return server
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def configure_logging(level: str = "INFO") -> None:
     """Logs go to stderr and nowhere else: on stdio, stdout carries the protocol only."""
     handler = logging.StreamHandler(sys.stderr)
@@ -75,11 +65,8 @@ def serve(
     log_level: str = "INFO",
 ) -> None:
     """Run the server until the client disconnects (stdio) or the process is interrupted (HTTP)."""
-    if transport == "streamable-http" and not is_loopback(host) and not allow_remote:
-        raise InputError(
-            f"refusing to listen on {host}: the server has no authentication, so it only listens on loopback "
-            "(127.0.0.1, ::1, localhost); pass --allow-remote if a firewall or an authenticating proxy protects it"
-        )
+    if transport == "streamable-http":
+        check_host(host, allow_remote=allow_remote)
     configure_logging(log_level)
     server = build_server(root, db)
     where = "stdio" if transport == "stdio" else f"http://{host}:{port}/mcp"

@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "claude-sonnet-5-5"
 # A full design is 60-80 kB of JSON (20-30k tokens, more with a newer tokenizer), plus adaptive thinking.
 DEFAULT_MAX_TOKENS = 64_000
-DEFAULT_MAX_RETRIES = 3
+DEFAULT_MAX_RETRIES = 2
 # One attempt may generate tens of thousands of tokens; the SDK's own default is also ten minutes.
 DEFAULT_TIMEOUT_S = 600.0
 COMMENTARY_MAX_TOKENS = 4_000
