@@ -36,6 +36,12 @@ app = typer.Typer(
 )
 
 
+class BackendChoice(StrEnum):
+    auto = "auto"
+    offline = "offline"
+    anthropic = "anthropic"
+
+
 class DesignFormat(StrEnum):
     markdown = "markdown"
     json = "json"
@@ -97,6 +103,31 @@ def design(
     db: Annotated[
         Path | None, typer.Option("--db", help="Memory database (default: $ARCHASSIST_DB or the user data dir).")
     ] = None,
+    backend: Annotated[
+        BackendChoice,
+        typer.Option(
+            "--backend",
+            case_sensitive=False,
+            help="offline (the planner), anthropic (Claude), or auto (Claude when ANTHROPIC_API_KEY is set).",
+        ),
+    ] = BackendChoice.auto,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Claude model id (default: $ARCHASSIST_MODEL, else the current Sonnet).")
+    ] = None,
+    repair_rounds: Annotated[
+        int,
+        typer.Option("--repair-rounds", min=0, max=10, help="Rounds of sending rule findings back to Claude; 0: none."),
+    ] = 2,
+    no_fallback: Annotated[
+        bool, typer.Option("--no-fallback", help="Exit 1 instead of falling back to the planner when Claude fails.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the request Claude would receive, without calling the API.")
+    ] = False,
+    max_retries: Annotated[
+        int | None,
+        typer.Option("--max-retries", min=0, help="Retries on rate limits, overload and connection errors (default 2)."),
+    ] = None,
 ) -> None:
     """Design an event-driven architecture from a brief.
 
@@ -107,11 +138,26 @@ def design(
     """
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
-    from archassist.agent.design_mode import run_design_mode
+    import os
 
-    outcome = run_design_mode(brief, use_memory=not no_memory, db=db)
+    from archassist.agent.design_mode import BackendOptions, run_design_mode
+
+    chosen = backend.value
+    if chosen == "auto" and not os.environ.get("ANTHROPIC_API_KEY") and not dry_run:
+        chosen = "offline"  # skip loading the backend machinery on the default, offline path
+    options = BackendOptions(
+        backend=chosen,
+        model=model,
+        repair_rounds=repair_rounds,
+        no_fallback=no_fallback,
+        dry_run=dry_run,
+        max_retries=max_retries,
+    )
+    outcome = run_design_mode(brief, use_memory=not no_memory, db=db, options=options)
     for line in outcome.notices:
         typer.echo(line, err=True)
+    if outcome.design is None:
+        return
     emit(outcome.render(fmt.value), output, markdown=fmt is DesignFormat.markdown)
 
 

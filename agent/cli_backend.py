@@ -46,7 +46,11 @@ def usage_line(result: DesignResult) -> str:
             f"out {usage.output_tokens:,}"
         )
     errors = len(result.errors)
-    return text + "; " + (f"{errors} error{'s remain' if errors != 1 else ' remains'}" if errors else "no errors")
+    return (
+        text
+        + "; "
+        + (f"{errors} error{'s remain' if errors != 1 else ' remains'}" if errors else "no errors")
+    )
 
 
 def run_design(

@@ -44,7 +44,9 @@ from .cassettes.recording import (
     use_cassette,
 )
 
-REFRESH = "Regenerate it with `python -m tests.cassettes.make_cassettes {name}` (or re-record, docs/backends.md)."
+REFRESH = (
+    "Regenerate it with `python -m tests.cassettes.make_cassettes {name}` (or re-record, docs/backends.md)."
+)
 UNPLAYED = "cassette {name} was not fully played: the code's requests no longer match its turns. " + REFRESH
 STALE = "cassette {name} is stale: the code now sends a different request body. " + REFRESH
 
@@ -52,7 +54,12 @@ STALE = "cassette {name} is stale: the code now sends a different request body. 
 @pytest.fixture(autouse=True)
 def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK reads these; a developer's shell must not redirect or decorate the replayed requests."""
-    for name in ("ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+    for name in (
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -62,7 +69,9 @@ def play(scenario: Scenario) -> ScenarioRun:
     key = FAKE_KEY
     if RECORDING and not scenario.path.exists():
         if not scenario.live:
-            pytest.skip(f"{scenario.name} cannot be provoked live; run python -m tests.cassettes.make_cassettes")
+            pytest.skip(
+                f"{scenario.name} cannot be provoked live; run python -m tests.cassettes.make_cassettes"
+            )
         if not REAL_KEY:
             pytest.fail("ARCHASSIST_RECORD=1 needs ANTHROPIC_API_KEY to record from the real API")
         mode, key = "once", REAL_KEY
@@ -115,7 +124,9 @@ def test_request_caches_the_stable_prefix_and_renders_prompts_from_the_templates
     prompts = Path(__file__).resolve().parents[1] / "prompts"
     assert "# Mode: design" in (prompts / "design.md.j2").read_text(encoding="utf-8")
     assert "# Mode: design" in system[0]["text"]
-    assert "# Role" in system[0]["text"] and "# Role" in (prompts / "architect.md.j2").read_text(encoding="utf-8")
+    assert "# Role" in system[0]["text"] and "# Role" in (prompts / "architect.md.j2").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_cassettes_are_in_the_messages_api_wire_format() -> None:
@@ -130,7 +141,16 @@ def test_cassettes_are_in_the_messages_api_wire_format() -> None:
             if response["status"]["code"] == 200:
                 assert body["type"] == "message" and body["role"] == "assistant"
                 assert body["id"].startswith("msg_")
-                assert set(body) >= {"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"}
+                assert set(body) >= {
+                    "id",
+                    "type",
+                    "role",
+                    "model",
+                    "content",
+                    "stop_reason",
+                    "stop_sequence",
+                    "usage",
+                }
                 assert set(body["usage"]) >= {
                     "input_tokens",
                     "output_tokens",
@@ -150,7 +170,9 @@ def test_cassettes_record_what_the_code_sends_now() -> None:
         assert len(run.requests) == len(recorded), STALE.format(name=scenario.name)
         for sent, kept in zip(run.requests, recorded, strict=True):
             differing = sorted(k for k in set(sent) | set(kept) if sent.get(k) != kept.get(k))
-            assert not differing, STALE.format(name=scenario.name) + f" Differing fields: {', '.join(differing)}."
+            assert not differing, (
+                STALE.format(name=scenario.name) + f" Differing fields: {', '.join(differing)}."
+            )
 
 
 # ---- the scenarios -------------------------------------------------------------------------------------------
@@ -243,7 +265,9 @@ def test_overload_exhausts_retries_then_falls_back_to_the_planner() -> None:
     result = run.outcome.result
     assert result.backend == "offline"
     assert result.design == plan(BRIEF).design
-    assert result.notices[0].startswith("Claude is unavailable: overloaded (529 overloaded_error, after 2 retries")
+    assert result.notices[0].startswith(
+        "Claude is unavailable: overloaded (529 overloaded_error, after 2 retries"
+    )
     assert "request-id req_" in result.notices[0]
     assert "archassist: notice: Claude is unavailable: overloaded" in run.stderr
     assert "used the offline planner instead" in run.stderr
@@ -288,7 +312,9 @@ def test_the_key_never_appears_in_cassettes_logs_output_or_memory(
             record_design(store, result.design, backend=result.produced_by)
     store.close()
     outputs.append(caplog.text)
-    assert any("HTTP Request" in r.getMessage() or "Request options" in r.getMessage() for r in caplog.records)
+    assert any(
+        "HTTP Request" in r.getMessage() or "Request options" in r.getMessage() for r in caplog.records
+    )
     for text in outputs:
         assert not any(s in text for s in secrets)
     db_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("memory.db*"))

@@ -36,8 +36,25 @@ from hypothesis import strategies as st
 from .test_planner import MULTI_DOMAIN_BRIEFS
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED_KEYS = {"type", "properties", "required", "additionalProperties", "items", "enum", "const", "description"}
-UNSUPPORTED = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"}
+ALLOWED_KEYS = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "description",
+}
+UNSUPPORTED = {
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+}
 
 
 def walk(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
@@ -137,7 +154,9 @@ def _values(node: _Node) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries({name: _values(sub) for name, sub in node.properties})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(_values(_shape()))
 def test_conversion_is_lossless_for_arbitrary_designs(data: dict[str, Any]) -> None:
     design = Design.model_validate(data)  # the strategy keeps every number inside the model's limits

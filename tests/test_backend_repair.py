@@ -59,7 +59,9 @@ def broken(design: Design, *, flaws: int = 1, tag: str = "") -> Design:
 class ScriptedModel:
     """A DesignModel that answers from a script; a repair script may be an endless iterator."""
 
-    def __init__(self, draft: Design, repairs: Iterator[Design | Exception] | Sequence[Design | Exception]) -> None:
+    def __init__(
+        self, draft: Design, repairs: Iterator[Design | Exception] | Sequence[Design | Exception]
+    ) -> None:
         self._draft = draft
         self._repairs = iter(repairs)
         self.usage = Usage()
@@ -175,7 +177,10 @@ def test_repair_prompt_lists_code_pointer_message_and_fix(good: Design) -> None:
 
 
 def test_repair_prompt_caps_a_long_list() -> None:
-    many = [Finding("EDA301", "x", "error", f"event E{i} has no topic", f"/events/{i}", "add one") for i in range(60)]
+    many = [
+        Finding("EDA301", "x", "error", f"event E{i} has no topic", f"/events/{i}", "add one")
+        for i in range(60)
+    ]
     text = render_repair_prompt(many)
     assert f"{MAX_FINDINGS_IN_PROMPT}. EDA301" in text and f"{MAX_FINDINGS_IN_PROMPT + 1}. EDA301" not in text
     assert f"and {60 - MAX_FINDINGS_IN_PROMPT} more" in text
@@ -201,7 +206,12 @@ def message(
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": usage
-        or {"input_tokens": 10, "output_tokens": 20, "cache_creation_input_tokens": 30, "cache_read_input_tokens": 0},
+        or {
+            "input_tokens": 10,
+            "output_tokens": 20,
+            "cache_creation_input_tokens": 30,
+            "cache_read_input_tokens": 0,
+        },
     }
     return httpx2.Response(200, json=body, headers={"request-id": "req_011CTest"})
 
@@ -273,7 +283,9 @@ def test_a_refused_schema_moves_it_into_the_prompt(good: Design) -> None:
     flawed["consumers"][0]["dead_letter"] = []
     server = Server(
         [
-            api_error(400, "invalid_request_error", "The compiled grammar is too large, which would cause issues."),
+            api_error(
+                400, "invalid_request_error", "The compiled grammar is too large, which would cause issues."
+            ),
             message(json.dumps(flawed)),
             message(to_llm_json(good)),
         ]
@@ -293,7 +305,10 @@ def test_repair_turn_carries_the_design_and_the_findings(good: Design) -> None:
     result = claude(server, repair_rounds=2).design(BRIEF)
     assert result.rounds_used == 1 and result.errors == []
     _, repair = server.requests
-    assert repair["messages"][1] == {"role": "assistant", "content": [{"type": "text", "text": to_llm_json(flawed)}]}
+    assert repair["messages"][1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": to_llm_json(flawed)}],
+    }
     text = repair["messages"][2]["content"][0]["text"]
     assert "EDA407" in text and "`/consumers/0/dead_letter`" in text and "EDA310" in text
     assert result.usage.calls == 2
@@ -357,7 +372,9 @@ def test_no_fallback_ends_in_one_line_and_exit_code_1() -> None:
         )
     assert ended.value.exit_code == 1
     lines = err.getvalue().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("archassist: Claude is unavailable: cannot reach the Anthropic API")
+    assert len(lines) == 1 and lines[0].startswith(
+        "archassist: Claude is unavailable: cannot reach the Anthropic API"
+    )
     assert FAKE_KEY not in err.getvalue()
 
 

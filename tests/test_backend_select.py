@@ -120,7 +120,9 @@ def test_select_offline_and_claude() -> None:
 
 
 def test_claude_without_a_key_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="--backend anthropic needs ANTHROPIC_API_KEY; set it, or use --backend"):
+    with pytest.raises(
+        InputError, match="--backend anthropic needs ANTHROPIC_API_KEY; set it, or use --backend"
+    ):
         select_backend("anthropic", env={})
 
 
@@ -187,7 +189,8 @@ def test_precedents_and_knowledge_go_into_the_context_and_citations_are_reported
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=answer))
     settings = ClaudeSettings(max_retries=0)
     backend = AnthropicBackend(
-        settings=settings, client=make_client(FAKE_KEY, settings, http_client=httpx2.Client(transport=transport))
+        settings=settings,
+        client=make_client(FAKE_KEY, settings, http_client=httpx2.Client(transport=transport)),
     )
     result = backend.design(BRIEF, precedents=precedents)
     assert result.precedents_applied == ["D12"]
@@ -220,7 +223,10 @@ def test_dry_run_prints_the_exact_request_without_a_key() -> None:
     assert text.startswith("# dry run: POST https://api.anthropic.com/v1/messages (not sent)\n")
     assert "model: claude-opus-5-5\n" in text
     assert f"output schema: {schema_bytes} bytes" in text
-    assert f"request body: {len(json.dumps(body, separators=(',', ':'), ensure_ascii=False).encode())} bytes" in text
+    assert (
+        f"request body: {len(json.dumps(body, separators=(',', ':'), ensure_ascii=False).encode())} bytes"
+        in text
+    )
     estimate = -(-(len(system) + len(user) + schema_bytes) // CHARS_PER_TOKEN)
     assert f"estimated input tokens: ~{estimate} " in text
     assert "cache_control ephemeral on 1" in text
@@ -245,7 +251,9 @@ def test_dry_run_on_the_offline_backend_says_there_is_no_request() -> None:
 
 
 def test_usage_line() -> None:
-    result = DesignResult(design=plan(BRIEF).design, findings=[], backend="anthropic", model="m", rounds_used=1)
+    result = DesignResult(
+        design=plan(BRIEF).design, findings=[], backend="anthropic", model="m", rounds_used=1
+    )
     result.usage.calls, result.usage.input_tokens, result.usage.output_tokens = 2, 1234, 56789
     result.usage.cache_creation_input_tokens, result.usage.cache_read_input_tokens = 10, 20
     assert usage_line(result) == (

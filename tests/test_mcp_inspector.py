@@ -54,6 +54,7 @@ def run_inspector(
     inspector: tuple[str, dict[str, str]], workspace: Path, home: Path, *method: str
 ) -> dict[str, Any]:
     executable, env = inspector
+    home.mkdir(parents=True, exist_ok=True)
     argv = [
         executable, "--cli",
         sys.executable, "-m", "archassist.agent.cli", "serve", "--root", str(workspace),

@@ -156,7 +156,7 @@ class Resolver:
                     "AAPI902",
                     current.value["$ref"],
                     node.anchor,
-                    f"$ref '{current.value['$ref']}' at {self._where(current)} leads back to itself; "
+                    f"$ref '{current.value['$ref']}'{self._at(current)} leads back to itself; "
                     "the reference chain has no end, so it is not imported",
                 )
                 return None
@@ -167,9 +167,9 @@ class Resolver:
             current = target
         return current
 
-    def _where(self, node: Node) -> str:
-        file = self.main_label if node.file == MAIN else node.file
-        return f"{file}#{node.pointer or '/'}"
+    def _at(self, node: Node) -> str:
+        """Where a ref in another file was written; refs in the main document carry their line instead."""
+        return "" if node.file == MAIN else f" (in {node.file}#{node.pointer or '/'})"
 
     def _follow(self, node: Node) -> Node | None:
         ref: str = node.value["$ref"]
@@ -177,7 +177,7 @@ class Resolver:
         try:
             parts = urlsplit(ref)
         except ValueError:
-            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)} is not a valid reference")
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}'{self._at(node)} is not a valid reference")
             return None
         scheme = parts.scheme.lower()
         if scheme in ("http", "https"):
@@ -206,7 +206,7 @@ class Resolver:
         try:
             tokens = unescape_pointer(fragment)
         except ValueError as exc:
-            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)}: {exc}")
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}'{self._at(node)}: {exc}")
             return None
         walked = _walk(self._document(file), tokens)
         if walked is None:
@@ -215,7 +215,7 @@ class Resolver:
                 "AAPI901",
                 ref,
                 anchor,
-                f"$ref '{ref}' at {self._where(node)}: nothing at '#{unquote(fragment) or '/'}' in {where}",
+                f"$ref '{ref}'{self._at(node)}: nothing at '#{unquote(fragment) or '/'}' in {where}",
             )
             return None
         value, real_tokens = walked
@@ -232,8 +232,8 @@ class Resolver:
                 "AAPI903",
                 ref,
                 anchor,
-                f"$ref '{ref}' at {self._where(node)} points outside the document's folder tree ({self.root}); "
-                f"it is not read. To allow it, widen the folder (--ref-root {self._common_root(target)})",
+                f"$ref '{ref}'{self._at(node)} leaves the document's folder tree ({self.root}), so it is not "
+                f"read; allow it with --ref-root {self._common_root(target)}",
             )
             return None
         key = str(target)
@@ -245,7 +245,7 @@ class Resolver:
         try:
             parsed = read_document(target)
         except InputError as exc:
-            self._problem("AAPI901", ref, anchor, f"$ref '{ref}' at {self._where(node)} cannot be read: {exc}")
+            self._problem("AAPI901", ref, anchor, f"$ref '{ref}'{self._at(node)} cannot be read: {exc}")
             return None
         self.files[key] = parsed.data
         return key

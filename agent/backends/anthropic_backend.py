@@ -130,7 +130,9 @@ def render_design_prompt(
         known_patterns = catalog.patterns()
         missing = [name for name in knowledge.patterns if name not in known_patterns]
         if missing:
-            raise BackendInputError(f"unknown pattern {missing[0]!r}; see knowledge/patterns.yaml for the catalog")
+            raise BackendInputError(
+                f"unknown pattern {missing[0]!r}; see knowledge/patterns.yaml for the catalog"
+            )
         patterns = [known_patterns[name] for name in knowledge.patterns]
     return render_prompt("design", brief, precedents=tuple(precedents), domains=domains, patterns=patterns)
 
@@ -291,7 +293,9 @@ def preview_design_request(
     knowledge: Knowledge | None = None,
     settings: ClaudeSettings = ClaudeSettings(),
 ) -> RequestPreview:
-    return RequestPreview(design_request(brief, precedents=precedents, knowledge=knowledge, settings=settings))
+    return RequestPreview(
+        design_request(brief, precedents=precedents, knowledge=knowledge, settings=settings)
+    )
 
 
 # ---- calling the API -----------------------------------------------------------------------------------------
@@ -353,7 +357,11 @@ class ClaudeDesigner:
 
     def draft(self, brief: str, *, precedents: Sequence[Precedent], knowledge: Knowledge | None) -> Design:
         self._first = design_request(
-            brief, precedents=precedents, knowledge=knowledge, settings=self.settings, schema_mode=self.schema_mode
+            brief,
+            precedents=precedents,
+            knowledge=knowledge,
+            settings=self.settings,
+            schema_mode=self.schema_mode,
         )
         return self._structured(self._first, what="the design")
 
@@ -388,7 +396,9 @@ class ClaudeDesigner:
                 return parse_answer(_answer_text(message))
             except LLMFormatError as exc:
                 problem = str(exc)
-                log.warning("%s: invalid answer (attempt %d of %d): %s", what, attempt, INVALID_ANSWER_ATTEMPTS, exc)
+                log.warning(
+                    "%s: invalid answer (attempt %d of %d): %s", what, attempt, INVALID_ANSWER_ATTEMPTS, exc
+                )
         raise BackendUnavailableError(
             f"Claude's answer for {what} was not a valid design after {INVALID_ANSWER_ATTEMPTS} attempts: {problem}",
             usage=self.usage,

@@ -164,7 +164,8 @@ def _decode(node: _Node, value: Any, pointer: str) -> Any:
     known = dict(node.properties)
     # Unknown keys pass through unchanged so the Design model reports them as the typos they are.
     return {
-        key: _decode(known[key], item, f"{pointer}/{key}") if key in known else item for key, item in value.items()
+        key: _decode(known[key], item, f"{pointer}/{key}") if key in known else item
+        for key, item in value.items()
     }
 
 

@@ -36,7 +36,9 @@ class DesignModel(Protocol):
 
     usage: Usage
 
-    def draft(self, brief: str, *, precedents: Sequence[Precedent], knowledge: Knowledge | None) -> Design: ...
+    def draft(
+        self, brief: str, *, precedents: Sequence[Precedent], knowledge: Knowledge | None
+    ) -> Design: ...
 
     def repair(self, design: Design, findings: Sequence[Finding], *, round: int, rounds: int) -> Design: ...
 
@@ -122,7 +124,6 @@ def run_repair_loop(
     if remaining and used >= rounds:
         notices.append(
             f"{remaining} error{'s remain' if remaining != 1 else ' remains'} after {used} repair round"
-            f"{'s' if used != 1 else ''}"
-            + ("" if rounds else " (repair is off: --repair-rounds 0)")
+            f"{'s' if used != 1 else ''}" + ("" if rounds else " (repair is off: --repair-rounds 0)")
         )
     return LoopOutcome(design=best, findings=best_findings, rounds_used=used, notices=notices)

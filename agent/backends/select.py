@@ -88,14 +88,18 @@ def resolve_settings(
     """Settings from arguments first, then the environment, then the defaults; bad values are input errors."""
     values = _env(env)
     if not 0 <= repair_rounds <= MAX_REPAIR_ROUNDS:
-        raise BackendInputError(f"--repair-rounds is {repair_rounds}; use a number from 0 to {MAX_REPAIR_ROUNDS}")
+        raise BackendInputError(
+            f"--repair-rounds is {repair_rounds}; use a number from 0 to {MAX_REPAIR_ROUNDS}"
+        )
     if max_retries is not None and max_retries < 0:
         raise BackendInputError(f"--max-retries is {max_retries}; use 0 or more")
     if timeout is not None and timeout <= 0:
         raise BackendInputError(f"--timeout is {timeout:g}; use a number of seconds above 0")
     return ClaudeSettings(
         model=resolve_model(model, values),
-        max_tokens=int(_number(values, "ARCHASSIST_MAX_TOKENS", DEFAULT_MAX_TOKENS, minimum=1024, integer=True)),
+        max_tokens=int(
+            _number(values, "ARCHASSIST_MAX_TOKENS", DEFAULT_MAX_TOKENS, minimum=1024, integer=True)
+        ),
         max_retries=(
             max_retries
             if max_retries is not None

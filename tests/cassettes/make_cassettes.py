@@ -120,7 +120,9 @@ def answer(text: str, *, seed: str, call: int) -> Responder:
     return respond
 
 
-def error(status: int, kind: str, message: str, *, seed: str, headers: dict[str, str] | None = None) -> Responder:
+def error(
+    status: int, kind: str, message: str, *, seed: str, headers: dict[str, str] | None = None
+) -> Responder:
     def respond(body: dict[str, Any], index: int) -> httpx2.Response:
         request_id = _request_id(seed + str(index))
         payload = {"type": "error", "error": {"type": kind, "message": message}, "request_id": request_id}
@@ -156,11 +158,19 @@ def script(scenario: Scenario) -> list[Responder]:
         )
         return [limited, answer(design, seed=name, call=0)]
     if name == "overloaded_fallback":
-        overloaded = error(529, "overloaded_error", "Overloaded", seed=name, headers={"x-should-retry": "true"})
+        overloaded = error(
+            529, "overloaded_error", "Overloaded", seed=name, headers={"x-should-retry": "true"}
+        )
         return [overloaded] * (MAX_RETRIES + 1)
     if name == "auth_error":
         return [
-            error(401, "authentication_error", "invalid x-api-key", seed=name, headers={"x-should-retry": "false"})
+            error(
+                401,
+                "authentication_error",
+                "invalid x-api-key",
+                seed=name,
+                headers={"x-should-retry": "false"},
+            )
         ]
     raise ValueError(f"no script for scenario {name!r}")
 
@@ -180,7 +190,9 @@ def generate(scenario: Scenario) -> int:
     with use_cassette(scenario, "all"):
         run = run_scenario(scenario, transport=httpx2.MockTransport(handler), key=FAKE_KEY)
     if len(seen) != len(responders):
-        raise AssertionError(f"{scenario.name}: scripted {len(responders)} responses, the code used {len(seen)}")
+        raise AssertionError(
+            f"{scenario.name}: scripted {len(responders)} responses, the code used {len(seen)}"
+        )
     if run.error is not None and scenario.name != "auth_error":
         raise AssertionError(f"{scenario.name}: {run.error!r}") from run.error
     return len(seen)

@@ -205,7 +205,9 @@ class FlawInjector(httpx2.BaseTransport):
                 block["text"] = json.dumps(inject_flaw(json.loads(block["text"])), separators=(",", ":"))
         self.injected = True
         headers = [
-            (k, v) for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")
+            (k, v)
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "content-encoding")
         ]
         return httpx2.Response(200, headers=headers, content=json.dumps(message).encode(), request=request)
 
