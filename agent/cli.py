@@ -6,6 +6,7 @@ command imports what it needs when it runs.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +14,10 @@ from typing import Annotated, NoReturn
 
 import typer
 from archassist.agent.__about__ import __version__
+
+# pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
+# per command); archassist uses none. Setting the variable yourself restores the scan.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 EXAMPLES = """Examples:
 
@@ -138,8 +143,6 @@ def design(
     """
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
-    import os
-
     from archassist.agent.design_mode import BackendOptions, run_design_mode
 
     chosen = backend.value

@@ -73,6 +73,7 @@ def _asyncapi(
     """Import an AsyncAPI document as a Design, and say what the document leaves unsaid."""
     from archassist.agent import io
     from archassist.agent.asyncapi import import_asyncapi_file
+    from archassist.agent.errors import InputError
 
     if fmt is not None and fmt not in ("yaml", "json"):
         raise _fail(f"--format {fmt!r} is not known; use yaml or json")
@@ -89,7 +90,7 @@ def _asyncapi(
         else:
             io.save_design(imp.design, output, "json" if fmt == "json" else "yaml" if fmt else None)
             _report(imp, str(output))
-    except io.InputError as exc:
+    except InputError as exc:
         raise _fail(str(exc)) from None
 
 

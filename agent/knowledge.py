@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from archassist.agent.model import FieldType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,11 +20,6 @@ ThroughputClass = Literal["low", "medium", "high", "very_high"]
 
 # Sustained events per second assumed for each throughput class when a brief gives no number.
 THROUGHPUT_EPS: dict[str, float] = {"low": 20, "medium": 200, "high": 2_000, "very_high": 20_000}
-
-try:  # the C loader is several times faster; fall back where PyYAML was built without libyaml
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 
 class _KB(BaseModel):
@@ -157,8 +151,12 @@ class KnowledgeError(Exception):
 
 
 def _read_yaml(text: str, where: str) -> object:
+    # Imported here: with the catalog cache warm, a design run never parses YAML.
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{where}: {exc}") from exc
 

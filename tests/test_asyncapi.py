@@ -22,7 +22,8 @@ from archassist.agent.asyncapi import (
 )
 from archassist.agent.asyncapi.codes import code_table_markdown
 from archassist.agent.asyncapi.refs import unescape_pointer
-from archassist.agent.io import InputError, SourceMap
+from archassist.agent.errors import InputError
+from archassist.agent.io import SourceMap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

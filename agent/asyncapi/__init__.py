@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, RULE_OVERLAP, Code
+from archassist.agent.errors import InputError
 from archassist.agent.findings import Finding
-from archassist.agent.io import InputError, SourceMap, pointer_of, read_document
+from archassist.agent.io import SourceMap, pointer_of, read_document
 from archassist.agent.model import Design
 
 __all__ = [

@@ -286,9 +286,6 @@ class Mapper:
                 return found
         return None
 
-    def _has_binding(self, node: Node | None, protocol: str, traits: list[Node] | None = None) -> bool:
-        return self._binding(node, protocol, traits) is not None
-
     def _unusable(self, what: str, anchor: str, value: Any, expected: str) -> None:
         shown = repr(value)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
