@@ -51,6 +51,10 @@ def review(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    ref_root: Annotated[
+        Path | None,
+        typer.Option("--ref-root", help="AsyncAPI: folder that relative $refs may reach (default: the document's)."),
+    ] = None,
 ) -> None:
     """Review designs against the rules; exit 0 when clean, 1 on findings at --fail-on or above, 2 on bad input.
 
@@ -66,6 +70,7 @@ def review(
         for message in config.warnings:
             _warn(message)
         options = merge_options(config, select=select, ignore=ignore, fail_on=fail_on)
+        options.ref_root = ref_root
         report = review_paths(paths, options)
     except InputError as exc:
         _fail(str(exc))

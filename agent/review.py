@@ -136,6 +136,7 @@ class ReviewOptions:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: FailOn = "error"
+    ref_root: Path | None = None  # AsyncAPI: the folder relative $refs may reach (default: the document's)
 
 
 def merge_options(
@@ -211,8 +212,9 @@ def _looks_like_asyncapi(data: object) -> bool:
     return isinstance(data, dict) and "asyncapi" in data
 
 
-def _import_asyncapi(path: Path, data: object) -> Any | None:
+def _import_asyncapi(path: Path, doc: Any, ref_root: Path | None) -> Any | None:
     """The AsyncAPI import of a document, or None when it is not an AsyncAPI document."""
+    data = doc.data
     if not _looks_like_asyncapi(data):
         return None
     try:
@@ -222,7 +224,7 @@ def _import_asyncapi(path: Path, data: object) -> Any | None:
         raise InputError(f"{path}: is an AsyncAPI document, but AsyncAPI import is not available") from None
     if not asyncapi.is_asyncapi(data):
         return None
-    return asyncapi.import_asyncapi_file(path)
+    return asyncapi.import_asyncapi(data, doc.source, path.parent, ref_root=ref_root)
 
 
 def _adjust_outside_findings(
@@ -265,15 +267,16 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
     options = options or ReviewOptions()
     registry_ignores, engine_severity = _engine_options(options)
     doc = read_document(path)
-    imported = _import_asyncapi(Path(path), doc.data)
+    imported = _import_asyncapi(Path(path), doc, options.ref_root)
     if imported is None:
         loaded = design_from_document(doc)
         design, source, outside, notes = loaded.design, loaded.source, [], []
         kind: Literal["design", "asyncapi"] = "design"
     else:
-        design, source = imported.design, imported.source
-        notes = _adjust_outside_findings(list(imported.notes), source, options)
-        outside = _adjust_outside_findings(list(imported.schema_findings), source, options) + notes
+        # Rule findings point into the imported design; its source map leads them back to document lines.
+        design, source = imported.design, imported.design_source
+        notes = _adjust_outside_findings(list(imported.notes), imported.source, options)
+        outside = _adjust_outside_findings(list(imported.schema_findings), imported.source, options) + notes
         kind = "asyncapi"
     result = run(
         design,
@@ -282,11 +285,13 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
         severity_overrides=engine_severity,
         source=source,
     )
+    # For an imported document, a rule that only restates a "not declared" note is noise, not a finding.
+    rule_findings = imported.reconcile(result.findings) if imported is not None else result.findings
     return FileReview(
         path=str(path),
         kind=kind,
         design_name=design.name,
-        findings=sort_findings(outside + result.findings),
+        findings=sort_findings(outside + rule_findings),
         suppressed=result.suppressed,
         unused_suppressions=result.unused_suppressions,
         notes=notes,

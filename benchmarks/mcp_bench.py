@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/mcp_bench.py [--runs N] [--calls N]
 
-- cold start: spawn `archassist serve`, initialize (the handshake), answer tools/list; median of N fresh processes;
+- cold start: spawn `archassist serve`, initialize (the handshake), answer tools/list; median of N fresh processes,
+  next to the same for a one-tool server built on the bare MCP SDK (the floor the SDK's own import sets);
 - design: one `design` tool call on a typical brief (recall, plan, check, render, record in memory), measured at
   the client, result validated by the SDK client against the output schema as it always does;
 - review: one `review` tool call on a typical design file in the workspace.
@@ -31,6 +32,14 @@ WORKSPACE = ROOT / "tests" / "fixtures"
 DESIGN_FILE = "render_design.yaml"
 BRIEF = "order fulfillment across payments, inventory and shipping"
 TARGETS = {"cold start": 0.8, "design": 0.150, "review": 0.050}
+BARE_SERVER = """
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("bare")
+@server.tool()
+def ping() -> str:
+    return "pong"
+server.run("stdio")
+"""
 
 
 def params(home: Path) -> StdioServerParameters:
@@ -39,12 +48,12 @@ def params(home: Path) -> StdioServerParameters:
     )
 
 
-async def cold_start(home: Path, runs: int) -> list[float]:
+async def cold_start(server: StdioServerParameters, runs: int) -> list[float]:
     times = []
     with open(os.devnull, "w") as quiet:
         for _ in range(runs):
             start = time.perf_counter()
-            async with Client(stdio_client(params(home), errlog=quiet), mode="legacy") as client:
+            async with Client(stdio_client(server, errlog=quiet), mode="legacy") as client:
                 await client.list_tools()
                 times.append(time.perf_counter() - start)
     return times
@@ -86,7 +95,9 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="archassist-mcp-bench-") as folder:
         home = Path(folder)
-        report("cold start → tools/list", await cold_start(home, args.runs), TARGETS["cold start"])
+        bare = StdioServerParameters(command=sys.executable, args=["-c", BARE_SERVER])
+        report("cold start, bare SDK server", await cold_start(bare, args.runs), TARGETS["cold start"])
+        report("cold start → tools/list", await cold_start(params(home), args.runs), TARGETS["cold start"])
         for label, samples in (await tool_calls(home, args.calls)).items():
             report(f"tools/call {label}", samples, TARGETS[label.split()[0]])
 

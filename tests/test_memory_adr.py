@@ -234,7 +234,7 @@ EXTRA_VALUES = st.recursive(
 @st.composite
 def records(draw: st.DrawFn) -> DecisionRecord:
     fields: dict[str, Any] = {
-        "title": draw(LINE.filter(lambda t: bool(t.split()))),
+        "title": draw(LINE.filter(lambda t: bool(t.replace("\x00", "").split()))),
         "context": draw(TEXT),
         "decision": draw(TEXT),
         "consequences": draw(TEXT),

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from archassist.agent.review import FileReview, ReviewOptions
 
 INPUT_NAME = "<input>"
-DESIGN_STEPS = 5
+DESIGN_STEPS = 3
 
 
 def _findings(findings: Sequence[Finding]) -> list[FindingOut]:
@@ -53,7 +53,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         check_size(brief, "the brief")
         await ctx.report_progress(0, DESIGN_STEPS, "Recalling precedents")
         precedents = await anyio.to_thread.run_sync(state.precedents, brief) if args.use_precedents else []
-        await ctx.report_progress(1, DESIGN_STEPS, "Planning the design")
+        await ctx.report_progress(1, DESIGN_STEPS, "Planning and checking the design")
 
         def plan_and_check() -> tuple[Plan, list[Finding], str]:
             from archassist.agent.planner import plan
@@ -71,10 +71,10 @@ def register(server: MCPServer, state: ServerState) -> None:
             return result, findings, markdown
 
         planned, findings, markdown = await anyio.to_thread.run_sync(plan_and_check)
-        await ctx.report_progress(3, DESIGN_STEPS, "Checked and rendered")
         memory_id: int | None = None
         decision_ids: list[str] = []
         if args.remember:
+            await ctx.report_progress(2, DESIGN_STEPS, "Recording the design in memory")
 
             def remember() -> tuple[int, list[str]]:
                 from archassist.agent.memory import format_id, get_design, record_design
@@ -141,6 +141,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         for finding in [*result.findings, *result.notes]:
             if finding.file == origin:
                 finding.file = shown
+            finding.message = finding.message.replace(origin, shown)
         result.path = shown
         found = _findings(result.findings)
         counts = Counts.of(found)

@@ -9,6 +9,7 @@ import anyio.to_thread
 from archassist.agent.errors import InputError
 from archassist.agent.prompting import MODE_SUMMARIES
 from archassist.tools.state import ServerState
+from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
 from pydantic import Field
@@ -29,6 +30,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         from archassist.agent.memory import MemoryStoreError
         from archassist.agent.prompting import render_prompt
 
+        check_size(target, f"the {mode} argument")
         text = target
         if mode == "review":
             text = _with_file(state, target)
