@@ -489,33 +489,42 @@ def _read_retention(text: str, facts: BriefFacts) -> None:
 
 
 @cache
-def _synonym_catalog() -> list[tuple[tuple[str, ...], Domain, str]]:
-    """Every synonym of every domain as stemmed word tuples, longest first."""
-    catalog: list[tuple[tuple[str, ...], Domain, str]] = []
+def _synonym_index() -> dict[str, list[tuple[tuple[str, ...], Domain, str]]]:
+    """Every synonym of every domain as stemmed word tuples, indexed by first stem, longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], Domain, str]]] = {}
     for domain in domains().values():
         for synonym in (*domain.synonyms, domain.name.replace("_", " ")):
             key = tuple(stem(w) for w in tokens(synonym))
             if key:
-                catalog.append((key, domain, synonym))
-    catalog.sort(key=lambda item: -len(item[0]))
-    return catalog
+                index.setdefault(key[0], []).append((key, domain, synonym))
+    for entries in index.values():
+        entries.sort(key=lambda item: -len(item[0]))
+    return index
 
 
 def match_domains(words: list[str]) -> list[DomainMatch]:
     """Longest-match synonym lookup over stemmed words, each word claimed by at most one domain."""
     stems = [stem(w) for w in words]
-    catalog = _synonym_catalog()
+    index = _synonym_index()
+    candidates: list[tuple[int, int, Domain, str]] = []
+    for i, first in enumerate(stems):
+        for key, domain, synonym in index.get(first, ()):
+            n = len(key)
+            if tuple(stems[i : i + n]) == key:
+                candidates.append((-n, i, domain, synonym))
+    # Longer synonyms claim their words first, so "food delivery" wins over "delivery".
+    candidates.sort(key=lambda c: (c[0], c[1]))
     claimed = [False] * len(stems)
     found: dict[str, DomainMatch] = {}
-    for key, domain, synonym in catalog:
-        n = len(key)
-        for i in range(len(stems) - n + 1):
-            if tuple(stems[i : i + n]) == key and not any(claimed[i : i + n]):
-                for j in range(i, i + n):
-                    claimed[j] = True
-                previous = found.get(domain.name)
-                if previous is None or i < previous.position:
-                    found[domain.name] = DomainMatch(domain, synonym, i)
+    for negative_length, i, domain, synonym in candidates:
+        n = -negative_length
+        if any(claimed[i : i + n]):
+            continue
+        for j in range(i, i + n):
+            claimed[j] = True
+        previous = found.get(domain.name)
+        if previous is None or i < previous.position:
+            found[domain.name] = DomainMatch(domain, synonym, i)
     return sorted(found.values(), key=lambda m: m.position)
 
 

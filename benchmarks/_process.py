@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -19,18 +18,28 @@ def archassist() -> str:
     return str(script)
 
 
+def bench_env() -> dict[str, str]:
+    """The environment a user's shell would have: bytecode caching on, a scratch archassist home."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("ARCHASSIST_HOME", "/tmp/archassist-bench")
+    return env
+
+
 def measure(argv: list[str], runs: int = 15, warmup: int = 2) -> tuple[float, float]:
-    """Median seconds and peak RSS (MiB) of a whole process, stdout discarded."""
+    """Median seconds and peak RSS (MiB) of a whole process, stdout discarded.
+
+    Peak memory is read per run with wait4 so one large run cannot hide behind another.
+    """
     times: list[float] = []
     peak = 0.0
+    env = bench_env()
     for i in range(warmup + runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                       env={**os.environ, "ARCHASSIST_HOME": os.environ.get("ARCHASSIST_HOME", "/tmp/archassist-bench")})
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak = max(peak, after / 1024, before / 1024)
+        proc.returncode = 0
+        peak = max(peak, usage.ru_maxrss / 1024)
         if i >= warmup:
             times.append(elapsed)
     return statistics.median(times), peak

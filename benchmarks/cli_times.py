@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _process import archassist, measure  # noqa: E402
+from _process import archassist, measure
 
 BRIEF = "order fulfillment across payments, inventory, and shipping"
 
