@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ THROUGHPUT_EPS: dict[str, float] = {"low": 20, "medium": 200, "high": 2_000, "ve
 
 
 class _KB(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class KField(_KB):
@@ -161,37 +162,44 @@ def _read_yaml(text: str, where: str) -> object:
         raise KnowledgeError(f"{where}: {exc}") from exc
 
 
-class _Catalog(_KB):
-    domains: list[Domain]
-
-
 def _cache_file(digest: str) -> Path | None:
     try:
         from platformdirs import user_cache_dir
 
-        return Path(user_cache_dir("archassist")) / f"knowledge-{digest}.json"
+        return Path(user_cache_dir("archassist")) / f"knowledge-{digest}.pickle"
     except Exception:  # no usable cache location: the catalog is simply read from YAML
         return None
+
+
+def _load_cached(path: Path) -> dict[str, Domain] | None:
+    try:
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if isinstance(found, dict) and all(isinstance(d, Domain) for d in found.values()):
+        return found
+    return None
 
 
 @cache
 def domains() -> dict[str, Domain]:
     """Every domain of the catalog, by name, in name order.
 
-    Parsing 27 YAML files costs more than the rest of a design run, so the validated catalog is kept as JSON
-    in the user cache, keyed by a hash of the files; any change to a file makes a new cache entry.
+    Parsing and validating 27 YAML files costs more than the rest of a design run, so the validated catalog
+    is kept in the user cache, keyed by a hash of the files and of this module (a change to either makes a
+    new entry). The cache lives in the user's own cache folder, which only the user can write.
     """
     folder = resources.files("archassist.knowledge") / "domains"
     entries = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     texts = [(entry.name, entry.read_text(encoding="utf-8")) for entry in entries]
-    digest = hashlib.sha256("\0".join(f"{n}\0{t}" for n, t in texts).encode()).hexdigest()[:24]
+    digest_source = Path(__file__).read_bytes() + "\0".join(f"{n}\0{t}" for n, t in texts).encode()
+    digest = hashlib.sha256(digest_source).hexdigest()[:24]
     cached = _cache_file(digest)
     if cached is not None and cached.is_file():
-        try:
-            catalog = _Catalog.model_validate_json(cached.read_bytes())
-            return {d.name: d for d in catalog.domains}
-        except (OSError, ValidationError):
-            pass
+        hit = _load_cached(cached)
+        if hit is not None:
+            return hit
     found: dict[str, Domain] = {}
     for name, text in texts:
         raw = _read_yaml(text, name)
@@ -204,7 +212,8 @@ def domains() -> dict[str, Domain]:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(_Catalog(domains=list(found.values())).model_dump_json(), encoding="utf-8")
+            with tmp.open("wb") as handle:
+                pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cached)
         except OSError:
             pass  # a read-only cache only costs speed

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _process import archassist, measure
+from _process import archassist, measure_full
 
 BRIEF = "order fulfillment across payments, inventory, and shipping"
 
@@ -26,9 +26,10 @@ def main() -> None:
         (f'archassist design "{BRIEF}"', [exe, "design", BRIEF], 0.5),
     ]
     for label, argv, target in cases:
-        median, peak = measure(argv, runs=args.runs)
+        median, cpu, peak = measure_full(argv, runs=args.runs)
         verdict = "ok" if median <= target else "OVER TARGET"
-        print(f"{label:<90} median {median:.3f} s  peak {peak:5.1f} MiB  (target ≤ {target} s: {verdict})")
+        print(f"{label:<90} median {median:.3f} s (cpu {cpu:.3f} s)  peak {peak:5.1f} MiB  "
+              f"(target ≤ {target} s: {verdict})")
 
 
 if __name__ == "__main__":

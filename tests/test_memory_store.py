@@ -333,6 +333,7 @@ def test_record_design_stores_the_design_and_its_decisions_in_one_go(tmp_path: P
     with open_store(tmp_path / "m.db") as store:
         design_id = record_design(store, design, backend="offline")
         stored = get_design(store, design_id)
+        assert get_design(store, f"#{design_id}") == stored
         assert (stored.name, stored.brief, stored.backend) == (design.name, design.brief, "offline")
         assert [get_decision(store, i).title for i in stored.decision_ids] == [d.title for d in design.decisions]
         first, second = (get_decision(store, i) for i in stored.decision_ids)

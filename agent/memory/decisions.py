@@ -279,9 +279,9 @@ def _design_from_row(row: Mapping[str, Any] | sqlite3.Row, score: float | None =
 
 
 def get_design(store: MemoryStore, id: int | str) -> DesignRecord:
-    """The stored design with this id; ``.design`` parses it back into a Design."""
+    """The stored design with this id (``12``, ``#12`` or ``D12``); ``.design`` parses it into a Design."""
     try:
-        number = int(str(id).strip().removeprefix("D").removeprefix("d"))
+        number = int(str(id).strip().lstrip("#Dd"))
     except ValueError:
         raise UnknownIdError(f"bad design id {str(id)!r}; design ids are numbers") from None
     rows = store.query("SELECT id, name, brief, backend, design_json, created FROM designs WHERE id = ?", (number,))
