@@ -10,10 +10,11 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from archassist.agent.__about__ import __version__
+from archassist.agent.cli_common import fail
 
 # pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
 # per command); archassist uses none. Setting the variable yourself restores the scan.
@@ -55,18 +56,12 @@ class DesignFormat(StrEnum):
     mermaid = "mermaid"
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    """End with one line on stderr: what is wrong, where, and how to fix it."""
-    typer.echo(f"archassist: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def emit(text: str, output: Path | None, *, markdown: bool = False) -> None:
     """Write a result to a file (atomically) or stdout; Markdown is rendered with rich on a terminal."""
-    from archassist.agent.errors import InputError
-    from archassist.agent.io import write_text_atomic
-
     if output is not None:
+        from archassist.agent.errors import InputError
+        from archassist.agent.files import write_text_atomic
+
         try:
             write_text_atomic(output, text)
         except InputError as exc:

@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from archassist.agent.cli_common import fail as _fail
 
 if TYPE_CHECKING:
     from archassist.agent.asyncapi import AsyncApiImport
 
 _MAX_LISTED = 10
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
 
 
 def _location(file: str | None, line: int | None, column: int | None) -> str:
@@ -76,11 +72,11 @@ def _asyncapi(
     from archassist.agent.errors import InputError
 
     if fmt is not None and fmt not in ("yaml", "json"):
-        raise _fail(f"--format {fmt!r} is not known; use yaml or json")
+        _fail(f"--format {fmt!r} is not known; use yaml or json")
     if ref_root is not None and not ref_root.is_dir():
-        raise _fail(f"--ref-root {ref_root}: no such folder")
+        _fail(f"--ref-root {ref_root}: no such folder")
     if schemas is not None and not schemas.is_dir():
-        raise _fail(f"--schemas {schemas}: no such folder")
+        _fail(f"--schemas {schemas}: no such folder")
     try:
         imp = import_asyncapi_file(file, ref_root=ref_root, schema_dir=schemas)
         if output is None:
@@ -91,7 +87,7 @@ def _asyncapi(
             io.save_design(imp.design, output, "json" if fmt == "json" else "yaml" if fmt else None)
             _report(imp, str(output))
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        _fail(str(exc))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
+from archassist.agent.cli_common import fail as _fail
+from archassist.agent.cli_common import user_errors as _user_errors
 
 DbOption = Annotated[
     Path | None,
@@ -45,21 +46,6 @@ install_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"archassist: {message}", err=True)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    from archassist.agent.errors import InputError
-
-    try:
-        yield
-    except InputError as exc:
-        _fail(str(exc))
 
 
 def serve_command(

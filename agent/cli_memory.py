@@ -11,9 +11,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from archassist.agent.cli_common import fail as _fail
+from archassist.agent.cli_common import user_errors as _user_errors
 
 if TYPE_CHECKING:
     from archassist.agent.memory import DecisionRecord, MemoryStore
@@ -40,21 +42,6 @@ memory_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"archassist: {message}", err=True)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    from archassist.agent.errors import InputError
-
-    try:
-        yield
-    except InputError as exc:
-        _fail(str(exc))
 
 
 @contextmanager

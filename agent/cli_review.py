@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+from archassist.agent.cli_common import fail as _fail
+from archassist.agent.cli_common import warn as _warn
 
 FORMATS_HELP = "Output format: text, json, sarif or github."
 SELECT_HELP = "Rules to run: codes, prefixes (EDA4), groups or names; repeat or separate with commas."
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"archassist: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _warn(message: str) -> None:
-    typer.echo(f"archassist: warning: {message}", err=True)
 
 
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from archassist.agent.io import write_text_atomic
+    from archassist.agent.files import write_text_atomic
 
     write_text_atomic(output, text)
     typer.echo(f"wrote {output}", err=True)

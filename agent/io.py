@@ -9,13 +9,13 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from archassist.agent.errors import InputError
+from archassist.agent.files import write_text_atomic
 from archassist.agent.model import Design
 from pydantic import BaseModel, ValidationError
 
@@ -321,32 +321,6 @@ def dumps(design: Design, fmt: DesignFormat = "yaml") -> str:
 
 def format_for_path(path: str | Path) -> DesignFormat:
     return "json" if str(path).lower().endswith(".json") else "yaml"
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never half of it."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{path}: folder {parent} does not exist; create it first or choose another path")
-    if target.is_dir():
-        raise InputError(f"{path}: is a directory; give a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except PermissionError:
-        raise InputError(f"{path}: permission denied; choose a writable location") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except PermissionError:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: permission denied; choose a writable location") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_design(design: Design, path: str | Path, fmt: DesignFormat | None = None) -> None:

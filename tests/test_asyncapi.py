@@ -746,7 +746,7 @@ def test_cli_prints_to_stdout_without_output(tmp_path: Path) -> None:
 def test_cli_errors_are_one_line_exit_2(args: list[str]) -> None:
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("archassist: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
 
 
