@@ -1214,6 +1214,14 @@ def _observability(design: Design) -> dict[str, Any]:
     return {"metrics": obs.metrics, "alerts": alerts, "propagation": propagation}
 
 
+def _title(design: Design) -> str:
+    """The document title: the brief as a sentence when it is short enough to read as one, else the name."""
+    brief = " ".join(design.brief.split()).rstrip(".")
+    if brief and len(brief) <= 100:
+        return brief[0].upper() + brief[1:]
+    return design.name
+
+
 def _precedent_views(design: Design, precedents: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     views = []
     for item in precedents:
@@ -1277,6 +1285,7 @@ def render_markdown(
         "design": design,
         "overview": _overview(design),
         "precedents": _precedent_views(design, precedents),
+        "title": _title(design),
         "catalog": _catalog(design, topo),
         "examples": [(e.name, _example_message(design, e)) for e in design.events[:EXAMPLE_EVENT_COUNT]],
         "more_events": max(0, len(design.events) - EXAMPLE_EVENT_COUNT),
