@@ -17,7 +17,7 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -574,11 +574,14 @@ def _step_services(saga: Saga) -> list[str]:
     return found
 
 
-def _orchestrated_compensations(ids: _Ids, orch: str, saga: Saga, failed: int) -> list[str]:
+def _compensation_block(
+    ids: _Ids, hub: str, saga: Saga, failed: int, undo: Callable[[SagaStep, str], list[str]]
+) -> list[str]:
+    """The failure path after step `failed`: completed side effects undone in reverse order, then the end."""
     lines = ["        rect rgba(255, 220, 220, 0.4)"]
     done = saga.steps[:failed]
     if not any(step.side_effect for step in done):
-        lines.append(f"            Note over {orch}: nothing to undo yet")
+        lines.append(f"            Note over {hub}: nothing to undo yet")
     for step in reversed(done):
         if not step.side_effect:
             continue
@@ -588,14 +591,22 @@ def _orchestrated_compensations(ids: _Ids, orch: str, saga: Saga, failed: int) -
                 f"            Note over {target}: {mermaid_text(_step_call(step))} has no compensation"
             )
             continue
-        call = step.compensation_command or step.compensation or ""
-        lines.append(f"            {orch}->>{target}: {mermaid_text(call)}")
-        if step.compensation_event:
-            lines.append(f"            {target}-->>{orch}: {mermaid_text(step.compensation_event)}")
+        lines += undo(step, target)
     ending = f"saga fails with {saga.failure_event}" if saga.failure_event else "saga ends as failed"
-    lines.append(f"            Note over {orch}: {mermaid_text(ending)}")
+    lines.append(f"            Note over {hub}: {mermaid_text(ending)}")
     lines.append("        end")
     return lines
+
+
+def _orchestrated_compensations(ids: _Ids, orch: str, saga: Saga, failed: int) -> list[str]:
+    def undo(step: SagaStep, target: str) -> list[str]:
+        call = step.compensation_command or step.compensation or ""
+        out = [f"            {orch}->>{target}: {mermaid_text(call)}"]
+        if step.compensation_event:
+            out.append(f"            {target}-->>{orch}: {mermaid_text(step.compensation_event)}")
+        return out
+
+    return _compensation_block(ids, orch, saga, failed, undo)
 
 
 def _choreographed_sequence(design: Design, saga: Saga) -> list[str]:
@@ -652,30 +663,19 @@ def _choreographed_sequence(design: Design, saga: Saga) -> list[str]:
 def _choreographed_compensations(
     ids: _Ids, bus: str, saga: Saga, failed: int, signal: str | None
 ) -> list[str]:
-    lines = ["        rect rgba(255, 220, 220, 0.4)"]
-    done = saga.steps[:failed]
-    if not any(step.side_effect for step in done):
-        lines.append(f"            Note over {bus}: nothing to undo yet")
-    for step in reversed(done):
-        if not step.side_effect:
-            continue
-        target = ids("svc", step.service)
-        if not _has_compensation(step):
-            lines.append(
-                f"            Note over {target}: {mermaid_text(_step_call(step))} has no compensation"
-            )
-            continue
-        if signal:
-            lines.append(f"            {bus}->>{target}: {mermaid_text(signal)}")
-        undo = step.compensation or step.compensation_command or ""
-        lines.append(f"            Note over {target}: {mermaid_text(undo)}")
+    def undo(step: SagaStep, target: str) -> list[str]:
+        # Each compensation is triggered by the event of the one before it, starting from the failure.
+        nonlocal signal
+        out = [f"            {bus}->>{target}: {mermaid_text(signal)}"] if signal else []
+        out.append(
+            f"            Note over {target}: {mermaid_text(step.compensation or step.compensation_command or '')}"
+        )
         if step.compensation_event:
-            lines.append(f"            {target}->>{bus}: {mermaid_text(step.compensation_event)}")
+            out.append(f"            {target}->>{bus}: {mermaid_text(step.compensation_event)}")
             signal = step.compensation_event
-    ending = f"saga fails with {saga.failure_event}" if saga.failure_event else "saga ends as failed"
-    lines.append(f"            Note over {bus}: {mermaid_text(ending)}")
-    lines.append("        end")
-    return lines
+        return out
+
+    return _compensation_block(ids, bus, saga, failed, undo)
 
 
 def mermaid(design: Design) -> str:
