@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -114,24 +115,31 @@ def _record_positions(node: yaml.Node, pointer: str, out: dict[str, Position], s
 def _read_text(path: Path) -> str:
     display = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise DesignLoadError(f"{display}: no such file; check the path") from None
     except OSError as exc:
         raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise DesignLoadError(f"{display}: is a directory; give a design file (.yaml, .yml or .json)")
+    if not stat.S_ISREG(info.st_mode):
+        # Reading a device or a pipe could block forever or never end (/dev/zero).
+        raise DesignLoadError(f"{display}: is not a regular file (a device, pipe or socket); give a design file")
+    size = info.st_size
     if size > MAX_INPUT_BYTES:
         raise DesignLoadError(
             f"{display}: file is {size / 1048576:.1f} MiB, over the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit; "
             "split the design or raise ARCHASSIST_MAX_INPUT_BYTES"
         )
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)  # bounded: the file may grow after the size check
     except PermissionError:
         raise DesignLoadError(f"{display}: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise DesignLoadError(f"{display}: file grew past the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit while being read")
     if b"\x00" in raw[:8192]:
         raise DesignLoadError(f"{display}: looks like a binary file; expected YAML or JSON text")
     try:

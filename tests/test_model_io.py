@@ -229,3 +229,30 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_devices_and_pipes_are_refused_without_blocking(kind: str, tmp_path: Path) -> None:
+    """Reading /dev/zero never ends and reading a pipe blocks; both must be refused up front."""
+    import os
+
+    if kind == "device":
+        target = Path("/dev/zero")
+        if not target.exists():
+            pytest.skip("no /dev/zero on this system")
+    else:
+        target = tmp_path / "design.yaml"
+        os.mkfifo(target)
+    with pytest.raises(io.DesignLoadError, match="not a regular file"):
+        io.load_design(target)
+    result = run_cli("review", str(target))
+    assert result.returncode == 2 and "not a regular file" in result.stderr
+
+
+def test_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    result = run_cli("review", str(a))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

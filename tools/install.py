@@ -63,6 +63,8 @@ def stdio_entry(command: list[str], args: list[str], *, with_type: bool) -> dict
 def read_config(path: Path) -> dict[str, Any]:
     """A JSON config file as a mapping; a missing or empty file is an empty one. Anything else that is not a JSON
     object is refused, so a hand-edited file is never overwritten by mistake."""
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: is not a regular file; give the path of a JSON config file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -339,6 +339,8 @@ def _lenient_sections(lines: list[str], meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_madr_file(path: Path) -> ParsedAdr:
+    if path.exists() and not path.is_file():
+        raise AdrFileError(f"{path}: is not a regular file; MADR decisions are Markdown files")
     try:
         raw = path.read_bytes()
     except OSError as exc:
