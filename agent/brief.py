@@ -6,7 +6,6 @@ rates, latencies, retention and compliance words.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -575,7 +574,3 @@ def parse_brief(text: str) -> BriefFacts:
     elif re.search(r"\bprotobuf|protocol buffers\b", low):
         facts.schema_format = "protobuf"
     return facts
-
-
-def ceil_div(a: float, b: float) -> int:
-    return max(1, math.ceil(a / b))

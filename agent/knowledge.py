@@ -233,10 +233,3 @@ def patterns() -> dict[str, Pattern]:
         raise KnowledgeError(f"knowledge/patterns.yaml: {exc}") from exc
     return {p.name: p for p in items}
 
-
-def domain_of_event(event_name: str) -> Domain | None:
-    """The domain whose catalog defines this event."""
-    for domain in domains().values():
-        if domain.event(event_name) is not None:
-            return domain
-    return None

@@ -45,7 +45,6 @@ FieldType = Literal[
     "uri",
 ]
 Protection = Literal["none", "encrypted", "crypto_shredding", "tokenized", "hashed"]
-Severity = Literal["error", "warning", "info"]
 
 
 class _Part(BaseModel):

@@ -627,7 +627,7 @@ class _Planner:
             aggregate=k.aggregate,
             issued_by=issuer,
             emits=list(k.emits),
-            idempotency_key=f"{snake(name)}_id" if False else key,
+            idempotency_key=key,
             topic=f"{domain.name}.commands",
             partition_key=key,
             description=k.description,
@@ -1071,8 +1071,7 @@ class _Planner:
                 severity="ticket",
             )
         )
-        services = {c.service for c in self.consumers}
-        if any(d.service for d in self.domains) and not self.style.event_sourcing:
+        if not self.style.event_sourcing:
             metrics.append(
                 Metric(
                     name="outbox_oldest_unpublished_seconds",
@@ -1142,7 +1141,6 @@ class _Planner:
                         target=p.name,
                     )
                 )
-        del services
         return Observability(
             metrics=metrics,
             alerts=alerts,

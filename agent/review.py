@@ -10,7 +10,6 @@ Everything here is a plain function so the CLI, the MCP server and tests share o
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import tomllib
@@ -217,11 +216,9 @@ def _import_asyncapi(path: Path, doc: Any, ref_root: Path | None) -> Any | None:
     data = doc.data
     if not _looks_like_asyncapi(data):
         return None
-    try:
-        # typed loosely: the importer is developed in parallel and reached only for AsyncAPI documents
-        asyncapi: Any = importlib.import_module("archassist.agent.asyncapi")
-    except ImportError:
-        raise InputError(f"{path}: is an AsyncAPI document, but AsyncAPI import is not available") from None
+    # Imported here so that reviewing a design file never loads the importer.
+    from archassist.agent import asyncapi
+
     if not asyncapi.is_asyncapi(data):
         return None
     return asyncapi.import_asyncapi(data, doc.source, path.parent, ref_root=ref_root)
