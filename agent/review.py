@@ -346,21 +346,16 @@ def summary_line(report: ReviewReport) -> str:
     return text
 
 
-def _note_label(finding: Finding) -> str:
-    try:
-        from archassist.agent.asyncapi.codes import CODES
-
-        code = CODES.get(finding.code)
-        if code is not None and code.label:
-            return str(code.label)
-    except ImportError:
-        pass
-    return finding.name.replace("-", " ")
-
-
 def unsaid_summary(notes: Sequence[Finding]) -> list[str]:
-    """What an AsyncAPI document leaves unsaid, one line per kind of note, most frequent first."""
-    grouped = Counter(_note_label(note) for note in notes)
+    """What an AsyncAPI document leaves unsaid, one line per kind of "not declared" note, most frequent first."""
+    from archassist.agent.asyncapi.codes import CODES
+
+    labels = [
+        code.label or code.name.replace("-", " ")
+        for code in (CODES.get(note.code) for note in notes)
+        if code is not None and code.group == "not-declared"
+    ]
+    grouped = Counter(labels)
     return [f"{label} ×{count}" if count > 1 else label for label, count in grouped.most_common()]
 
 
@@ -398,9 +393,10 @@ def render_text(report: ReviewReport, *, color: bool = False) -> str:
             if finding.fix:
                 lines.append(f"      {style('fix:', 'green')} {plain(finding.fix)}")
     for item in report.files:
-        if item.kind == "asyncapi" and item.notes:
+        unsaid = unsaid_summary(item.notes) if item.kind == "asyncapi" else []
+        if unsaid:
             lines += ["", style(f"{item.path} leaves unsaid:", "bold")]
-            lines += [f"  - {plain(entry)}" for entry in unsaid_summary(item.notes)]
+            lines += [f"  - {plain(entry)}" for entry in unsaid]
         for position in item.unused_suppressions:
             lines.append(plain(f"note: {item.path}: suppression /suppressions/{position} matched no finding"))
     if lines:

@@ -398,6 +398,26 @@ def test_reconcile_drops_rule_findings_that_restate_not_declared_facts() -> None
     assert all(f.severity != "error" for f in kept if f.code != "EDA101")
 
 
+@pytest.mark.parametrize("name", ["spec-3.0-streetlights-kafka.yaml", "spec-2.6-streetlights-kafka.yaml"])
+def test_a_message_on_several_channels_is_a_mapping_note_not_a_topology_warning(name: str) -> None:
+    from archassist.agent.review import ReviewOptions, review_file, unsaid_summary
+
+    imp = load(DOCS / name)
+    turn_on_off = imp.design.event("turnOnOff")
+    assert turn_on_off is not None and turn_on_off.topic is not None
+    shared = [t for t in imp.design.topics if "turnOnOff" in t.events and t.name != turn_on_off.topic]
+    assert len(shared) == 1
+    pointer = f"/topics/{imp.design.topics.index(shared[0])}"
+    notes = [n for n in imp.notes if n.code == "AAPI117"]
+    assert [n.pointer for n in notes] == [pointer]
+    assert notes[0].line is not None and "turnOnOff" in notes[0].message and turn_on_off.topic in notes[0].message
+
+    result = review_file(DOCS / name, ReviewOptions(fail_on="never"))
+    on_shared = [f.code for f in result.findings if f.pointer == pointer or f.pointer.startswith(pointer + "/")]
+    assert "EDA314" not in on_shared and "EDA926" not in on_shared
+    assert "shared message" not in unsaid_summary(result.notes)
+
+
 def test_reconcile_keeps_findings_about_what_the_document_does_say(tmp_path: Path) -> None:
     from archassist.agent.rules import engine
 

@@ -97,7 +97,8 @@ class AsyncApiImport:
     design_source: SourceMap
     design_pointers: dict[str, str] = field(default_factory=dict)
     unsaid: dict[str, int] = field(default_factory=dict)
-    # not-declared kind → the design parts (/events/3, /topics/0, /events/3/fields/1, /envelope, …) it concerns
+    # note kind → the design parts (/events/3, /topics/0, /events/3/fields/1, /envelope, …) it concerns, so that
+    # rule findings which only restate the note can be dropped
     unsaid_items: dict[str, set[str]] = field(default_factory=dict)
 
     @property

@@ -155,6 +155,15 @@ _ALL: tuple[Code, ...] = (
         covers=("EDA409", "EDA901", "EDA902", "EDA903"),
     ),
     Code(
+        "AAPI117", "shared-message", "info", "limitation",
+        "One message travels on several channels, while a Design event has one topic: it is placed on the first "
+        "channel that sends it.",
+        "Nothing to change if the channels are meant to carry the same fact. If they carry different facts, give "
+        "each channel its own message (LightTurnedOn and LightTurnedOff rather than one turnOnOff), so consumers "
+        "and ordering follow the fact.",
+        covers=("EDA314", "EDA926"),
+    ),
+    Code(
         "AAPI900", "unsupported-feature", "info", "limitation",
         "Part of the document uses something the importer does not read (remote `$ref`, payload format, version).",
         "Nothing to change in the document; the named part is simply not imported. Inline or copy remote schemas "
@@ -202,13 +211,13 @@ NOT_DECLARED: tuple[Code, ...] = tuple(c for c in _ALL if c.group == "not-declar
 
 def _overlap() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
-    for code in NOT_DECLARED:
+    for code in _ALL:
         for rule in code.covers:
             out[rule] = (*out.get(rule, ()), code.name)
     return out
 
 
-# Rule code → the "not declared" kinds (code names) whose facts its findings would only restate.
+# Rule code → the kinds (code names) of notes whose facts its findings would only restate.
 RULE_OVERLAP: dict[str, tuple[str, ...]] = _overlap()
 
 

@@ -300,6 +300,12 @@ class Mapper:
         if not quiet:
             self.notes.append(_Note(code, subject, pointer, message))
 
+    def _mapped_differently(self, code: str, subject: str, pointer: str, message: str) -> None:
+        """Record a part of the document that the Design represents differently; the rule findings this
+        difference alone would cause are reconciled away like those of a "not declared" note."""
+        self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
+        self.notes.append(_Note(code, subject, pointer, message))
+
     # --- the walk ---
 
     def run(self) -> MappingResult:
@@ -953,14 +959,13 @@ class Mapper:
             self._not_declared("AAPI111", subject, f"{pointer}/compatibility")
         if draft.producer is None:
             self._not_declared("AAPI113", subject, f"{pointer}/producer")
-        topic = draft.sent_topics[0] if draft.sent_topics else (draft.topics[0] if draft.topics else None)
         return Event(
             name=draft.name,
             version=draft.version,
             kind="integration",
             description=draft.description,
             producer=draft.producer,
-            topic=topic,
+            topic=_home_topic(draft),
             partition_key=draft.key,
             fields=fields,
             envelope=draft.envelope,
@@ -976,6 +981,14 @@ class Mapper:
         for attr, anchor in topic.anchors.items():
             self.anchors[f"{pointer}/{attr}"] = anchor
         subject = f"channel {topic.name}"
+        for draft in drafts:
+            home = _home_topic(draft)
+            if draft.name in topic.events and home is not None and home != topic.name:
+                self._mapped_differently(
+                    "AAPI117", subject, pointer,
+                    f"message {draft.name} travels on this channel too; a Design event has one topic, so it is "
+                    f"placed on channel {home}",
+                )
         if topic.kafka:
             keyed = [d for d in drafts if d.name in topic.events and d.key_declared]
             if topic.events and not keyed:
@@ -1050,6 +1063,11 @@ class Mapper:
             dead_letter=consumer.dead_letter,
             delivery=consumer.delivery,
         )
+
+
+def _home_topic(draft: _EventDraft) -> str | None:
+    """The one topic a Design event gets: the first channel that sends it, else the first that carries it."""
+    return draft.sent_topics[0] if draft.sent_topics else (draft.topics[0] if draft.topics else None)
 
 
 def _version_number(raw: Any) -> int | None:
