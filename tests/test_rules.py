@@ -263,6 +263,14 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA304", _set("events.5.topic", "orders.events"), "/events/5/ordered_with/0", "error"),
     ("EDA305", _set("topics.0.name", "OrderEvents"), "/topics/0/name", "warning"),
     ("EDA305", _set("topics.0.name", "service-a-out"), "/topics/0/name", "warning"),
+    ("EDA305", _set("topics.0.name", "user/signedup"), "/topics/0/name", "warning"),  # illegal on Kafka
+    (
+        "EDA305",
+        lambda d: (_set("style.broker", "mqtt")(d), _set("topics.0.name", "Orders/OrderPlaced")(d)),
+        "/topics/0/name",
+        "warning",
+    ),
+    ("EDA305", _set("topics.0.name", "orders/order-placed"), "/topics/0/name", "warning"),  # '/' is MQTT's
     ("EDA306", _set("topics.0.name", "database.changes"), "/topics/0/name", "warning"),
     ("EDA306", _set("topics.0.name", "kafka.topic1"), "/topics/0/name", "warning"),
     ("EDA306", _set("topics.0.name", "service-a-out"), "/topics/0/name", "warning"),
@@ -464,6 +472,21 @@ def test_every_rule_has_a_failing_case() -> None:
         ),
         # 'PlaceBid' is a command: 'Bid' after an imperative is a noun
         ("EDA103", _set("commands.1.name", "PlaceBid")),
+        # MQTT topics are '/'-separated levels, with a level per device or entity
+        ("EDA305", lambda d: (_set("style.broker", "mqtt")(d), _set("topics.0.name", "orders/order-placed")(d))),
+        (
+            "EDA305",
+            lambda d: (_set("style.broker", "mqtt")(d), _set("topics.0.name", "fleet/{vehicle_id}/position")(d)),
+        ),
+        # a document that names no broker may use either separator
+        (
+            "EDA305",
+            lambda d: (_set("style.broker", "unspecified")(d), _set("topics.0.name", "orders/order-placed")(d)),
+        ),
+        # HTTP and WebSocket channels are URL paths, not broker topics
+        ("EDA305", lambda d: (_set("style.broker", "ws")(d), _set("topics.0.name", "/v1/listen")(d))),
+        # the domain is the first level, whatever the separator
+        ("EDA306", lambda d: (_set("style.broker", "mqtt")(d), _set("topics.0.name", "drone/camera/stream")(d))),
     ],
 )
 def test_rule_accepts_legitimate_variant(code: str, mutation: Mutation) -> None:

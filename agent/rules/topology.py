@@ -22,6 +22,12 @@ OPERATIONAL_RETENTION_DAYS = 7
 HISTORY_RETENTION_DAYS = 30
 
 _TOPIC_SHAPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*){1,2}$")
+# MQTT topics are '/'-separated hierarchies, and a level per device or entity is idiomatic there.
+_MQTT_SHAPE = re.compile(r"^[a-z][a-z0-9_-]*(/([a-z0-9][a-z0-9_-]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+))+$")
+_KAFKA_LEGAL = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_PARAMETER = re.compile(r"\{[^{}]*\}")
+# HTTP and WebSocket channels are URL paths, not broker topics: the naming convention has nothing to say there.
+_PATH_BROKERS = frozenset({"http", "https", "ws", "wss", "websocket", "websockets", "sse"})
 _TOKEN = re.compile(r"[a-z]+")
 # Words that name infrastructure, not a business domain.
 TECHNICAL_WORDS = word_set(
@@ -151,20 +157,42 @@ def topic_name_shape(design: Design, index: DesignIndex) -> Iterator[Violation]:
 
     Anti-pattern: `name: OrderEvents`, `name: orders`, `name: service-a-out`.
 
-    Fix: Use lowercase `<domain>.<event>` (`orders.order-placed`) or `<domain>.events`; dead-letter and retry
-    topics are exempt.
+    Fix: Use lowercase `<domain>.<event>` (`orders.order-placed`) or `<domain>.events`; on MQTT, levels
+    separated by `/` (`orders/order-placed`, `fleet/{vehicle_id}/position`). Dead-letter and retry topics are
+    exempt, and so are the URL paths of HTTP and WebSocket channels, which are not broker topics.
     """
+    broker = design.style.broker.lower()
+    if broker in _PATH_BROKERS:
+        return
     for position, topic in enumerate(design.topics):
-        if not _exempt_from_shape(topic) and not _TOPIC_SHAPE.match(topic.name):
+        if _exempt_from_shape(topic) or _TOPIC_SHAPE.match(topic.name):
+            continue
+        pointer = f"/topics/{position}/name"
+        if broker == "mqtt" or (broker in ("", "unspecified") and "/" in topic.name):
+            if not _MQTT_SHAPE.match(topic.name):
+                yield Violation(
+                    pointer,
+                    f"topic '{topic.name}' does not follow <domain>/<event> (lowercase levels separated by '/')",
+                    "rename it with the business domain first, e.g. orders/order-placed or fleet/{vehicle_id}/position",
+                )
+            continue
+        # A channel parameter ({env}) is filled in before the name reaches the broker.
+        if broker == "kafka" and not _KAFKA_LEGAL.match(_PARAMETER.sub("x", topic.name)):
             yield Violation(
-                f"/topics/{position}/name",
-                f"topic '{topic.name}' does not follow <domain>.<event> or <domain>.events",
-                "rename it in lowercase, e.g. orders.events or orders.order-placed",
+                pointer,
+                f"topic '{topic.name}' is not a legal Kafka topic name (letters, digits, '.', '_' and '-' only)",
+                "rename it in lowercase with dots, e.g. orders.events or orders.order-placed",
             )
+            continue
+        yield Violation(
+            pointer,
+            f"topic '{topic.name}' does not follow <domain>.<event> or <domain>.events",
+            "rename it in lowercase, e.g. orders.events or orders.order-placed",
+        )
 
 
 def _technical_words(topic_name: str) -> list[str]:
-    domain = re.split(r"[.]", topic_name.lower(), maxsplit=1)[0]
+    domain = re.split(r"[./]", topic_name.lower(), maxsplit=1)[0]
     found = [w for w in _TOKEN.findall(domain) if w in TECHNICAL_WORDS]
     # "topic1", "queue2": numbered channels say nothing about the business
     found += [w for w in re.findall(r"(topic|queue|channel)\d+", topic_name.lower()) if w not in found]
