@@ -7,11 +7,13 @@ The input models are the source of each tool's published input schema; the outpu
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from archassist.agent.findings import Finding
 from archassist.agent.model import Design
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+
+if TYPE_CHECKING:
+    from archassist.agent.findings import Finding
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 
@@ -36,7 +38,10 @@ MAX_ITEMS = 50
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Registration reads only the fields (the SDK builds its own argument model from them), so each validator is
+    # built on its tool's first call rather than at server start, where CheckDesignInput's alone would rebuild
+    # the whole Design schema.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class _Out(BaseModel):
