@@ -69,6 +69,10 @@ class Requirements(_Part):
     )
 
 
+# The broker of a design whose source does not say which one it runs on (an AsyncAPI document without servers).
+UNSPECIFIED_BROKER = "unspecified"
+
+
 class Style(_Part):
     """How the services coordinate and whether state is event-sourced."""
 

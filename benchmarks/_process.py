@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+# The real AsyncAPI document the review targets are stated for.
+DEEPGRAM = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "asyncapi" / "docs" / "deepgram-speech-api.yaml"
+
 
 def archassist() -> str:
     """The console script installed next to the running interpreter."""

@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _process import archassist, measure_full
-
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "asyncapi" / "docs" / "deepgram-speech-api.yaml"
+from _process import DEEPGRAM, archassist, measure_full
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("document", nargs="?", default=str(DEFAULT))
+    parser.add_argument("document", nargs="?", default=str(DEEPGRAM))
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     median, cpu, peak = measure_full([archassist(), "review", args.document, "--fail-on", "never"], runs=args.runs)

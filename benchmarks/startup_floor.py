@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _process import archassist, measure_full
-
-DEEPGRAM = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "asyncapi" / "docs" / "deepgram-speech-api.yaml"
+from _process import DEEPGRAM, archassist, measure_full
 
 ONE_EVENT_DESIGN = (
     "from archassist.agent.model import Design; "

@@ -23,6 +23,7 @@ from archassist.agent.findings import Finding
 from archassist.agent.io import Position, SourceMap
 from archassist.agent.model import (
     STANDARD_ENVELOPE,
+    UNSPECIFIED_BROKER,
     Compatibility,
     Consumer,
     DeadLetter,
@@ -67,7 +68,6 @@ _PROTOCOLS: dict[str, str] = {
     "anypointmq": "anypointmq",
     "mercure": "mercure",
 }
-UNSPECIFIED_BROKER = "unspecified"
 
 # Header names (lower case, without separators, CloudEvents "ce" and "x" prefixes removed) → envelope fields.
 _ENVELOPE_NAMES: dict[str, str] = {
@@ -293,18 +293,13 @@ class Mapper:
             _Note("AAPI906", what, "", f"{what} = {shown} cannot be used (expected {expected}); it was ignored", anchor)
         )
 
-    def _not_declared(self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False) -> None:
-        """Record that the document leaves something unsaid; `quiet` records it for rule reconciliation only
-        (the fact does not apply to the protocol, or another note already says it)."""
+    def _note(self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False) -> None:
+        """Record a note about a Design part (something the document leaves unsaid, or maps differently) and
+        remember the part, so that rule findings which only restate the note are reconciled away. `quiet`
+        remembers it without a finding (the fact does not apply to the protocol, or another note already says it)."""
         self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
         if not quiet:
             self.notes.append(_Note(code, subject, pointer, message))
-
-    def _mapped_differently(self, code: str, subject: str, pointer: str, message: str) -> None:
-        """Record a part of the document that the Design represents differently; the rule findings this
-        difference alone would cause are reconciled away like those of a "not declared" note."""
-        self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
-        self.notes.append(_Note(code, subject, pointer, message))
 
     # --- the walk ---
 
@@ -832,6 +827,7 @@ class Mapper:
         self._settle_producers_and_keys(drafts)
         events = [self._build_event(i, draft) for i, draft in enumerate(drafts)]
         topics = [self._build_topic(i, t, drafts) for i, t in enumerate(self.topics.values())]
+        self._shared_message_notes(drafts)
         consumers = [self._build_consumer(i, c) for i, c in enumerate(self.consumers)]
 
         description = _first_paragraph(info.get("description")) if info is not None else ""
@@ -881,6 +877,19 @@ class Mapper:
         self.anchors.setdefault("/consumers", "/operations" if self.major >= 3 else "/channels")
         return MappingResult(design, self.notes, self.anchors, self.unsaid_items)
 
+    def _shared_message_notes(self, drafts: list[_EventDraft]) -> None:
+        """A note on every channel that carries a message whose Design event lives on another topic."""
+        position = {name: i for i, name in enumerate(self.topics)}
+        for draft in drafts:
+            home = _home_topic(draft)
+            for name in draft.topics:
+                if name != home:
+                    self._note(
+                        "AAPI117", f"channel {name}", f"/topics/{position[name]}",
+                        f"message {draft.name} travels on this channel too; a Design event has one topic, so it "
+                        f"is placed on channel {home}",
+                    )
+
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
         service = self.service_name
         kafka_topic_names = {t.name for t in self.topics.values() if t.kafka}
@@ -902,19 +911,19 @@ class Mapper:
 
     def _design_notes(self, drafts: list[_EventDraft], common: list[str]) -> None:
         if self.broker == UNSPECIFIED_BROKER:
-            self._not_declared("AAPI114", "the application", "/style/broker")
+            self._note("AAPI114", "the application", "/style/broker")
         if len(common) < len(STANDARD_ENVELOPE):
             # The per-message notes say which headers are missing; these only cover the design-wide rule finding.
-            self._not_declared("AAPI108", "the design", "/envelope/fields", quiet=True)
-            self._not_declared("AAPI109", "the design", "/envelope/fields", quiet=True)
+            self._note("AAPI108", "the design", "/envelope/fields", quiet=True)
+            self._note("AAPI109", "the design", "/envelope/fields", quiet=True)
         if drafts or self.consumers:
-            self._not_declared(
+            self._note(
                 "AAPI116", "the design", "/observability",
                 "not declared: monitoring (consumer lag and dead-letter alerts, correlation and causation "
                 "propagation); AsyncAPI has no place for it",
             )
             for i in range(len(self.consumers)):
-                self._not_declared("AAPI116", "the design", f"/consumers/{i}", quiet=True)
+                self._note("AAPI116", "the design", f"/consumers/{i}", quiet=True)
 
     def _build_event(self, i: int, draft: _EventDraft) -> Event:
         pointer = f"/events/{i}"
@@ -935,30 +944,30 @@ class Mapper:
             self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
         subject = f"message {draft.name}"
         if not draft.fields_known:
-            self._not_declared("AAPI112", subject, f"{pointer}/fields")
+            self._note("AAPI112", subject, f"{pointer}/fields")
         missing = [f for f in STANDARD_ENVELOPE if f != "correlation_id" and f not in draft.envelope]
         if missing:
-            self._not_declared(
+            self._note(
                 "AAPI108", subject, f"{pointer}/envelope",
                 f"not declared: envelope headers for {', '.join(missing)} of {subject}",
             )
         if "correlation_id" not in draft.envelope:
-            self._not_declared("AAPI109", subject, f"{pointer}/envelope")
+            self._note("AAPI109", subject, f"{pointer}/envelope")
         for j, f in enumerate(draft.fields):
             if f.pii and f.protection == "none":
-                self._not_declared(
+                self._note(
                     "AAPI115", subject, f"{pointer}/fields/{j}/protection",
                     f"not declared: protection of personal field {f.name} of {subject}",
                 )
         if draft.key is None:
             # Kafka topics carry the visible note; elsewhere the protocol has no partition key to declare.
-            self._not_declared("AAPI101", subject, f"{pointer}/partition_key", quiet=True)
+            self._note("AAPI101", subject, f"{pointer}/partition_key", quiet=True)
         if draft.version is None:
-            self._not_declared("AAPI110", subject, f"{pointer}/version")
+            self._note("AAPI110", subject, f"{pointer}/version")
         if draft.compatibility is None:
-            self._not_declared("AAPI111", subject, f"{pointer}/compatibility")
+            self._note("AAPI111", subject, f"{pointer}/compatibility")
         if draft.producer is None:
-            self._not_declared("AAPI113", subject, f"{pointer}/producer")
+            self._note("AAPI113", subject, f"{pointer}/producer")
         return Event(
             name=draft.name,
             version=draft.version,
@@ -981,20 +990,12 @@ class Mapper:
         for attr, anchor in topic.anchors.items():
             self.anchors[f"{pointer}/{attr}"] = anchor
         subject = f"channel {topic.name}"
-        for draft in drafts:
-            home = _home_topic(draft)
-            if draft.name in topic.events and home is not None and home != topic.name:
-                self._mapped_differently(
-                    "AAPI117", subject, pointer,
-                    f"message {draft.name} travels on this channel too; a Design event has one topic, so it is "
-                    f"placed on channel {home}",
-                )
         if topic.kafka:
             keyed = [d for d in drafts if d.name in topic.events and d.key_declared]
             if topic.events and not keyed:
-                self._not_declared("AAPI101", subject, f"{pointer}/partition_key")
+                self._note("AAPI101", subject, f"{pointer}/partition_key")
             elif topic.key is None and keyed and all(d.key is None for d in keyed):
-                self._not_declared(
+                self._note(
                     "AAPI101", subject, f"{pointer}/partition_key",
                     f"not declared: which payload field the Kafka key of {subject} is (the key's schema names no "
                     "field)",
@@ -1009,20 +1010,20 @@ class Mapper:
                 if v is None
             ]
             if missing:
-                self._not_declared(
+                self._note(
                     "AAPI102", subject, f"{pointer}/partitions",
                     f"not declared: {' and '.join(missing)} of {subject}",
                 )
             if not topic.retention_declared or topic.cleanup is None:
                 what = [w for w, ok in (("retention", topic.retention_declared), ("cleanup policy", topic.cleanup))
                         if not ok]
-                self._not_declared(
+                self._note(
                     "AAPI103", subject, f"{pointer}/retention_days",
                     f"not declared: {' and '.join(what)} of {subject} (the Design keeps archassist's defaults)",
                 )
         else:
-            self._not_declared("AAPI102", subject, f"{pointer}/partitions", quiet=True)
-            self._not_declared("AAPI103", subject, f"{pointer}/retention_days", quiet=True)
+            self._note("AAPI102", subject, f"{pointer}/partitions", quiet=True)
+            self._note("AAPI103", subject, f"{pointer}/retention_days", quiet=True)
         data: dict[str, Any] = {
             "name": topic.name,
             "partitions": topic.partitions,
@@ -1044,13 +1045,13 @@ class Mapper:
             self.anchors[f"{pointer}/{attr}"] = anchor
         subject = f"operation {consumer.name}"
         if consumer.idempotency is None:
-            self._not_declared("AAPI104", subject, f"{pointer}/idempotency")
+            self._note("AAPI104", subject, f"{pointer}/idempotency")
         if consumer.retry is None:
-            self._not_declared("AAPI105", subject, f"{pointer}/retry")
+            self._note("AAPI105", subject, f"{pointer}/retry")
         if consumer.dead_letter is None:
-            self._not_declared("AAPI106", subject, f"{pointer}/dead_letter")
+            self._note("AAPI106", subject, f"{pointer}/dead_letter")
         if consumer.kafka and consumer.group is None:
-            self._not_declared("AAPI107", subject, f"{pointer}/group")
+            self._note("AAPI107", subject, f"{pointer}/group")
         return Consumer(
             name=consumer.name,
             service=self.service_name,

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from archassist.agent.model import Design, Topic
+from archassist.agent.model import UNSPECIFIED_BROKER, Design, Topic
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
     DEAD_LETTER_SUFFIXES,
@@ -168,7 +168,7 @@ def topic_name_shape(design: Design, index: DesignIndex) -> Iterator[Violation]:
         if _exempt_from_shape(topic) or _TOPIC_SHAPE.match(topic.name):
             continue
         pointer = f"/topics/{position}/name"
-        if broker == "mqtt" or (broker in ("", "unspecified") and "/" in topic.name):
+        if broker == "mqtt" or (broker in ("", UNSPECIFIED_BROKER) and "/" in topic.name):
             if not _MQTT_SHAPE.match(topic.name):
                 yield Violation(
                     pointer,
