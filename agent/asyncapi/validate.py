@@ -304,12 +304,7 @@ class FastValidator:
         if "propertyNames" in schema:
             names_check = self._compile(schema["propertyNames"], base)
             out.append(lambda x: all(names_check(k) for k in x))
-        if isinstance(schema.get("minProperties"), int):
-            low = schema["minProperties"]
-            out.append(lambda x: len(x) >= low)
-        if isinstance(schema.get("maxProperties"), int):
-            high = schema["maxProperties"]
-            out.append(lambda x: len(x) <= high)
+        _size_bounds(schema, "minProperties", "maxProperties", out)
         deps = schema.get("dependencies")
         if isinstance(deps, dict):
             for name, dep in deps.items():
@@ -334,22 +329,12 @@ class FastValidator:
         if "contains" in schema:
             contains = self._compile(schema["contains"], base)
             out.append(lambda x: any(contains(v) for v in x))
-        if isinstance(schema.get("minItems"), int):
-            low = schema["minItems"]
-            out.append(lambda x: len(x) >= low)
-        if isinstance(schema.get("maxItems"), int):
-            high = schema["maxItems"]
-            out.append(lambda x: len(x) <= high)
+        _size_bounds(schema, "minItems", "maxItems", out)
         if schema.get("uniqueItems") is True:
             out.append(_unique)
 
     def _string_keywords(self, schema: dict[str, Any], out: list[Check]) -> None:
-        if isinstance(schema.get("minLength"), int):
-            low = schema["minLength"]
-            out.append(lambda x: len(x) >= low)
-        if isinstance(schema.get("maxLength"), int):
-            high = schema["maxLength"]
-            out.append(lambda x: len(x) <= high)
+        _size_bounds(schema, "minLength", "maxLength", out)
         if isinstance(schema.get("pattern"), str):
             rx = re.compile(schema["pattern"])
             out.append(lambda x: rx.search(x) is not None)
@@ -362,6 +347,15 @@ class FastValidator:
         step = schema.get("multipleOf")
         if isinstance(step, int | float) and not isinstance(step, bool) and step > 0:
             out.append(_multiple(step))
+
+
+def _size_bounds(schema: dict[str, Any], low_word: str, high_word: str, out: list[Check]) -> None:
+    """minProperties/maxProperties, minItems/maxItems, minLength/maxLength: bounds on len() of the value."""
+    low, high = schema.get(low_word), schema.get(high_word)
+    if isinstance(low, int):
+        out.append(lambda x: len(x) >= low)
+    if isinstance(high, int):
+        out.append(lambda x: len(x) <= high)
 
 
 def _any_of(tests: list[Check]) -> Check:
