@@ -12,7 +12,7 @@ import statistics
 import sys
 import time
 
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     Aggregate,
     Alert,
     Consumer,

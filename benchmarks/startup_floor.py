@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _process import DEEPGRAM, archassist, measure_full
 
 ONE_EVENT_DESIGN = (
-    "from archassist.agent.model import Design; "
+    "from archassist.agent.model.design import Design; "
     "Design.model_validate({'name': 'floor', 'events': [{'name': 'OrderPlaced', 'producer': 'orders', "
     "'topic': 'orders.events', 'partition_key': 'order_id'}]})"
 )
@@ -26,7 +26,7 @@ ONE_EVENT_DESIGN = (
 LADDER: list[tuple[str, list[str]]] = [
     ("python, nothing imported", ["-c", "pass"]),
     ("import pydantic.BaseModel", ["-c", "from pydantic import BaseModel"]),
-    ("import the Design model", ["-c", "import archassist.agent.model"]),
+    ("import the Design model", ["-c", "import archassist.agent.model.design"]),
     ("floor: validate a one-event Design", ["-c", ONE_EVENT_DESIGN]),
     ("floor + import typer", ["-c", "import typer; " + ONE_EVENT_DESIGN]),
     ("import mcp.server.mcpserver (SDK alone)", ["-c", "import mcp.server.mcpserver"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archassist.agent.model import STANDARD_ENVELOPE, Design
+from archassist.agent.model.design import STANDARD_ENVELOPE, Design
 
 
 def integrity_problems(design: Design) -> list[str]:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-from archassist.agent import io
 from archassist.agent.asyncapi import (
     CODES,
     AsyncApiImport,
@@ -23,7 +22,8 @@ from archassist.agent.asyncapi import (
 from archassist.agent.asyncapi.codes import code_table_markdown
 from archassist.agent.asyncapi.refs import unescape_pointer
 from archassist.agent.errors import InputError
-from archassist.agent.io import SourceMap
+from archassist.agent.model import io
+from archassist.agent.model.io import SourceMap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -400,7 +400,7 @@ def test_reconcile_drops_rule_findings_that_restate_not_declared_facts() -> None
 
 @pytest.mark.parametrize("name", ["spec-3.0-streetlights-kafka.yaml", "spec-2.6-streetlights-kafka.yaml"])
 def test_a_message_on_several_channels_is_a_mapping_note_not_a_topology_warning(name: str) -> None:
-    from archassist.agent.review import ReviewOptions, review_file, unsaid_summary
+    from archassist.agent.modes.review import ReviewOptions, review_file, unsaid_summary
 
     imp = load(DOCS / name)
     turn_on_off = imp.design.event("turnOnOff")
@@ -720,7 +720,7 @@ def test_docs_carry_the_code_table() -> None:
 
 def _app() -> Any:
     import typer
-    from archassist.agent.cli_asyncapi import register
+    from archassist.agent.cli.asyncapi import register
 
     app = typer.Typer()
 
@@ -773,7 +773,7 @@ def test_cli_errors_are_one_line_exit_2(args: list[str]) -> None:
 def test_cli_module_and_importer_keep_imports_light() -> None:
     code = (
         "import sys\n"
-        "import archassist.agent.cli_asyncapi\n"
+        "import archassist.agent.cli.asyncapi\n"
         "assert 'pydantic' not in sys.modules and 'archassist.agent.asyncapi' not in sys.modules, 'cli'\n"
         "from pathlib import Path\n"
         "from archassist.agent.asyncapi import import_asyncapi_file\n"

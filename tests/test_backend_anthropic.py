@@ -19,10 +19,10 @@ import pytest
 from archassist.agent.backends.anthropic_backend import DEFAULT_MODEL, OUTPUT_NOTE
 from archassist.agent.backends.base import BackendInputError, Usage
 from archassist.agent.backends.llm_schema import from_llm, llm_pointer, llm_schema, to_llm_json
+from archassist.agent.backends.prompting import render_prompt
 from archassist.agent.backends.repair import render_repair_prompt
 from archassist.agent.errors import InputError
-from archassist.agent.planner import plan
-from archassist.agent.prompting import render_prompt
+from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
 
 from .cassettes.recording import (
@@ -291,8 +291,8 @@ def test_rejected_key_ends_in_one_clear_line() -> None:
 def test_the_key_never_appears_in_cassettes_logs_output_or_memory(
     caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    from archassist.agent.io import dumps
     from archassist.agent.memory import open_store, record_design
+    from archassist.agent.model.io import dumps
 
     secrets = [FAKE_KEY, INVALID_KEY, FAKE_KEY[-24:], INVALID_KEY[-24:]] + ([REAL_KEY] if REAL_KEY else [])
     for cassette in CASSETTES.glob("*.yaml"):

@@ -27,9 +27,9 @@ from archassist.agent.backends.llm_schema import (
     to_llm_json,
 )
 from archassist.agent.errors import InputError
-from archassist.agent.io import load_design
-from archassist.agent.model import Design
-from archassist.agent.planner import plan
+from archassist.agent.model.design import Design
+from archassist.agent.model.io import load_design
+from archassist.agent.planner.compose import plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

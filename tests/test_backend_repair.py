@@ -27,11 +27,11 @@ from archassist.agent.backends.repair import (
     run_repair_loop,
 )
 from archassist.agent.backends.select import FallbackBackend
-from archassist.agent.cli_backend import run_design
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.planner import plan
-from archassist.agent.precedents import Precedent
+from archassist.agent.cli.backend import run_design
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
+from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
 
 from .cassettes.recording import FAKE_KEY, fast_retries

@@ -25,6 +25,7 @@ from archassist.agent.backends.anthropic_backend import (
 )
 from archassist.agent.backends.llm_schema import llm_schema_json, to_llm
 from archassist.agent.backends.offline import OfflineBackend
+from archassist.agent.backends.prompting import render_prompt
 from archassist.agent.backends.select import (
     FallbackBackend,
     resolve_backend_name,
@@ -32,11 +33,10 @@ from archassist.agent.backends.select import (
     resolve_settings,
     select_backend,
 )
-from archassist.agent.cli_backend import run_design, usage_line
+from archassist.agent.cli.backend import run_design, usage_line
 from archassist.agent.errors import InputError
-from archassist.agent.planner import plan
-from archassist.agent.precedents import Precedent
-from archassist.agent.prompting import render_prompt
+from archassist.agent.model.precedents import Precedent
+from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
 
 from .cassettes.recording import FAKE_KEY
@@ -268,14 +268,14 @@ def test_usage_line() -> None:
 def test_help_and_dry_run_never_import_the_sdk() -> None:
     script = """
 import io, sys
-import archassist.agent.cli as cli
-import archassist.agent.cli_backend, archassist.agent.backends, archassist.agent.backends.select
+import archassist.agent.cli.root as cli
+import archassist.agent.cli.backend, archassist.agent.backends, archassist.agent.backends.select
 sys.argv = ["archassist", "--help"]
 try:
     cli.main()
 except SystemExit:
     pass
-from archassist.agent.cli_backend import run_design
+from archassist.agent.cli.backend import run_design
 run_design("ride hailing with payments", backend="anthropic", model=None, repair_rounds=2, no_fallback=False,
            dry_run=True, precedents=(), env={}, out=io.StringIO())
 assert "anthropic" not in sys.modules, "anthropic was imported"

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archassist.agent.cli import app
-from archassist.agent.prompting import MODES
+from archassist.agent.backends.prompting import MODES
+from archassist.agent.cli.root import app
 from archassist.tools import install
 from archassist.tools.plugin import AGENT_FILE, PLUGIN_DIR, agent_markdown
 from typer.testing import CliRunner

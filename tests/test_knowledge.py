@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from archassist.agent.knowledge import Domain, KEvent, KField, domains, patterns
+from archassist.agent.planner.knowledge import Domain, KEvent, KField, domains, patterns
 
 REQUIRED_DOMAINS = {
     "orders", "payments", "inventory", "shipping", "customers", "notifications", "invoicing", "subscriptions",
@@ -365,7 +365,7 @@ def test_synonyms_are_unique_and_specific() -> None:
 
 def test_synonyms_stay_unique_after_stemming() -> None:
     """The brief reader matches stemmed words, so 'payment' and 'payments' are one key: no key may name two domains."""
-    brief = pytest.importorskip("archassist.agent.brief")
+    brief = pytest.importorskip("archassist.agent.planner.brief")
     owner: dict[tuple[str, ...], str] = {}
     clashes = []
     for d in catalog().values():

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import jsonschema
 import pytest
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
 from archassist.tools.server import build_server
 from archassist.tools.workspace import MAX_INPUT_BYTES
 from mcp import Client
@@ -492,7 +492,7 @@ async def test_streamable_http_on_loopback(workspace: Path, db: Path) -> None:
 
 
 def run_cli(*args: str) -> Any:
-    from archassist.agent.cli import app
+    from archassist.agent.cli.root import app
     from typer.testing import CliRunner
 
     return CliRunner().invoke(app, list(args))
@@ -516,7 +516,7 @@ def test_the_command_line_loads_without_the_sdk() -> None:
     """`archassist --help` and every command but `serve` stay fast: the MCP SDK loads only when serving."""
     code = (
         "import sys\n"
-        "from archassist.agent.cli import app\n"
+        "from archassist.agent.cli.root import app\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types', 'anthropic'))\n"
         "assert not heavy, heavy\n"
     )

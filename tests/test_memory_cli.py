@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from archassist.agent.cli_memory import register
+from archassist.agent.cli.memory import register
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -155,7 +155,7 @@ def test_empty_results(app: typer.Typer, tmp_path: Path) -> None:
 
 def test_importing_the_cli_module_stays_light() -> None:
     code = (
-        "import sys, archassist.agent.cli_memory;"
+        "import sys, archassist.agent.cli.memory;"
         "heavy = [m for m in ('sqlite_utils', 'yaml', 'rich', 'pydantic', 'archassist.agent.memory') "
         "if m in sys.modules]; print(heavy)"
     )

@@ -18,8 +18,8 @@ from archassist.agent.memory import (
     supersede,
 )
 from archassist.agent.memory.recall import MAX_TERMS, SCORE_BUDGET, fts_query, query_terms
-from archassist.agent.model import Decision, Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Decision, Design
+from archassist.agent.model.precedents import Precedent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

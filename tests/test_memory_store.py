@@ -30,7 +30,7 @@ from archassist.agent.memory import (
 )
 from archassist.agent.memory.migrations import MIGRATIONS, MIGRATIONS_TABLE
 from archassist.agent.memory.store import MemoryStore
-from archassist.agent.model import Decision, Design
+from archassist.agent.model.design import Decision, Design
 
 
 def _fingerprint(path: Path) -> tuple[bytes, int]:

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from archassist.agent import io
-from archassist.agent.model import Design, design_json_schema
-from archassist.agent.planner import plan
+from archassist.agent.model import io
+from archassist.agent.model.design import Design, design_json_schema
+from archassist.agent.planner.compose import plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,12 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
-from archassist.agent import io
-from archassist.agent.brief import parse_brief, stem
-from archassist.agent.knowledge import domains
-from archassist.agent.planner import plan
-from archassist.agent.precedents import Precedent
-from archassist.agent.render import render
+from archassist.agent.model import io
+from archassist.agent.model.precedents import Precedent
+from archassist.agent.planner.brief import parse_brief, stem
+from archassist.agent.planner.compose import plan
+from archassist.agent.planner.knowledge import domains
+from archassist.agent.render.formats import render
 
 from .integrity import integrity_problems
 

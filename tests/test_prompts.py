@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from archassist.agent.cli import app
+from archassist.agent.backends.prompting import MODES, RenderedPrompt, knowledge_for, render_prompt
+from archassist.agent.cli.root import app
 from archassist.agent.errors import InputError
-from archassist.agent.knowledge import domains, patterns
-from archassist.agent.precedents import Precedent
-from archassist.agent.prompting import MODES, RenderedPrompt, knowledge_for, render_prompt
+from archassist.agent.model.precedents import Precedent
+from archassist.agent.planner.knowledge import domains, patterns
 from typer.testing import CliRunner
 
 TARGETS = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     Column,
     Consumer,
     Design,
@@ -21,7 +21,7 @@ from archassist.agent.model import (
     Style,
     Topic,
 )
-from archassist.agent.render import (
+from archassist.agent.render.formats import (
     FORMATS,
     REPORT_KEYS,
     SECTION_HEADINGS,
@@ -299,7 +299,7 @@ def test_observability_decisions_findings_suppressions(document: str) -> None:
 
 
 def test_findings_may_be_objects_with_fields() -> None:
-    from archassist.agent.findings import Finding
+    from archassist.agent.model.findings import Finding
 
     finding = Finding(code="EDA100", name="x", severity="info", message="Note this", pointer="/topics/0")
     text = render(Design(name="x"), "markdown", findings=[finding])  # type: ignore[list-item]

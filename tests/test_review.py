@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import typer
-from archassist.agent.cli_review import register
-from archassist.agent.review import (
+from archassist.agent.cli.review import register
+from archassist.agent.modes.review import (
     ReviewOptions,
     load_config,
     merge_options,
@@ -22,8 +22,8 @@ from archassist.agent.review import (
     review_paths,
     unsaid_summary,
 )
+from archassist.agent.render.sarif import sarif_log
 from archassist.agent.rules import registry
-from archassist.agent.sarif import sarif_log
 from typer.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
@@ -412,7 +412,7 @@ def test_asyncapi_documents_are_imported_and_reviewed() -> None:
 
 
 def test_unsaid_summary_groups_notes() -> None:
-    from archassist.agent.findings import Finding
+    from archassist.agent.model.findings import Finding
 
     notes = [
         Finding(code="AAPI101", name="partition-key", severity="info", message="m", pointer="/a"),
@@ -435,8 +435,8 @@ def test_review_paths_and_report_data() -> None:
 
 def test_registering_the_commands_imports_nothing_heavy() -> None:
     code = (
-        "import sys, archassist.agent.cli_review as m, typer; m.register(typer.Typer()); "
-        "heavy = [n for n in ('archassist.agent.model', 'pydantic', 'rich.console', 'jsonschema', 'anthropic', 'mcp', "
+        "import sys, archassist.agent.cli.review as m, typer; m.register(typer.Typer()); "
+        "heavy = [n for n in ('archassist.agent.model.design', 'pydantic', 'rich.console', 'jsonschema', 'anthropic', 'mcp', "
         "'yaml') if n in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -446,7 +446,7 @@ def test_registering_the_commands_imports_nothing_heavy() -> None:
 def test_color_text_renders_through_rich() -> None:
     from io import StringIO
 
-    from archassist.agent.review import render_text
+    from archassist.agent.modes.review import render_text
     from rich.console import Console
 
     report = review_paths([FLAWED])
@@ -459,7 +459,7 @@ def test_color_text_renders_through_rich() -> None:
 
 
 def test_the_archassist_cli_carries_the_commands() -> None:
-    cli = pytest.importorskip("archassist.agent.cli")
+    cli = pytest.importorskip("archassist.agent.cli.root")
     result = CliRunner().invoke(cli.app, ["review", str(CLEAN)])
     assert result.exit_code == 0, result.stderr
     assert CliRunner().invoke(cli.app, ["explain", "EDA101"]).exit_code == 0

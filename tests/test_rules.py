@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from archassist.agent.io import load_design_file
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     Consumer,
     DeadLetter,
     Design,
@@ -27,6 +26,7 @@ from archassist.agent.model import (
     SyncCall,
     Topic,
 )
+from archassist.agent.model.io import load_design_file
 from archassist.agent.rules import get_rule, nearest_code, registry
 from archassist.agent.rules.docs import default_path, render_rules_markdown
 from archassist.agent.rules.engine import UnknownRuleWarning, check, run

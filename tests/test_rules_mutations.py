@@ -15,9 +15,9 @@ from typing import TypeVar
 
 import pytest
 
-planner = pytest.importorskip("archassist.agent.planner")
+planner = pytest.importorskip("archassist.agent.planner.compose")
 
-from archassist.agent.model import Design, SyncCall  # noqa: E402
+from archassist.agent.model.design import Design, SyncCall  # noqa: E402
 from archassist.agent.rules.engine import check  # noqa: E402
 from archassist.agent.rules.privacy import looks_personal  # noqa: E402
 from archassist.agent.rules.words import split_words  # noqa: E402

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-planner = pytest.importorskip("archassist.agent.planner")
+planner = pytest.importorskip("archassist.agent.planner.compose")
 
-from archassist.agent.knowledge import domains  # noqa: E402
+from archassist.agent.planner.knowledge import domains  # noqa: E402
 from archassist.agent.rules.engine import check  # noqa: E402
 
 MULTI_DOMAIN_BRIEFS = [

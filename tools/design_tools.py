@@ -27,9 +27,9 @@ from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
 
 if TYPE_CHECKING:
-    from archassist.agent.findings import Finding
-    from archassist.agent.planner import Plan
-    from archassist.agent.review import FileReview, ReviewOptions
+    from archassist.agent.model.findings import Finding
+    from archassist.agent.modes.review import FileReview, ReviewOptions
+    from archassist.agent.planner.compose import Plan
 
 INPUT_NAME = "<input>"
 DESIGN_STEPS = 3
@@ -40,7 +40,7 @@ def _findings(findings: Sequence[Finding]) -> list[FindingOut]:
 
 
 def _review_text(review: FileReview, warnings: list[str]) -> str:
-    from archassist.agent.review import ReviewReport, render_text
+    from archassist.agent.modes.review import ReviewReport, render_text
 
     return render_text(ReviewReport(files=[review], fail_on="never", warnings=warnings))
 
@@ -56,8 +56,8 @@ def register(server: MCPServer, state: ServerState) -> None:
         await ctx.report_progress(1, DESIGN_STEPS, "Planning and checking the design")
 
         def plan_and_check() -> tuple[Plan, list[Finding], str]:
-            from archassist.agent.planner import plan
-            from archassist.agent.render import render
+            from archassist.agent.planner.compose import plan
+            from archassist.agent.render.formats import render
             from archassist.agent.rules.engine import check
 
             result = plan(brief, precedents=precedents)
@@ -107,7 +107,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         return out, markdown.rstrip("\n") + note
 
     def options(select: list[str] | None, ignore: list[str]) -> ReviewOptions:
-        from archassist.agent.review import ReviewConfig, load_config, merge_options
+        from archassist.agent.modes.review import ReviewConfig, load_config, merge_options
 
         config = load_config(state.workspace.root)
         if config.path is not None and not config.path.resolve().is_relative_to(state.workspace.root):
@@ -115,7 +115,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         return merge_options(config, select=select, ignore=ignore)
 
     def review_sync(args: ReviewInput) -> tuple[ReviewOutput, str]:
-        from archassist.agent.review import configuration_warnings, review_file, unsaid_summary
+        from archassist.agent.modes.review import configuration_warnings, review_file, unsaid_summary
 
         chosen = options(args.select, args.ignore)
         warnings = configuration_warnings(chosen)
@@ -165,7 +165,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         return result
 
     def check_sync(args: CheckDesignInput) -> tuple[CheckDesignOutput, str]:
-        from archassist.agent.review import FileReview, configuration_warnings
+        from archassist.agent.modes.review import FileReview, configuration_warnings
         from archassist.agent.rules.engine import run
 
         chosen = options(args.select, args.ignore)

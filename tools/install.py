@@ -110,7 +110,7 @@ def merge_server(path: Path, entry: dict[str, Any], *, name: str = SERVER_NAME) 
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    from archassist.agent.io import write_text_atomic
+    from archassist.agent.model.io import write_text_atomic
 
     write_text_atomic(path, text)
 

@@ -67,7 +67,7 @@ def register(server: MCPServer, state: ServerState) -> None:
 
     def get_design_sync(args: GetDesignInput) -> tuple[GetDesignOutput, str]:
         from archassist.agent.memory import format_id, get_design
-        from archassist.agent.render import render
+        from archassist.agent.render.formats import render
 
         with state.memory(readonly=True) as store:
             record = get_design(store, args.id)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 if TYPE_CHECKING:
-    from archassist.agent.findings import Finding
+    from archassist.agent.model.findings import Finding
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 

@@ -39,7 +39,7 @@ The archassist MCP server gives you the team's tools. Use them instead of guessi
 
 def agent_markdown() -> str:
     """The agent file: front matter, the architect role prompt, and how to use the archassist tools."""
-    from archassist.agent.prompting import environment
+    from archassist.agent.backends.prompting import environment
 
     role = environment().get_template("architect.md.j2").render().strip("\n")
     return AGENT_FRONT_MATTER + "\n" + role + "\n\n" + AGENT_TOOLS_SECTION

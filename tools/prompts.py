@@ -6,8 +6,8 @@ import logging
 from typing import Annotated
 
 import anyio.to_thread
+from archassist.agent.backends.prompting import MODE_SUMMARIES
 from archassist.agent.errors import InputError
-from archassist.agent.prompting import MODE_SUMMARIES
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import MCPServer
@@ -27,8 +27,8 @@ TOOLS_NOTE = (
 
 def register(server: MCPServer, state: ServerState) -> None:
     def render(mode: str, target: str) -> str:
+        from archassist.agent.backends.prompting import render_prompt
         from archassist.agent.memory import MemoryStoreError
-        from archassist.agent.prompting import render_prompt
 
         check_size(target, f"the {mode} argument")
         text = target

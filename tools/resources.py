@@ -59,7 +59,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         mime_type="application/schema+json",
     )
     def design_schema() -> str:
-        from archassist.agent.model import design_json_schema
+        from archassist.agent.model.design import design_json_schema
 
         return _json(design_json_schema())
 
@@ -71,7 +71,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         mime_type=JSON,
     )
     def patterns() -> str:
-        from archassist.agent.knowledge import patterns as catalog
+        from archassist.agent.planner.knowledge import patterns as catalog
 
         return _json([{"name": p.name, "title": p.title, "summary": p.summary} for p in catalog().values()])
 
@@ -83,7 +83,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         mime_type=JSON,
     )
     def pattern(name: str) -> str:
-        from archassist.agent.knowledge import patterns as catalog
+        from archassist.agent.planner.knowledge import patterns as catalog
 
         found = catalog().get(name)
         if found is None:
@@ -98,7 +98,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         mime_type=JSON,
     )
     def domains() -> str:
-        from archassist.agent.knowledge import domains as catalog
+        from archassist.agent.planner.knowledge import domains as catalog
 
         return _json([{"name": d.name, "title": d.title, "description": d.description} for d in catalog().values()])
 
@@ -110,7 +110,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         mime_type=JSON,
     )
     def domain(name: str) -> str:
-        from archassist.agent.knowledge import domains as catalog
+        from archassist.agent.planner.knowledge import domains as catalog
 
         found = catalog().get(name)
         if found is None:

@@ -12,7 +12,7 @@ from archassist.tools.workspace import Workspace
 
 if TYPE_CHECKING:
     from archassist.agent.memory import MemoryStore
-    from archassist.agent.precedents import Precedent
+    from archassist.agent.model.precedents import Precedent
 
 PRECEDENT_LIMIT = 5
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, RULE_OVERLAP, Code
 from archassist.agent.errors import InputError
-from archassist.agent.findings import Finding
-from archassist.agent.io import SourceMap, pointer_of, read_document
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.io import SourceMap, pointer_of, read_document
 
 __all__ = [
     "CODES",

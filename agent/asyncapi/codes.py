@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from archassist.agent.findings import Severity
+from archassist.agent.model.findings import Severity
 
 CodeGroup = Literal["schema", "not-declared", "limitation", "reference"]
 

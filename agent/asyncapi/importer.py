@@ -19,9 +19,7 @@ from typing import Any, Literal, cast
 from archassist.agent.asyncapi.codes import CODES
 from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
 from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
-from archassist.agent.findings import Finding
-from archassist.agent.io import Position, SourceMap
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     STANDARD_ENVELOPE,
     UNSPECIFIED_BROKER,
     Compatibility,
@@ -37,7 +35,9 @@ from archassist.agent.model import (
     Style,
     Topic,
 )
-from archassist.agent.naming import slug, words_of
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.io import Position, SourceMap
+from archassist.agent.model.naming import slug, words_of
 from pydantic import ValidationError
 
 _PROTOCOLS: dict[str, str] = {

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archassist.agent.errors import InputError
-from archassist.agent.io import escape_pointer_token, read_document
+from archassist.agent.model.io import escape_pointer_token, read_document
 
 MAIN = ""  # the file key of the main document
 MAX_CHAIN = 64  # a longer chain of refs to refs is treated like a cycle

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from archassist.agent.asyncapi.refs import Node, Resolver
-from archassist.agent.model import FieldType, Protection
-from archassist.agent.naming import words_of
+from archassist.agent.model.design import FieldType, Protection
+from archassist.agent.model.naming import words_of
 
 MAX_DEPTH = 12
 

@@ -39,14 +39,14 @@ from archassist.agent.backends.repair import (
     repair_findings,
     run_repair_loop,
 )
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
 
 if TYPE_CHECKING:
     import anthropic
     import httpx2
-    from archassist.agent.prompting import RenderedPrompt
+    from archassist.agent.backends.prompting import RenderedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,8 @@ def render_design_prompt(
     brief: str, *, precedents: Sequence[Precedent] = (), knowledge: Knowledge | None = None
 ) -> RenderedPrompt:
     """The design mode's rendered prompt (prompts/*.md.j2) for this brief."""
-    from archassist.agent import knowledge as catalog
-    from archassist.agent.prompting import render_prompt
+    from archassist.agent.backends.prompting import render_prompt
+    from archassist.agent.planner import knowledge as catalog
 
     knowledge = knowledge or Knowledge()
     domains = None
@@ -204,8 +204,8 @@ def commentary_request(
     design: Design, findings: Sequence[Finding], *, settings: ClaudeSettings = ClaudeSettings()
 ) -> dict[str, Any]:
     """A plain-text review of a design, on top of the findings the rules engine already reported."""
-    from archassist.agent.io import dumps
-    from archassist.agent.prompting import knowledge_for, render_prompt
+    from archassist.agent.backends.prompting import knowledge_for, render_prompt
+    from archassist.agent.model.io import dumps
 
     # The catalog entries follow the design's brief: matching them against the whole YAML is slow and noisy.
     domains, patterns = knowledge_for(design.brief or design.summary or design.name)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from archassist.agent.errors import InputError
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
 from pydantic import ValidationError
 
 OPTIONAL_NOTE = "0 or 1 item: [] = none"

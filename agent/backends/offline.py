@@ -6,20 +6,20 @@ from collections.abc import Sequence
 
 from archassist.agent.backends.base import DesignResult, Knowledge, Usage
 from archassist.agent.backends.repair import check_design
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
 
 
 class OfflineBackend:
-    """Wraps :func:`archassist.agent.planner.plan`; the planner picks its own knowledge, so ``knowledge`` is unused."""
+    """Wraps :func:`archassist.agent.planner.compose.plan`; the planner picks its own knowledge, so ``knowledge`` is unused."""
 
     name = "offline"
 
     def design(
         self, brief: str, *, precedents: Sequence[Precedent] = (), knowledge: Knowledge | None = None
     ) -> DesignResult:
-        from archassist.agent.planner import plan
+        from archassist.agent.planner.compose import plan
 
         planned = plan(brief, precedents=precedents)
         return DesignResult(

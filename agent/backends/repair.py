@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from archassist.agent.backends.base import BackendUnavailableError, Knowledge, Usage
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
 
 if TYPE_CHECKING:
     import jinja2
@@ -62,7 +62,7 @@ def error_count(findings: Sequence[Finding]) -> int:
 
 
 def _template() -> jinja2.Template:
-    from archassist.agent.prompting import environment
+    from archassist.agent.backends.prompting import environment
 
     return environment().get_template("repair.md.j2")
 

@@ -30,9 +30,9 @@ from archassist.agent.backends.base import (
 )
 from archassist.agent.backends.offline import OfflineBackend
 from archassist.agent.backends.repair import DEFAULT_REPAIR_ROUNDS, MAX_REPAIR_ROUNDS
-from archassist.agent.findings import Finding
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.findings import Finding
+from archassist.agent.model.precedents import Precedent
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from archassist.agent.memory.records import (
 from archassist.agent.memory.store import MemoryStore
 
 if TYPE_CHECKING:
-    from archassist.agent.model import Design
+    from archassist.agent.model.design import Design
 
 DECISION_FIELDS = frozenset(
     {

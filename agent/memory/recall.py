@@ -13,7 +13,7 @@ import re
 from archassist.agent.memory.records import DECISION_COLUMNS, DecisionRecord, DesignRecord, check_status
 from archassist.agent.memory.records import decision_from_row as _decision_from_row
 from archassist.agent.memory.store import MemoryStore
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.precedents import Precedent
 
 # FTS5 builds one expression-tree level per OR; its limit is 256. Beyond a few dozen words bm25 gains nothing.
 MAX_TERMS = 32

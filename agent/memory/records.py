@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
-    from archassist.agent.model import Design
+    from archassist.agent.model.design import Design
 
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
 ID_PREFIX = "ADR-"
@@ -162,7 +162,7 @@ class DesignRecord:
 
     @property
     def design(self) -> Design:
-        from archassist.agent.model import Design
+        from archassist.agent.model.design import Design
 
         return Design.model_validate_json(self.design_json)
 

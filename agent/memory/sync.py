@@ -62,7 +62,7 @@ def _uid_of(path: Path) -> str | None:
 def export_adr(store: MemoryStore, folder: str | Path) -> ExportResult:
     """Write every decision as ``NNNN-title.md``. Files already up to date are left untouched; a decision
     whose title changed has its old file replaced. Files of decisions not in this database are kept."""
-    from archassist.agent.io import write_text_atomic
+    from archassist.agent.model.io import write_text_atomic
 
     target_dir = Path(folder).expanduser()
     if target_dir.exists() and not target_dir.is_dir():

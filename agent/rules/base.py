@@ -2,7 +2,7 @@
 
 A rule is written as a plain function decorated with :func:`rule`. The function receives the design and the shared
 :class:`~archassist.agent.rules.index.DesignIndex` and yields :class:`Violation` records; the :class:`Rule` wrapper
-turns them into :class:`~archassist.agent.findings.Finding` objects carrying the rule's code, name and severity.
+turns them into :class:`~archassist.agent.model.findings.Finding` objects carrying the rule's code, name and severity.
 The function's docstring is the rule's documentation: a summary (the first paragraph, one sentence), then
 ``Why:``, ``Anti-pattern:`` and ``Fix:`` sections.
 """
@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archassist.agent.findings import Finding, Severity
+from archassist.agent.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from archassist.agent.model import Design
+    from archassist.agent.model.design import Design
     from archassist.agent.rules.index import DesignIndex
 
 CODE_PATTERN = re.compile(r"^EDA[1-9]\d\d$")

@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from archassist.agent.findings import SEVERITY_ORDER, Finding, Severity
-from archassist.agent.io import InputError, SourceMap
-from archassist.agent.model import Design, Suppression
+from archassist.agent.model.design import Design, Suppression
+from archassist.agent.model.findings import SEVERITY_ORDER, Finding, Severity
+from archassist.agent.model.io import InputError, SourceMap
 from archassist.agent.rules import get_rule, groups, nearest_code, registry
 from archassist.agent.rules.base import SEVERITIES, Rule
 from archassist.agent.rules.index import DesignIndex

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archassist.agent.model import Design, Event
+from archassist.agent.model.design import Design, Event
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 

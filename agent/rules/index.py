@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from archassist.agent.model import Consumer, Design, Event, Topic
+from archassist.agent.model.design import Consumer, Design, Event, Topic
 
 DEAD_LETTER_SUFFIXES: tuple[str, ...] = (
     ".dlq",

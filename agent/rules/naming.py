@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 from archassist.agent.rules.words import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from archassist.agent.model import Design, Event
+from archassist.agent.model.design import Design, Event
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 from archassist.agent.rules.words import split_words, word_set

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator
 
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
     BLANKET_ALERT_TARGETS,

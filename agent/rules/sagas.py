@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archassist.agent.model import Design, Saga, SagaStep
+from archassist.agent.model.design import Design, Saga, SagaStep
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 

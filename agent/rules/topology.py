@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from archassist.agent.model import UNSPECIFIED_BROKER, Design, Topic
+from archassist.agent.model.design import UNSPECIFIED_BROKER, Design, Topic
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
     DEAD_LETTER_SUFFIXES,

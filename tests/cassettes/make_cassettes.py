@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx2
 from archassist.agent.backends.llm_schema import to_llm_json
-from archassist.agent.planner import plan
+from archassist.agent.planner.compose import plan
 
 from tests.cassettes.recording import (
     BRIEF,

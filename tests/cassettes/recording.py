@@ -21,7 +21,7 @@ from typing import Any
 import httpx2
 import vcr
 from archassist.agent.backends.anthropic_backend import ClaudeSettings, make_client
-from archassist.agent.cli_backend import DesignOutcome, run_design
+from archassist.agent.cli.backend import DesignOutcome, run_design
 
 CASSETTES = Path(__file__).resolve().parent
 BRIEF = "order fulfillment across payments, inventory and shipping"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
-from archassist.agent.cli import main
+from archassist.agent.cli.root import main
 
 if __name__ == "__main__":
     main()

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from archassist.agent.__about__ import __version__
 from archassist.agent.errors import InputError
-from archassist.agent.findings import SEVERITY_ORDER, Finding
-from archassist.agent.io import SourceMap, design_from_document, read_document
+from archassist.agent.model.findings import SEVERITY_ORDER, Finding
+from archassist.agent.model.io import SourceMap, design_from_document, read_document
 from archassist.agent.rules import get_rule
 from archassist.agent.rules.engine import resolve_rules, resolve_severities, run, sort_findings
 
@@ -466,7 +466,7 @@ def render_github(report: ReviewReport) -> str:
 
 
 def render_sarif(report: ReviewReport) -> str:
-    from archassist.agent.sarif import sarif_log
+    from archassist.agent.render.sarif import sarif_log
 
     return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
 

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from archassist.agent.model import FieldType
+from archassist.agent.model.design import FieldType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ThroughputClass = Literal["low", "medium", "high", "very_high"]

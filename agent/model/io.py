@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import yaml
 from archassist.agent.errors import InputError
-from archassist.agent.files import write_text_atomic
-from archassist.agent.model import Design
+from archassist.agent.model.design import Design
+from archassist.agent.model.files import write_text_atomic
 from pydantic import BaseModel, ValidationError
 
 try:

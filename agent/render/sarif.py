@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from archassist.agent.__about__ import __version__
-from archassist.agent.findings import Finding
+from archassist.agent.model.findings import Finding
 from archassist.agent.rules import Rule, get_rule, registry
 from archassist.agent.rules.words import pascal_case
 
@@ -19,7 +19,7 @@ class _ReviewedFile(Protocol):
 
 
 class ReviewLike(Protocol):
-    """What SARIF needs of a review (archassist.agent.review.ReviewReport)."""
+    """What SARIF needs of a review (archassist.agent.modes.review.ReviewReport)."""
 
     @property
     def files(self) -> Sequence[_ReviewedFile]: ...

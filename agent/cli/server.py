@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from archassist.agent.cli_common import fail as _fail
-from archassist.agent.cli_common import user_errors as _user_errors
+from archassist.agent.cli.common import fail as _fail
+from archassist.agent.cli.common import user_errors as _user_errors
 
 DbOption = Annotated[
     Path | None,
@@ -138,7 +138,7 @@ def prompt_command(
     Example: archassist prompt design "order fulfillment across payments, inventory and shipping"
     """
     with _user_errors():
-        from archassist.agent.prompting import check_mode, render_prompt
+        from archassist.agent.backends.prompting import check_mode, render_prompt
 
         name = check_mode(mode)
         text = _read_target(target)

@@ -1,7 +1,7 @@
 """Renderers: the documents and artifacts an architect hands over, each a projection of one Design.
 
 - ``markdown``: the architecture document (Jinja2 template ``templates/design.md.j2``);
-- ``json`` / ``yaml``: the Design file itself (through :mod:`archassist.agent.io`);
+- ``json`` / ``yaml``: the Design file itself (through :mod:`archassist.agent.model.io`);
 - ``report``: the structured architecture report (event store, topics, aggregates, projections, sagas,
   dead-letter configuration);
 - ``mermaid``: the flow diagram plus one sequence diagram per saga;
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     STANDARD_ENVELOPE,
     Aggregate,
     Consumer,
@@ -93,7 +93,7 @@ def render(
         return render_markdown(design, findings=findings, precedents=precedents)
     if fmt in ("json", "yaml"):
         # Imported here: io pulls in PyYAML, which the other formats do not need.
-        from archassist.agent.io import dumps
+        from archassist.agent.model.io import dumps
 
         return dumps(design, "json" if fmt == "json" else "yaml")
     if fmt == "report":
@@ -695,7 +695,7 @@ def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("archassist.agent", "templates"),
+        loader=jinja2.PackageLoader("archassist.agent.render", "templates"),
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,4 +1,4 @@
-"""The `review`, `rules` and `explain` commands: a thin typer layer over archassist.agent.review and the rules.
+"""The `review`, `rules` and `explain` commands: a thin typer layer over archassist.agent.modes.review and the rules.
 
 Only typer and the standard library are imported at module level, so registering these commands costs nothing
 at start-up; each command imports what it needs when it runs.
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from archassist.agent.cli_common import fail as _fail
-from archassist.agent.cli_common import warn as _warn
+from archassist.agent.cli.common import fail as _fail
+from archassist.agent.cli.common import warn as _warn
 
 FORMATS_HELP = "Output format: text, json, sarif or github."
 SELECT_HELP = "Rules to run: codes, prefixes (EDA4), groups or names; repeat or separate with commas."
@@ -22,7 +22,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from archassist.agent.files import write_text_atomic
+    from archassist.agent.model.files import write_text_atomic
 
     write_text_atomic(output, text)
     typer.echo(f"wrote {output}", err=True)
@@ -54,7 +54,7 @@ def review(
     Example: archassist review design.yaml --format sarif -o findings.sarif
     """
     from archassist.agent.errors import InputError
-    from archassist.agent.review import OUTPUT_FORMATS, load_config, merge_options, render, review_paths
+    from archassist.agent.modes.review import OUTPUT_FORMATS, load_config, merge_options, render, review_paths
 
     if fmt not in OUTPUT_FORMATS:
         _fail(f"unknown --format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from archassist.agent.cli_common import fail as _fail
+from archassist.agent.cli.common import fail as _fail
 
 if TYPE_CHECKING:
     from archassist.agent.asyncapi import AsyncApiImport
@@ -67,9 +67,9 @@ def _asyncapi(
     ),
 ) -> None:
     """Import an AsyncAPI document as a Design, and say what the document leaves unsaid."""
-    from archassist.agent import io
     from archassist.agent.asyncapi import import_asyncapi_file
     from archassist.agent.errors import InputError
+    from archassist.agent.model import io
 
     if fmt is not None and fmt not in ("yaml", "json"):
         _fail(f"--format {fmt!r} is not known; use yaml or json")

@@ -75,7 +75,7 @@ def interpret_precedents(precedents: Sequence[Precedent], brief_domains: Sequenc
     A precedent applies when it names no domain or names one the brief has. Earlier (better ranked)
     precedents win over later ones. Anything not accepted is ignored, whatever recall returned.
     """
-    from archassist.agent.brief import match_domains, tokens
+    from archassist.agent.planner.brief import match_domains, tokens
 
     out = PlanOverrides()
     present = set(brief_domains)

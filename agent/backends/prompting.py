@@ -18,9 +18,9 @@ from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
     import jinja2
-    from archassist.agent.brief import BriefFacts
-    from archassist.agent.knowledge import Domain, Pattern
-    from archassist.agent.precedents import Precedent
+    from archassist.agent.model.precedents import Precedent
+    from archassist.agent.planner.brief import BriefFacts
+    from archassist.agent.planner.knowledge import Domain, Pattern
 
 Mode = Literal["design", "review", "contract", "reliability", "migration"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -160,8 +160,8 @@ def knowledge_for(target: str) -> tuple[list[Domain], list[Pattern]]:
     """The catalog's business domains the target names (brief parser) and the patterns it calls for (keywords
     and the brief's flags), each in catalog order. Only the first KNOWLEDGE_SCAN_CHARS characters are read: a
     long document names its domains early, and the brief parser's cost grows with the text."""
-    from archassist.agent.brief import parse_brief
-    from archassist.agent.knowledge import patterns
+    from archassist.agent.planner.brief import parse_brief
+    from archassist.agent.planner.knowledge import patterns
 
     head = target[:KNOWLEDGE_SCAN_CHARS]
     facts = parse_brief(head)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from archassist.agent.__about__ import __version__
-from archassist.agent.cli_common import fail
+from archassist.agent.cli.common import fail
 
 # pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
 # per command); archassist uses none. Setting the variable yourself restores the scan.
@@ -60,7 +60,7 @@ def emit(text: str, output: Path | None, *, markdown: bool = False) -> None:
     """Write a result to a file (atomically) or stdout; Markdown is rendered with rich on a terminal."""
     if output is not None:
         from archassist.agent.errors import InputError
-        from archassist.agent.files import write_text_atomic
+        from archassist.agent.model.files import write_text_atomic
 
         try:
             write_text_atomic(output, text)
@@ -138,7 +138,7 @@ def design(
     """
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
-    from archassist.agent.design_mode import BackendOptions, run_design_mode
+    from archassist.agent.modes.design import BackendOptions, run_design_mode
 
     chosen = backend.value
     if chosen == "auto" and not os.environ.get("ANTHROPIC_API_KEY") and not dry_run:
@@ -168,7 +168,7 @@ def schema(
     """Print the JSON Schema of the Design file format."""
     import json
 
-    from archassist.agent.model import design_json_schema
+    from archassist.agent.model.design import design_json_schema
 
     emit(json.dumps(design_json_schema(), indent=2) + "\n", output)
 
@@ -178,10 +178,10 @@ def _register_extensions() -> None:
     import importlib
 
     for module in (
-        "archassist.agent.cli_review",
-        "archassist.agent.cli_asyncapi",
-        "archassist.agent.cli_memory",
-        "archassist.agent.cli_mcp",
+        "archassist.agent.cli.review",
+        "archassist.agent.cli.asyncapi",
+        "archassist.agent.cli.memory",
+        "archassist.agent.cli.server",
     ):
         try:
             mod = importlib.import_module(module)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from archassist.agent.cli_common import fail as _fail
-from archassist.agent.cli_common import user_errors as _user_errors
+from archassist.agent.cli.common import fail as _fail
+from archassist.agent.cli.common import user_errors as _user_errors
 
 if TYPE_CHECKING:
     from archassist.agent.memory import DecisionRecord, MemoryStore

@@ -12,18 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from archassist.agent.brief import BriefFacts, parse_brief
-from archassist.agent.knowledge import (
-    THROUGHPUT_EPS,
-    Domain,
-    KAggregate,
-    KCommand,
-    KEvent,
-    KField,
-    KProjection,
-    KSagaStep,
-)
-from archassist.agent.model import (
+from archassist.agent.model.design import (
     Aggregate,
     Alert,
     Column,
@@ -49,8 +38,19 @@ from archassist.agent.model import (
     Topic,
     Tradeoff,
 )
-from archassist.agent.naming import kebab, pascal, slug, snake
-from archassist.agent.precedents import PlanOverrides, Precedent, interpret_precedents
+from archassist.agent.model.naming import kebab, pascal, slug, snake
+from archassist.agent.model.precedents import PlanOverrides, Precedent, interpret_precedents
+from archassist.agent.planner.brief import BriefFacts, parse_brief
+from archassist.agent.planner.knowledge import (
+    THROUGHPUT_EPS,
+    Domain,
+    KAggregate,
+    KCommand,
+    KEvent,
+    KField,
+    KProjection,
+    KSagaStep,
+)
 
 PARTITION_CAPACITY_EPS = 1000.0
 HEADROOM = 1.5

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.precedents import Precedent
 
 
 @dataclass
@@ -27,7 +27,7 @@ class DesignModeOutcome:
         return [p for p in self.precedents if p.id in self.precedents_applied]
 
     def render(self, fmt: str) -> str:
-        from archassist.agent.render import render
+        from archassist.agent.render.formats import render
 
         if self.design is None:
             raise ValueError("a dry run has no design to render")
@@ -49,7 +49,7 @@ class BackendOptions:
 
 def _design(brief: str, precedents: Sequence[Precedent], options: BackendOptions) -> DesignModeOutcome:
     if options.backend == "offline" and not options.dry_run:
-        from archassist.agent.planner import plan
+        from archassist.agent.planner.compose import plan
 
         planned = plan(brief, precedents=precedents)
         return DesignModeOutcome(
@@ -57,7 +57,7 @@ def _design(brief: str, precedents: Sequence[Precedent], options: BackendOptions
             precedents=list(precedents),
             precedents_applied=list(planned.precedents_applied),
         )
-    from archassist.agent.cli_backend import run_design
+    from archassist.agent.cli.backend import run_design
 
     ran = run_design(
         brief,

@@ -1,6 +1,6 @@
 """The backend side of `archassist design`: choose a backend, run it, print notices, or show a dry run.
 
-The lead wires :func:`run_design` into the `design` command of :mod:`archassist.agent.cli`. Nothing here
+The lead wires :func:`run_design` into the `design` command of :mod:`archassist.agent.cli.root`. Nothing here
 imports ``anthropic`` at module import; the SDK loads only when a Claude client is created.
 """
 
@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 import typer
 from archassist.agent.backends.base import BackendUnavailableError, DesignResult, Knowledge, Usage
-from archassist.agent.model import Design
-from archassist.agent.precedents import Precedent
+from archassist.agent.model.design import Design
+from archassist.agent.model.precedents import Precedent
 
 log = logging.getLogger(__name__)
 

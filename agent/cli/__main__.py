@@ -1,0 +1,5 @@
+"""`python -m archassist.agent.cli` runs the command line."""
+
+from archassist.agent.cli.root import main
+
+main()
