@@ -228,6 +228,9 @@ class Consumer(_Part):
     ordering: Literal["per_key", "none"] = "per_key"
     concurrency: int = Field(1, ge=1)
     processing_time_ms: float | None = Field(None, gt=0)
+    in_flight_per_partition: int = Field(
+        1, ge=1, description="Calls in flight per partition for a keyed parallel consumer (order kept per key)."
+    )
     delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
 
 
