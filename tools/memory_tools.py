@@ -15,8 +15,10 @@ from archassist.tools.models import (
     RememberOutput,
 )
 from archassist.tools.registration import add_model_tool, additive, read_only
-from archassist.tools.state import ServerState
+from archassist.tools.results import tool_result
+from archassist.tools.state import ServerState, design_link, parts_of
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
 
 if TYPE_CHECKING:
     from archassist.agent.memory import DecisionRecord
@@ -65,14 +67,14 @@ def register(server: MCPServer, state: ServerState) -> None:
     async def remember(args: RememberInput, ctx: Context) -> tuple[RememberOutput, str]:
         return await anyio.to_thread.run_sync(remember_sync, args)
 
-    def get_design_sync(args: GetDesignInput) -> tuple[GetDesignOutput, str]:
+    def get_design_sync(args: GetDesignInput) -> CallToolResult:
         from archassist.agent.memory import format_id, get_design
         from archassist.agent.render.formats import render
 
         with state.memory(readonly=True) as store:
             record = get_design(store, args.id)
         design = record.design
-        markdown = render(design, "markdown")
+        link = design_link(str(record.id), record.name)
         out = GetDesignOutput(
             id=record.id,
             name=record.name,
@@ -80,12 +82,12 @@ def register(server: MCPServer, state: ServerState) -> None:
             backend=record.backend,
             created=record.created,
             decision_ids=[format_id(i) for i in record.decision_ids],
-            design=design.model_dump(mode="json"),
-            markdown=markdown,
+            parts=parts_of(design),
+            design_uri=link.uri,
         )
-        return out, markdown
+        return tool_result(render(design, "markdown"), out, [link])
 
-    async def get_design_tool(args: GetDesignInput, ctx: Context) -> tuple[GetDesignOutput, str]:
+    async def get_design_tool(args: GetDesignInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(get_design_sync, args)
 
     add_model_tool(
@@ -119,7 +121,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         server,
         name="get_design",
         title="Get a stored design",
-        description="Fetch a design stored in memory by its id: the Design object, its Markdown and its decision ids.",
+        description="Fetch a design stored in memory by its id: its Markdown document, its decision ids and a link to the full Design (archassist://designs/{id}).",
         input_model=GetDesignInput,
         output_model=GetDesignOutput,
         handler=get_design_tool,

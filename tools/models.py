@@ -7,30 +7,15 @@ The input models are the source of each tool's published input schema; the outpu
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
-from archassist.agent.model.design import Design
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from archassist.agent.model.findings import Finding
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
-
-# A Design in a result is published with a shallow schema that points at the full one: clients validate every
-# result against the output schema, and checking a whole design that way costs them far more than the call itself.
-# Results carry designs made by the Design model, so they are valid by construction.
-DesignData = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "A Design; its full JSON Schema is the archassist://schema/design resource.",
-            "required": ["schema_version", "name"],
-            "properties": {"schema_version": {"type": "integer"}, "name": {"type": "string"}},
-        }
-    ),
-]
 
 MAX_TITLE = 300
 MAX_BODY = 20_000
@@ -46,6 +31,12 @@ class _In(BaseModel):
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    omitted: dict[str, int] = Field(
+        default_factory=dict,
+        description="Lists cut short to keep this result compact, with the number of items left out; the text "
+        "content has them all.",
+    )
 
 
 # ---- inputs ----------------------------------------------------------------------------------------------------
@@ -64,35 +55,47 @@ class DesignInput(_In):
     )
 
 
-class ReviewInput(_In):
+DOCUMENT_SOURCES = "give exactly one of 'text' (the document) or 'path' (a file in the workspace)"
+
+
+class _DocumentInput(_In):
+    # Both sources in the schema, exactly one of them required, so a client sees the rule before calling.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["text"]}, {"required": ["path"]}]})
+
     text: str | None = Field(
         None,
-        description="The document to review, as text: a Design in YAML or JSON, or an AsyncAPI document. "
-        "Give either text or path.",
+        description="The document as text, YAML or JSON. Give either text or path.",
     )
     path: str | None = Field(
         None,
-        description="A design or AsyncAPI file inside the workspace, relative to the workspace root. "
-        "Give either text or path.",
+        description="A file inside the workspace, relative to the workspace root. Give either text or path.",
     )
     select: list[str] | None = Field(
         None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."
     )
     ignore: list[str] = Field(default_factory=list, description="Skip these rules (same selectors as select).")
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _object_as_text(cls, value: object) -> object:
+        # Some clients send a JSON document as the object itself rather than as a string: it is the same document.
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
     @model_validator(mode="after")
-    def _one_source(self) -> ReviewInput:
+    def _one_source(self) -> _DocumentInput:
         if (self.text is None) == (self.path is None):
-            raise ValueError("give exactly one of 'text' (the document) or 'path' (a file in the workspace)")
+            raise ValueError(DOCUMENT_SOURCES)
         return self
 
 
-class CheckDesignInput(_In):
-    design: Design = Field(description="The Design to check, as an object (see the archassist://schema/design resource).")
-    select: list[str] | None = Field(
-        None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."
-    )
-    ignore: list[str] = Field(default_factory=list, description="Skip these rules (same selectors as select).")
+class ReviewInput(_DocumentInput):
+    """A Design (YAML or JSON) or an AsyncAPI document."""
+
+
+class CheckDesignInput(_DocumentInput):
+    """A Design only (YAML or JSON); its schema is the archassist://schema/design resource."""
 
 
 class ListRulesInput(_In):
@@ -177,11 +180,24 @@ class PrecedentOut(_Out):
     applied: bool = Field(description="True when the planner followed this precedent in the design.")
 
 
+class PartsOut(_Out):
+    services: list[str] = Field(description="Service names.")
+    events: list[str] = Field(description="Event names.")
+    topics: int
+    consumers: int
+    sagas: int
+    projections: int
+    decisions: int
+
+
 class DesignOutput(_Out):
     name: str
     summary: str
-    design: DesignData
-    markdown: str = Field(description="The design document in Markdown.")
+    parts: PartsOut = Field(description="What the design holds; the whole Design is the design_uri resource.")
+    design_uri: str | None = Field(
+        description="The resource with the full Design as JSON (archassist://designs/{id}); read it to edit the "
+        "design or pass it to check_design."
+    )
     findings: list[FindingOut] = Field(description="What the rules engine says about the design.")
     counts: Counts
     precedents: list[PrecedentOut] = Field(description="Precedents recalled from the memory for this brief.")
@@ -202,6 +218,7 @@ class ReviewOutput(_Out):
 
 
 class CheckDesignOutput(_Out):
+    source: str = Field(description="The file checked (relative to the workspace), or <input> for text.")
     design_name: str
     summary: str
     counts: Counts
@@ -254,7 +271,7 @@ class DecisionOut(_Out):
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> DecisionOut:
-        return cls(**{key: data.get(key) for key in cls.model_fields})
+        return cls(**{key: data.get(key) for key in cls.model_fields if key in data})
 
 
 class RecallOutput(_Out):
@@ -275,5 +292,5 @@ class GetDesignOutput(_Out):
     backend: str
     created: str
     decision_ids: list[str]
-    design: DesignData
-    markdown: str
+    parts: PartsOut
+    design_uri: str = Field(description="The resource with the full Design as JSON.")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from archassist.agent.__about__ import __version__
 from archassist.tools import design_tools, memory_tools, prompts, resources, rule_tools
 from archassist.tools.network import check_host
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import Workspace
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
 log = logging.getLogger("archassist.mcp")
 
@@ -26,11 +28,37 @@ write the team's decision memory, and `get_design` to fetch a stored design. Fil
 workspace folder the server was started in."""
 
 
+class ArchassistServer(MCPServer):
+    """The SDK's server with one change: a prompt asked for by a wrong name or with wrong arguments is the
+    client's mistake, answered as JSON-RPC invalid params (-32602) with a one-line message, not as a server
+    error."""
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        known = {prompt.name: prompt for prompt in await self.list_prompts()}
+        prompt = known.get(name)
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"unknown prompt {name!r}; the prompts are: {', '.join(known)}")
+        given = arguments or {}
+        names = [argument.name for argument in prompt.arguments or []]
+        for extra in given:
+            if extra not in names:
+                raise MCPError(
+                    INVALID_PARAMS, f"prompt {name!r} has no argument {extra!r}; it takes: {', '.join(names)}"
+                )
+        for argument in prompt.arguments or []:
+            if argument.required and not str(given.get(argument.name) or "").strip():
+                what = f" ({argument.description})" if argument.description else ""
+                raise MCPError(INVALID_PARAMS, f"prompt {name!r} needs the argument {argument.name!r}{what}")
+        return await super().get_prompt(name, arguments, context)
+
+
 def build_server(root: Path, db: Path | None) -> MCPServer:
     """A server whose file-reading tools are confined to ``root`` and whose memory is ``db`` (None: the default
     database, resolved when a tool first needs it)."""
     state = ServerState(workspace=Workspace(root.resolve()), db=db)
-    server: MCPServer = MCPServer(
+    server: MCPServer = ArchassistServer(
         name="archassist",
         title="archassist: event-driven architecture assistant",
         version=__version__,
