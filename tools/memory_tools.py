@@ -15,7 +15,7 @@ from archassist.tools.models import (
     RememberOutput,
 )
 from archassist.tools.registration import add_model_tool, additive, read_only
-from archassist.tools.results import tool_result
+from archassist.tools.results import Link, tool_result
 from archassist.tools.state import ServerState, design_link, parts_of
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
@@ -36,18 +36,19 @@ def decision_line(item: DecisionOut) -> str:
 
 
 def register(server: MCPServer, state: ServerState) -> None:
-    def recall_sync(args: RecallInput) -> tuple[RecallOutput, str]:
+    def recall_sync(args: RecallInput) -> CallToolResult:
         from archassist.agent.memory import recall
 
         with state.memory(readonly=True) as store:
             found = [decision_out(r) for r in recall(store, args.query, limit=args.limit, status=args.status)]
         text = "\n".join(decision_line(d) for d in found) if found else f"No recorded decision matches {args.query!r}."
-        return RecallOutput(query=args.query, count=len(found), decisions=found), text + "\n"
+        out = RecallOutput(query=args.query, count=len(found), decisions=found)
+        return tool_result(text + "\n", out, trim=("decisions",))
 
-    async def recall_tool(args: RecallInput, ctx: Context) -> tuple[RecallOutput, str]:
+    async def recall_tool(args: RecallInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(recall_sync, args)
 
-    def remember_sync(args: RememberInput) -> tuple[RememberOutput, str]:
+    def remember_sync(args: RememberInput) -> CallToolResult:
         from archassist.agent.memory import add_decision, get_decision, supersede
 
         fields = args.model_dump(exclude={"supersedes"})
@@ -62,9 +63,11 @@ def register(server: MCPServer, state: ServerState) -> None:
         text = f"Recorded {record.ref}: {record.title}"
         if old is not None:
             text += f" (supersedes {old.ref})"
-        return out, text + "\n"
+        link = Link(uri=out.decision.uri, name=record.ref, title=record.title, mime_type="text/markdown",
+                    description="The decision as a MADR record.")
+        return tool_result(text + "\n", out, [link])
 
-    async def remember(args: RememberInput, ctx: Context) -> tuple[RememberOutput, str]:
+    async def remember(args: RememberInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(remember_sync, args)
 
     def get_design_sync(args: GetDesignInput) -> CallToolResult:

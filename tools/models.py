@@ -29,8 +29,12 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
-class _Out(BaseModel):
+class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Out(_Part):
+    """A tool's structured result."""
 
     omitted: dict[str, int] = Field(
         default_factory=dict,
@@ -137,7 +141,7 @@ class GetDesignInput(_In):
 # ---- outputs ---------------------------------------------------------------------------------------------------
 
 
-class FindingOut(_Out):
+class FindingOut(_Part):
     code: str = Field(description="Rule code, e.g. EDA401 (AAPI... for AsyncAPI importer findings).")
     name: str
     severity: Literal["error", "warning", "info"]
@@ -153,7 +157,7 @@ class FindingOut(_Out):
         return cls(**dataclasses.asdict(finding))
 
 
-class Counts(_Out):
+class Counts(_Part):
     error: int = 0
     warning: int = 0
     info: int = 0
@@ -172,7 +176,7 @@ class Counts(_Out):
         return ", ".join([plural(self.error, "error"), plural(self.warning, "warning"), plural(self.info, "info")])
 
 
-class PrecedentOut(_Out):
+class PrecedentOut(_Part):
     id: str
     title: str
     decision: str = ""
@@ -227,7 +231,7 @@ class CheckDesignOutput(_Out):
     warnings: list[str]
 
 
-class RuleOut(_Out):
+class RuleOut(_Part):
     code: str
     name: str
     group: str
@@ -253,13 +257,22 @@ class ExplainRuleOutput(_Out):
     markdown: str
 
 
-class DecisionOut(_Out):
+CLIP = 400
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """A long text cut to ``limit`` characters; the full record is the decision's resource."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class DecisionOut(_Part):
     id: str = Field(description="Decision id, e.g. ADR-0007.")
+    uri: str = Field(description="The full record as MADR Markdown: archassist://decisions/{id}.")
     title: str
     status: str
-    context: str
-    decision: str
-    consequences: str
+    context: str = Field(description="The context, cut to 400 characters; the full text is the uri resource.")
+    decision: str = Field(description="The decision, cut to 400 characters.")
+    consequences: str = Field(description="The consequences, cut to 400 characters.")
     alternatives: list[str]
     tags: list[str]
     cites: list[str]
@@ -271,7 +284,12 @@ class DecisionOut(_Out):
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> DecisionOut:
-        return cls(**{key: data.get(key) for key in cls.model_fields if key in data})
+        values = {key: data[key] for key in cls.model_fields if key in data}
+        for key in ("context", "decision", "consequences"):
+            values[key] = clip(str(values.get(key) or ""))
+        values["alternatives"] = [clip(str(a), 200) for a in values.get("alternatives") or []]
+        values["uri"] = f"archassist://decisions/{values['id']}"
+        return cls(**values)
 
 
 class RecallOutput(_Out):
