@@ -44,14 +44,26 @@ def test_server_command_is_absolute() -> None:
     assert Path(command[0]).is_absolute()
 
 
-def test_claude_code_without_the_cli_prints_the_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_claude_code_without_the_cli_fails_with_the_manual_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` here
     result = run("install", "claude-code", "--scope", "local", "--command", "/opt/aa/bin/archassist")
+    assert result.exit_code == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "not on PATH" in line and "nothing was registered" in line
+    assert line.endswith("claude mcp add --transport stdio --scope local archassist -- /opt/aa/bin/archassist serve")
+
+
+def test_claude_code_dry_run_prints_the_command_without_the_cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run("install", "claude-code", "--dry-run", "--command", "/opt/aa/bin/archassist")
     assert result.exit_code == 0
     assert result.stdout.strip() == (
         "claude mcp add --transport stdio --scope local archassist -- /opt/aa/bin/archassist serve"
     )
-    assert "not installed" in result.stderr
 
 
 def test_claude_code_runs_the_cli_when_present(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -112,7 +124,8 @@ def test_project_scope_dry_run_writes_nothing(monkeypatch: pytest.MonkeyPatch, t
 # ---- Claude Desktop --------------------------------------------------------------------------------------------
 
 
-def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path) -> None:
+def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARCHASSIST_HOME")
     config = tmp_path / "claude_desktop_config.json"
     original = json.dumps({"mcpServers": {"other": OTHER}, "globalShortcut": "Ctrl+Space"}, indent=2)
     config.write_text(original, encoding="utf-8")
@@ -140,6 +153,19 @@ def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path) -> None:
     assert moved.exit_code == 0
     assert load(config)["mcpServers"]["archassist"]["command"] == "/srv/aa/bin/archassist"
     assert len(list(tmp_path.glob("claude_desktop_config.json.*.bak"))) == 2
+
+
+def test_desktop_shares_the_memory_of_this_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARCHASSIST_DB", "team/memory.db")
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "claude_desktop_config.json"
+    result = run("install", "claude-desktop", "--config", str(config), "--root", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert load(config)["mcpServers"]["archassist"]["env"] == {
+        "ARCHASSIST_HOME": str((tmp_path / "home").resolve()),
+        "ARCHASSIST_DB": str((tmp_path / "team" / "memory.db").resolve()),
+    }
 
 
 def test_desktop_creates_a_missing_config(tmp_path: Path) -> None:

@@ -536,3 +536,29 @@ def test_the_command_line_loads_without_the_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line(workspace: Path, db: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            serve_argv(workspace, db, "--transport", "streamable-http", "--port", str(port)),
+            capture_output=True, text=True, timeout=60, env={**os.environ, **child_env()},
+        )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert f"port {port} on 127.0.0.1 is already in use" in line and "--port" in line
+
+
+def test_serve_in_the_filesystem_root_needs_a_root() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "ARCHASSIST_ROOT"}
+    done = subprocess.run(
+        [sys.executable, "-m", "archassist.agent.cli", "serve"], capture_output=True, text=True, timeout=60,
+        cwd="/", env={**env, **child_env(), "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert "pass --root" in line

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from archassist.agent.__about__ import __version__
 from archassist.tools import design_tools, memory_tools, prompts, resources, rule_tools
-from archassist.tools.network import check_host
+from archassist.tools.network import check_host, listen_socket
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import Workspace
 from mcp.server.mcpserver import Context, MCPServer
@@ -93,24 +94,27 @@ def serve(
     log_level: str = "INFO",
 ) -> None:
     """Run the server until the client disconnects (stdio) or the process is interrupted (HTTP)."""
+    sock = None
     if transport == "streamable-http":
         check_host(host, allow_remote=allow_remote)
+        sock = listen_socket(host, port)
     configure_logging(log_level)
     server = build_server(root, db)
     where = "stdio" if transport == "stdio" else f"http://{host}:{port}/mcp"
     log.info("archassist %s MCP server on %s (workspace %s, memory %s)", __version__, where, root, db or "default")
-    if transport == "stdio":
+    if sock is None:
         server.run("stdio")
     else:
-        _run_http(server, host, port, log_level)
+        with sock:
+            _run_http(server, sock, host, port, log_level)
     log.info("archassist MCP server stopped")
 
 
-def _run_http(server: MCPServer, host: str, port: int, log_level: str) -> None:
+def _run_http(server: MCPServer, sock: socket.socket, host: str, port: int, log_level: str) -> None:
     import uvicorn
 
     # log_config=None keeps uvicorn on the logging configured above (stderr); its default sends access logs
     # to stdout.
     app = server.streamable_http_app(host=host)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, log_level=log_level.lower())
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
