@@ -12,8 +12,8 @@ import anyio
 import pytest
 from archassist.agent.__about__ import __version__
 from archassist.agent.backends.prompting import MODES
-from archassist.agent.errors import InputError
 from archassist.agent.cli.root import app
+from archassist.agent.errors import InputError
 from archassist.tools import bundle, install
 from archassist.tools.plugin import AGENT_FILE, PLUGIN_DIR, agent_markdown
 from typer.testing import CliRunner

@@ -12,6 +12,7 @@ Linux, as its manifest says.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import struct
 import subprocess
@@ -98,7 +99,7 @@ def _pixel(x: float, y: float) -> tuple[int, int, int, int]:
     for cx, cy in _NODES:
         if (x - cx) ** 2 + (y - cy) ** 2 <= 0.085**2:
             return (*_NODE, 255)
-    for (ax, ay), (bx, by) in zip(_NODES, _NODES[1:], strict=False):
+    for (ax, ay), (bx, by) in itertools.pairwise(_NODES):
         t = max(0.0, min(1.0, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)))
         if (x - ax - t * (bx - ax)) ** 2 + (y - ay - t * (by - ay)) ** 2 <= 0.022**2:
             return (*_STREAM, 255)
