@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from archassist.tools.registration import ROOT_KEYWORDS_REFUSED
 from archassist.tools.results import (
     MAX_STRUCTURED_CHARS,
     OMITTED_KEY,
@@ -142,15 +143,16 @@ async def test_a_long_review_keeps_every_finding_in_the_text(client: Client) -> 
 async def test_published_schemas_refuse_unknown_arguments_and_stay_small(client: Client) -> None:
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     for tool in tools.values():
-        assert tool.input_schema.get("additionalProperties") is False, tool.name
-        assert len(json.dumps(tool.input_schema)) < 3_000, tool.name
+        schema = tool.input_schema
+        assert schema.get("type") == "object" and schema.get("additionalProperties") is False, tool.name
+        # Hosts refuse or drop tools whose schema composes at the root or refers elsewhere.
+        assert not set(schema) & set(ROOT_KEYWORDS_REFUSED), (tool.name, set(schema) & set(ROOT_KEYWORDS_REFUSED))
+        assert "$ref" not in json.dumps(schema) and "$defs" not in schema, tool.name
+        assert len(json.dumps(schema)) < 3_000, tool.name
     for name in ("review", "check_design"):
-        assert tool_schema_one_of(tools[name].input_schema) == [{"required": ["text"]}, {"required": ["path"]}]
-
-
-def tool_schema_one_of(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    one_of: list[dict[str, Any]] = schema["oneOf"]
-    return one_of
+        properties = tools[name].input_schema["properties"]
+        for source in ("text", "path"):
+            assert "exactly one of text and path" in properties[source]["description"]
 
 
 async def test_a_misspelt_argument_is_refused_and_nothing_is_stored(client: Client) -> None:

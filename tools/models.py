@@ -63,16 +63,17 @@ DOCUMENT_SOURCES = "give exactly one of 'text' (the document) or 'path' (a file 
 
 
 class _DocumentInput(_In):
-    # Both sources in the schema, exactly one of them required, so a client sees the rule before calling.
-    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["text"]}, {"required": ["path"]}]})
-
+    # Exactly one of text and path is enforced when called, not stated with a root-level oneOf: the Anthropic API
+    # refuses tool schemas with oneOf/anyOf/allOf at the top, and Claude Code drops such tools (see
+    # ROOT_KEYWORDS_REFUSED in archassist.tools.registration). The descriptions say it instead.
     text: str | None = Field(
         None,
-        description="The document as text, YAML or JSON. Give either text or path.",
+        description="The document as text, YAML or JSON. Give exactly one of text and path.",
     )
     path: str | None = Field(
         None,
-        description="A file inside the workspace, relative to the workspace root. Give either text or path.",
+        description="A file inside the workspace, relative to the workspace root. Give exactly one of text and "
+        "path.",
     )
     select: list[str] | None = Field(
         None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."

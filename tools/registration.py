@@ -69,11 +69,20 @@ def validation_message(exc: ValidationError, tool: str = "this", known: list[str
     return "; ".join(parts)
 
 
+# Keywords a tool's input schema must not have at its root: the Anthropic API refuses oneOf, anyOf and allOf
+# there ("input_schema does not support oneOf, allOf, or anyOf at the top level"), and Claude Code silently drops
+# tools with root-level composition or conditionals, so a rule across arguments is checked when called instead.
+ROOT_KEYWORDS_REFUSED = ("oneOf", "anyOf", "allOf", "not", "if", "then", "else", "dependentSchemas", "$ref")
+
+
 def published_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The input schema clients see: the model's own, which forbids unknown arguments."""
+    """The input schema clients see: the model's own, a plain object that forbids unknown arguments."""
     schema = model.model_json_schema()
     schema.pop("title", None)
     schema.setdefault("additionalProperties", False)
+    refused = [key for key in ROOT_KEYWORDS_REFUSED if key in schema]
+    if refused or schema.get("type") != "object":
+        raise TypeError(f"{model.__name__}: a tool input schema must be a plain object; it has {refused}")
     return schema
 
 
