@@ -25,8 +25,10 @@ INSTRUCTIONS = """\
 archassist designs and reviews event-driven systems. Use `design` to draft a complete architecture from a brief \
 (it recalls the team's accepted decisions and stores the result), `review` or `check_design` to check a design or \
 AsyncAPI document against the rules, `explain_rule` to explain a finding, `recall` and `remember` to read and \
-write the team's decision memory, and `get_design` to fetch a stored design. Files are read only from the \
-workspace folder the server was started in."""
+write the team's decision memory, and `get_design` to fetch a stored design. Each result has the readable \
+Markdown as text and a compact summary; a full Design is the resource its result links \
+(archassist://designs/{id}), to read before editing it and checking it again with `check_design`. Files are read \
+only from the workspace folder the server was started in."""
 
 
 class ArchassistServer(MCPServer):
