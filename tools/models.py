@@ -181,6 +181,7 @@ class DesignOutput(_Out):
     name: str
     summary: str
     design: DesignData
+    designed_by: str = Field(description="Which backend designed: the offline planner, or Claude and its model.")
     markdown: str = Field(description="The design document in Markdown.")
     findings: list[FindingOut] = Field(description="What the rules engine says about the design.")
     counts: Counts
