@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from archassist.agent.backends.anthropic_backend import DEFAULT_MODEL, OUTPUT_NOTE
 from archassist.agent.backends.base import BackendInputError, Usage
 from archassist.agent.backends.llm_schema import from_llm, llm_pointer, llm_schema, to_llm_json
 from archassist.agent.backends.prompting import render_prompt
 from archassist.agent.backends.repair import render_repair_prompt
+from archassist.agent.backends.request import DEFAULT_MODEL, OUTPUT_NOTE
 from archassist.agent.errors import InputError
 from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
@@ -112,6 +112,9 @@ def test_request_caches_the_stable_prefix_and_renders_prompts_from_the_templates
     body = run.requests[0]
     rendered = render_prompt("design", BRIEF)
     assert body["model"] == DEFAULT_MODEL
+    # Streamed: a 64,000-token answer can outlast the ten minutes the SDK allows a request that does not stream.
+    assert body["stream"] is True and body["max_tokens"] == 64_000
+    assert list(body) == ["max_tokens", "messages", "model", "output_config", "system", "stream"]
     system = body["system"]
     assert system[0]["text"] == rendered.system
     assert system[-1]["text"] == OUTPUT_NOTE
@@ -136,9 +139,21 @@ def test_cassettes_are_in_the_messages_api_wire_format() -> None:
             assert request["method"] == "POST"
             assert request["uri"] == "https://api.anthropic.com/v1/messages"
             assert request["headers"]["anthropic-version"]
+            assert request["headers"]["x-stainless-helper-method"] == ["stream"]
+            assert request_body(item)["stream"] is True
             assert response["headers"]["request-id"][0].startswith("req_")
             body = response_body(item)
             if response["status"]["code"] == 200:
+                assert response["headers"]["content-type"][0].startswith("text/event-stream")
+                raw = response["body"]["string"]
+                events = [
+                    line.removeprefix("event: ")
+                    for line in (raw.decode() if isinstance(raw, bytes) else raw).splitlines()
+                    if line.startswith("event: ")
+                ]
+                assert events[0] == "message_start" and events[-2:] == ["message_delta", "message_stop"]
+                assert events.count("content_block_start") == events.count("content_block_stop") >= 1
+                assert "content_block_delta" in events
                 assert body["type"] == "message" and body["role"] == "assistant"
                 assert body["id"].startswith("msg_")
                 assert set(body) >= {
@@ -187,6 +202,8 @@ def test_clean_design() -> None:
     interactions = cassette_interactions(scenario)
     assert len(interactions) == 1
     assert result.backend == "anthropic" and result.model == DEFAULT_MODEL
+    assert run.outcome.design == result.design and run.outcome.backend == f"anthropic:{DEFAULT_MODEL}"
+    assert run.outcome.designed_by == f"Claude (model {DEFAULT_MODEL})"
     assert result.design == from_llm(json.loads(answer_text(interactions[0])))
     assert result.rounds_used == 0
     assert result.errors == []
@@ -194,9 +211,10 @@ def test_clean_design() -> None:
     assert result.usage == answer_usage(interactions)
     # The stable prefix is written to the cache (or, live within five minutes of another call, read from it).
     assert result.usage.cache_creation_input_tokens + result.usage.cache_read_input_tokens > 0
-    assert result.notices == []
-    assert f"anthropic:{DEFAULT_MODEL}: 1 call, 0 repair rounds" in run.stderr
-    assert "no errors" in run.stderr
+    assert result.notices == [] and run.outcome.backend_notices == []
+    assert run.outcome.usage_line is not None
+    assert run.outcome.usage_line.startswith(f"designed by Claude (model {DEFAULT_MODEL}): 1 call, 0 repair rounds;")
+    assert run.outcome.usage_line.endswith("; no errors")
 
 
 def test_design_repaired_in_one_round() -> None:
@@ -234,7 +252,7 @@ def test_design_repaired_in_one_round() -> None:
     assert result.design == from_llm(json.loads(answer_text(interactions[1])))
     assert result.usage == answer_usage(interactions)
     assert result.usage.calls == 2 and result.usage.cache_read_input_tokens > 0
-    assert "2 calls, 1 repair round" in run.stderr
+    assert run.outcome.usage_line is not None and "2 calls, 1 repair round;" in run.outcome.usage_line
 
 
 def test_rate_limit_is_retried_after_the_servers_delay() -> None:
@@ -269,8 +287,10 @@ def test_overload_exhausts_retries_then_falls_back_to_the_planner() -> None:
         "Claude is unavailable: overloaded (529 overloaded_error, after 2 retries"
     )
     assert "request-id req_" in result.notices[0]
-    assert "archassist: notice: Claude is unavailable: overloaded" in run.stderr
-    assert "used the offline planner instead" in run.stderr
+    assert result.notices[0].endswith("; used the offline planner instead")
+    assert run.outcome.backend_notices == result.notices
+    assert run.outcome.designed_by == "the offline planner" and run.outcome.backend == "offline"
+    assert run.outcome.usage_line == "designed by the offline planner; no errors"
 
 
 def test_rejected_key_ends_in_one_clear_line() -> None:
@@ -305,9 +325,10 @@ def test_the_key_never_appears_in_cassettes_logs_output_or_memory(
     outputs: list[str] = []
     for scenario in SCENARIOS.values():
         run = play(scenario)
-        outputs += [run.stderr, run.stdout, str(run.error or "")]
+        outputs.append(str(run.error or ""))
         if run.outcome is not None and run.outcome.result is not None:
             result = run.outcome.result
+            outputs += [run.outcome.usage_line or "", *run.outcome.backend_notices]
             outputs += [dumps(result.design, "json"), json.dumps(result.summary())]
             record_design(store, result.design, backend=result.produced_by)
     store.close()

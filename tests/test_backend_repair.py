@@ -1,21 +1,15 @@
 """The repair loop with a scripted fake model, and the Claude designer's answer handling against a scripted server
-(the real SDK over an httpx2.MockTransport: no network)."""
+(the real SDK over an httpx2.MockTransport answering with streamed Messages API events: no network)."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx2
 import pytest
-import typer
-from archassist.agent.backends.anthropic_backend import (
-    AnthropicBackend,
-    ClaudeSettings,
-    make_client,
-)
+from archassist.agent.backends.anthropic_backend import AnthropicBackend, make_client
 from archassist.agent.backends.base import BackendInputError, BackendUnavailableError, Knowledge, Usage
 from archassist.agent.backends.llm_schema import llm_schema_json, to_llm, to_llm_json
 from archassist.agent.backends.offline import OfflineBackend
@@ -26,15 +20,16 @@ from archassist.agent.backends.repair import (
     render_repair_prompt,
     run_repair_loop,
 )
+from archassist.agent.backends.request import ClaudeSettings
 from archassist.agent.backends.select import FallbackBackend
-from archassist.agent.cli.backend import run_design
 from archassist.agent.model.design import Design
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.precedents import Precedent
+from archassist.agent.modes.design import BackendOptions, design_brief
 from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
 
-from .cassettes.recording import FAKE_KEY, fast_retries
+from .cassettes.recording import FAKE_KEY, fast_retries, sse_bytes, sse_events, streamed_response
 
 BRIEF = "order fulfillment across payments, inventory and shipping"
 
@@ -191,9 +186,9 @@ def test_repair_prompt_caps_a_long_list() -> None:
 Reply = httpx2.Response | Exception | Callable[[dict[str, Any]], httpx2.Response]
 
 
-def message(
+def answer(
     text: str, *, stop: str = "end_turn", thinking: bool = False, usage: dict[str, int] | None = None
-) -> httpx2.Response:
+) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"type": "text", "text": text}]
     if thinking:
         content.insert(0, {"type": "thinking", "thinking": "", "signature": "c2lnbmF0dXJl"})
@@ -213,7 +208,30 @@ def message(
             "cache_read_input_tokens": 0,
         },
     }
-    return httpx2.Response(200, json=body, headers={"request-id": "req_011CTest"})
+    return body
+
+
+def message(text: str, **kwargs: Any) -> httpx2.Response:
+    """A streamed answer, in deltas of 200 characters so that a design arrives in many pieces."""
+    return streamed_response(answer(text, **kwargs), headers={"request-id": "req_011CTest"}, delta_chars=200)
+
+
+def broken_off(text: str, *, error: str | None = "overloaded_error") -> httpx2.Response:
+    """A stream that starts well and stops halfway: with an error event, or (``error`` None) a dropped
+    connection."""
+    events = sse_events(answer(text), delta_chars=200)
+    head = sse_bytes(events[: len(events) // 2])
+    headers = {"content-type": "text/event-stream", "request-id": "req_011CTestBroken"}
+    if error is not None:
+        event = {"type": "error", "error": {"type": error, "message": "Overloaded"}}
+        return httpx2.Response(200, headers=headers, content=head + sse_bytes([event]))
+
+    class Dropped(httpx2.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield head
+            raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    return httpx2.Response(200, headers=headers, stream=Dropped())
 
 
 def api_error(status: int, kind: str, text: str) -> httpx2.Response:
@@ -350,32 +368,52 @@ def test_an_unreachable_api_falls_back_with_a_notice(good: Design, failure: Exce
     assert result.notices[0].startswith(f"Claude is unavailable: {expected}")
 
 
-def test_no_fallback_ends_in_one_line_and_exit_code_1() -> None:
+def test_every_call_streams(good: Design) -> None:
+    server = Server([message(to_llm_json(broken(good))), message(to_llm_json(good))])
+    seen: list[httpx2.Request] = []
+
+    def spy(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return server(request)
+
+    config = ClaudeSettings(max_retries=0)
+    client = make_client(FAKE_KEY, config, http_client=httpx2.Client(transport=httpx2.MockTransport(spy)))
+    result = AnthropicBackend(settings=config, client=client).design(BRIEF)
+    assert result.design == good and result.rounds_used == 1
+    assert [r["stream"] for r in server.requests] == [True, True]
+    assert [r.headers["x-stainless-helper-method"] for r in seen] == ["stream", "stream"]
+    assert all(r["max_tokens"] == 64_000 for r in server.requests)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("overloaded_error", "the answer broke off while streaming (overloaded_error, request-id req_011CTestBroken)"),
+        (None, "the answer broke off while streaming (RemoteProtocolError)"),
+    ],
+)
+def test_a_stream_that_breaks_off_falls_back(good: Design, error: str | None, expected: str) -> None:
+    server = Server([broken_off(to_llm_json(good), error=error)])
+    result = FallbackBackend(claude(server, max_retries=1), OfflineBackend()).design(BRIEF)
+    assert result.backend == "offline" and result.design == good
+    assert result.notices[0] == f"Claude is unavailable: {expected}; used the offline planner instead"
+    assert len(server.requests) == 1  # the SDK does not retry a stream that has started
+
+
+def test_no_fallback_raises_a_typed_error_from_the_mode() -> None:
     failure = httpx2.ConnectError("unreachable")
     server = Server([failure, failure])
     config = ClaudeSettings(max_retries=1)
     client = make_client(FAKE_KEY, config, http_client=httpx2.Client(transport=httpx2.MockTransport(server)))
-    err = io.StringIO()
-    with pytest.raises(typer.Exit) as ended:
-        run_design(
-            BRIEF,
-            backend="anthropic",
-            model=None,
-            repair_rounds=2,
-            no_fallback=True,
-            dry_run=False,
-            precedents=(),
-            max_retries=1,
-            env={"ANTHROPIC_API_KEY": FAKE_KEY},
-            client=client,
-            err=err,
-        )
-    assert ended.value.exit_code == 1
-    lines = err.getvalue().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(
-        "archassist: Claude is unavailable: cannot reach the Anthropic API"
+    options = BackendOptions(
+        backend="anthropic", no_fallback=True, max_retries=1, env={"ANTHROPIC_API_KEY": FAKE_KEY}, client=client
     )
-    assert FAKE_KEY not in err.getvalue()
+    with pytest.raises(BackendUnavailableError) as raised:
+        design_brief(BRIEF, options=options)
+    message = str(raised.value)
+    assert message.startswith("cannot reach the Anthropic API (connection error, 1 retries)")
+    assert "\n" not in message and FAKE_KEY not in message
+    assert len(server.requests) == 2
 
 
 def test_review_commentary_is_plain_text_on_top_of_the_findings(good: Design) -> None:

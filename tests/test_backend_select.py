@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -11,21 +10,21 @@ from pathlib import Path
 import httpx2
 import pytest
 from archassist.agent.backends import Backend, BackendInputError, DesignResult, Knowledge
-from archassist.agent.backends.anthropic_backend import (
+from archassist.agent.backends.anthropic_backend import AnthropicBackend, make_client
+from archassist.agent.backends.llm_schema import llm_schema_json, to_llm
+from archassist.agent.backends.offline import OfflineBackend
+from archassist.agent.backends.prompting import render_prompt
+from archassist.agent.backends.request import (
     CHARS_PER_TOKEN,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_TOKENS,
     DEFAULT_MODEL,
     DEFAULT_TIMEOUT_S,
-    OUTPUT_NOTE,
-    AnthropicBackend,
     ClaudeSettings,
     design_request,
-    make_client,
+    encode_body,
+    messages_url,
 )
-from archassist.agent.backends.llm_schema import llm_schema_json, to_llm
-from archassist.agent.backends.offline import OfflineBackend
-from archassist.agent.backends.prompting import render_prompt
 from archassist.agent.backends.select import (
     FallbackBackend,
     resolve_backend_name,
@@ -33,13 +32,13 @@ from archassist.agent.backends.select import (
     resolve_settings,
     select_backend,
 )
-from archassist.agent.cli.backend import run_design, usage_line
 from archassist.agent.errors import InputError
 from archassist.agent.model.precedents import Precedent
+from archassist.agent.modes.design import BackendOptions, backend_line, design_brief
 from archassist.agent.planner.compose import plan
 from archassist.agent.rules.engine import check
 
-from .cassettes.recording import FAKE_KEY
+from .cassettes.recording import FAKE_KEY, streamed_response
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = "order fulfillment across payments, inventory and shipping"
@@ -140,21 +139,12 @@ def test_offline_backend_wraps_the_planner() -> None:
     assert result.produced_by == "offline"
 
 
-def test_run_design_offline_prints_nothing_extra() -> None:
-    err = io.StringIO()
-    outcome = run_design(
-        BRIEF,
-        backend="auto",
-        model=None,
-        repair_rounds=2,
-        no_fallback=False,
-        dry_run=False,
-        precedents=(),
-        env={},
-        err=err,
-    )
+def test_the_mode_designs_offline_without_a_key_and_says_so() -> None:
+    outcome = design_brief(BRIEF, options=BackendOptions(backend="auto", env={}))
     assert outcome.design == plan(BRIEF).design and not outcome.dry_run
-    assert err.getvalue() == ""
+    assert (outcome.backend, outcome.designed_by) == ("offline", "the offline planner")
+    assert outcome.usage_line == "designed by the offline planner"
+    assert outcome.backend_notices == [] and outcome.request is None
 
 
 # ---- precedents and knowledge reach Claude --------------------------------------------------------------------
@@ -186,7 +176,7 @@ def test_precedents_and_knowledge_go_into_the_context_and_citations_are_reported
         "stop_sequence": None,
         "usage": {"input_tokens": 1, "output_tokens": 2},
     }
-    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=answer))
+    transport = httpx2.MockTransport(lambda request: streamed_response(answer))
     settings = ClaudeSettings(max_retries=0)
     backend = AnthropicBackend(
         settings=settings,
@@ -200,54 +190,106 @@ def test_precedents_and_knowledge_go_into_the_context_and_citations_are_reported
 # ---- the dry run ---------------------------------------------------------------------------------------------
 
 
-def test_dry_run_prints_the_exact_request_without_a_key() -> None:
-    out = io.StringIO()
-    outcome = run_design(
-        BRIEF,
-        backend="anthropic",
-        model="claude-opus-5-5",
-        repair_rounds=2,
-        no_fallback=False,
-        dry_run=True,
-        precedents=(),
-        env={},
-        out=out,
+def claude_answer(design_json: str) -> dict[str, object]:
+    return {
+        "id": "msg_01X",
+        "type": "message",
+        "role": "assistant",
+        "model": DEFAULT_MODEL,
+        "content": [{"type": "text", "text": design_json}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 2},
+    }
+
+
+def test_dry_run_body_is_byte_for_byte_what_the_sdk_sends() -> None:
+    outcome = design_brief(
+        BRIEF, options=BackendOptions(backend="anthropic", model="claude-opus-5-5", dry_run=True, env={})
     )
-    assert outcome.dry_run and outcome.result is None
-    text = out.getvalue()
+    assert outcome.dry_run and outcome.design is None and outcome.request is not None
+    sent: list[httpx2.Request] = []
+
+    def server(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return streamed_response(claude_answer(json.dumps(to_llm(plan(BRIEF).design))))
+
+    settings = ClaudeSettings(model="claude-opus-5-5", max_retries=0)
+    client = make_client(FAKE_KEY, settings, http_client=httpx2.Client(transport=httpx2.MockTransport(server)))
+    AnthropicBackend(settings=settings, client=client).design(BRIEF)
+    assert sent[0].content == outcome.request.body_json().encode("utf-8")
+    assert str(sent[0].url) == outcome.request.url == "https://api.anthropic.com/v1/messages"
+    body = json.loads(outcome.request.body_json())
+    assert body["output_config"]["format"]["schema"] == json.loads(llm_schema_json())  # the schema is in it
+    assert body["stream"] is True and body["model"] == "claude-opus-5-5"
+
+
+def test_dry_run_summary_describes_the_request() -> None:
+    outcome = design_brief(BRIEF, options=BackendOptions(backend="anthropic", dry_run=True, env={}))
+    assert outcome.request is not None
+    body = design_request(BRIEF)
     rendered = render_prompt("design", BRIEF)
-    body = design_request(BRIEF, settings=ClaudeSettings(model="claude-opus-5-5"))
-    system = rendered.system + "\n\n" + OUTPUT_NOTE
-    user = rendered.context + "\n\n" + rendered.task
     schema_bytes = len(llm_schema_json().encode("utf-8"))
-    assert text.startswith("# dry run: POST https://api.anthropic.com/v1/messages (not sent)\n")
-    assert "model: claude-opus-5-5\n" in text
-    assert f"output schema: {schema_bytes} bytes" in text
-    assert (
-        f"request body: {len(json.dumps(body, separators=(',', ':'), ensure_ascii=False).encode())} bytes"
-        in text
-    )
-    estimate = -(-(len(system) + len(user) + schema_bytes) // CHARS_PER_TOKEN)
-    assert f"estimated input tokens: ~{estimate} " in text
-    assert "cache_control ephemeral on 1" in text
-    assert f"----- system -----\n{system}" in text
-    assert f"----- user -----\n{user}" in text
+    where, what, weight = outcome.dry_run_lines
+    assert where == "dry run: POST https://api.anthropic.com/v1/messages (not sent)"
+    assert what.startswith(f"model {DEFAULT_MODEL}, max_tokens 64,000, streamed; system 2 blocks (")
+    assert "cache_control on 1" in what
+    body_bytes = len(encode_body(body).encode())
+    assert weight.startswith(f"body {body_bytes:,} bytes, output schema {schema_bytes:,} bytes as json_schema")
+    system = len(rendered.system) + len(rendered.task) + len(rendered.context)
+    estimate = -(-(system + len(body["system"][1]["text"]) + schema_bytes) // CHARS_PER_TOKEN)
+    assert f"about {estimate:,} input tokens" in weight
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("https://llm-gateway.example/anthropic", "https://llm-gateway.example/anthropic/v1/messages"),
+        ("https://llm-gateway.example/anthropic/", "https://llm-gateway.example/anthropic/v1/messages"),
+        ("http://localhost:8080", "http://localhost:8080/v1/messages"),
+        ("  ", "https://api.anthropic.com/v1/messages"),
+    ],
+)
+def test_the_dry_run_url_is_where_the_sdk_sends(
+    base: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"ANTHROPIC_BASE_URL": base}
+    outcome = design_brief(BRIEF, options=BackendOptions(backend="anthropic", dry_run=True, env=env))
+    assert outcome.request is not None and outcome.request.url == expected == messages_url(env)
+    assert outcome.dry_run_lines[0] == f"dry run: POST {expected} (not sent)"
+    sent: list[str] = []
+
+    def server(request: httpx2.Request) -> httpx2.Response:
+        sent.append(str(request.url))
+        return httpx2.Response(401, json={"type": "error", "error": {"type": "authentication_error", "message": "x"}})
+
+    # The backend passes the same variable to the SDK (select_backend reads it from the same environment)...
+    chosen = select_backend("anthropic", env={**env, "ANTHROPIC_API_KEY": FAKE_KEY}, no_fallback=True)
+    assert isinstance(chosen, AnthropicBackend)
+    assert chosen.base_url == (base.strip() or None)
+    # ...and the SDK, given it, posts where the dry run said.
+    settings = ClaudeSettings(max_retries=0)
+    http = httpx2.Client(transport=httpx2.MockTransport(server))
+    client = make_client(FAKE_KEY, settings, http_client=http, base_url=chosen.base_url)
+    with pytest.raises(BackendInputError):
+        AnthropicBackend(settings=settings, client=client).design(BRIEF)
+    # Left to itself, the SDK reads the variable from the process environment: the same address again.
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", base)
+    client = make_client(FAKE_KEY, settings, http_client=http)
+    with pytest.raises(BackendInputError):
+        AnthropicBackend(settings=settings, client=client).design(BRIEF)
+    if base.strip():
+        assert sent == [expected, expected]
+    else:
+        assert sent[0] == expected
 
 
 def test_dry_run_on_the_offline_backend_says_there_is_no_request() -> None:
-    out = io.StringIO()
-    outcome = run_design(
-        BRIEF,
-        backend="auto",
-        model=None,
-        repair_rounds=2,
-        no_fallback=False,
-        dry_run=True,
-        precedents=(),
-        env={},
-        out=out,
-    )
-    assert outcome.result is None and "offline backend makes no API request" in out.getvalue()
+    outcome = design_brief(BRIEF, options=BackendOptions(backend="auto", dry_run=True, env={}))
+    assert outcome.dry_run and outcome.request is None and outcome.design is None
+    assert outcome.designed_by is None and outcome.usage_line is None
+    [line] = outcome.dry_run_lines
+    assert "offline planner" in line and "sends no request" in line and "--backend anthropic" in line
 
 
 def test_usage_line() -> None:
@@ -256,9 +298,17 @@ def test_usage_line() -> None:
     )
     result.usage.calls, result.usage.input_tokens, result.usage.output_tokens = 2, 1234, 56789
     result.usage.cache_creation_input_tokens, result.usage.cache_read_input_tokens = 10, 20
-    assert usage_line(result) == (
-        "anthropic:m: 2 calls, 1 repair round; tokens in 1,234 (cache write 10, cache read 20), out 56,789; "
-        "no errors"
+    assert backend_line(result) == (
+        "designed by Claude (model m): 2 calls, 1 repair round; tokens in 1,234 (cache write 10, cache read 20), "
+        "out 56,789; no errors"
+    )
+    fallback = DesignResult(design=result.design, findings=[], backend="offline", usage=result.usage)
+    assert backend_line(fallback) == (
+        "designed by the offline planner, after 2 calls to Claude; tokens in 1,234 (cache write 10, "
+        "cache read 20), out 56,789; no errors"
+    )
+    assert backend_line(DesignResult(design=result.design, findings=[], backend="offline")) == (
+        "designed by the offline planner; no errors"
     )
 
 
@@ -269,15 +319,15 @@ def test_help_and_dry_run_never_import_the_sdk() -> None:
     script = """
 import io, sys
 import archassist.agent.cli.root as cli
-import archassist.agent.cli.backend, archassist.agent.backends, archassist.agent.backends.select
+import archassist.agent.backends, archassist.agent.backends.select, archassist.agent.modes.design
 sys.argv = ["archassist", "--help"]
 try:
     cli.main()
 except SystemExit:
     pass
-from archassist.agent.cli.backend import run_design
-run_design("ride hailing with payments", backend="anthropic", model=None, repair_rounds=2, no_fallback=False,
-           dry_run=True, precedents=(), env={}, out=io.StringIO())
+from archassist.agent.modes.design import BackendOptions, design_brief
+out = design_brief("ride hailing with payments", options=BackendOptions(backend="anthropic", dry_run=True, env={}))
+assert out.request is not None and out.request.body_json()
 assert "anthropic" not in sys.modules, "anthropic was imported"
 """
     done = subprocess.run(

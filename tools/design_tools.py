@@ -30,8 +30,8 @@ from mcp_types import CallToolResult
 
 if TYPE_CHECKING:
     from archassist.agent.model.findings import Finding
+    from archassist.agent.modes.design import DesignModeOutcome
     from archassist.agent.modes.review import FileReview, ReviewOptions
-    from archassist.agent.planner.compose import Plan
 
 INPUT_NAME = "<input>"
 DESIGN_STEPS = 3
@@ -57,12 +57,14 @@ def register(server: MCPServer, state: ServerState) -> None:
         precedents = await anyio.to_thread.run_sync(state.precedents, brief) if args.use_precedents else []
         await ctx.report_progress(1, DESIGN_STEPS, "Planning and checking the design")
 
-        def plan_and_check() -> tuple[Plan, list[Finding], str]:
-            from archassist.agent.planner.compose import plan
+        def plan_and_check() -> tuple[DesignModeOutcome, list[Finding], str]:
+            from archassist.agent.modes.design import BackendOptions, design_brief
             from archassist.agent.render.formats import render
             from archassist.agent.rules.engine import check
 
-            result = plan(brief, precedents=precedents)
+            # The host model is the LLM here: the tool hands it the offline planner's draft.
+            result = design_brief(brief, precedents=precedents, options=BackendOptions(backend="offline"))
+            assert result.design is not None
             findings = check(result.design)
             markdown = render(
                 result.design,
@@ -73,6 +75,8 @@ def register(server: MCPServer, state: ServerState) -> None:
             return result, findings, markdown
 
         planned, findings, markdown = await anyio.to_thread.run_sync(plan_and_check)
+        design = planned.design
+        assert design is not None
         memory_id: int | None = None
         decision_ids: list[str] = []
         if args.remember:
@@ -82,21 +86,22 @@ def register(server: MCPServer, state: ServerState) -> None:
                 from archassist.agent.memory import format_id, get_design, record_design
 
                 with state.memory(readonly=False) as store:
-                    stored = record_design(store, planned.design, backend="offline")
+                    stored = record_design(store, design, backend=planned.backend)
                     return stored, [format_id(i) for i in get_design(store, stored).decision_ids]
 
             memory_id, decision_ids = await anyio.to_thread.run_sync(remember)
             key = str(memory_id)
         else:
-            key = state.drafts.add(planned.design.model_dump_json())
+            key = state.drafts.add(design.model_dump_json())
         await ctx.report_progress(DESIGN_STEPS, DESIGN_STEPS, "Done")
         found = _findings(findings)
-        link = design_link(key, planned.design.name)
+        link = design_link(key, design.name)
         out = DesignOutput(
-            name=planned.design.name,
-            summary=planned.design.summary,
-            parts=parts_of(planned.design),
+            name=design.name,
+            summary=design.summary,
+            parts=parts_of(design),
             design_uri=link.uri,
+            designed_by=planned.designed_by or "",
             findings=found,
             counts=Counts.of(found),
             precedents=[
@@ -110,7 +115,8 @@ def register(server: MCPServer, state: ServerState) -> None:
             decision_ids=decision_ids,
         )
         stored = f"Stored in memory as design {memory_id}" if memory_id is not None else "Not stored in memory"
-        note = f"\n\n_{stored}; the full Design (JSON) is the resource {link.uri}._\n"
+        note = "".join(f"\n\n_Notice: {line}_" for line in planned.backend_notices)
+        note += f"\n\n_{stored}; the full Design (JSON) is the resource {link.uri}._\n"
         return tool_result(markdown.rstrip("\n") + note, out, [link])
 
     def options(select: list[str] | None, ignore: list[str]) -> ReviewOptions:

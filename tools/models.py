@@ -203,6 +203,7 @@ class DesignOutput(_Out):
         description="The resource with the full Design as JSON (archassist://designs/{id}); read it to edit the "
         "design or pass it to check_design."
     )
+    designed_by: str = Field(description="Which backend designed: the offline planner, or Claude and its model.")
     findings: list[FindingOut] = Field(description="What the rules engine says about the design.")
     counts: Counts
     precedents: list[PrecedentOut] = Field(description="Precedents recalled from the memory for this brief.")

@@ -44,6 +44,16 @@ class Usage:
         }
 
 
+OFFLINE_PLANNER = "the offline planner"
+
+
+def designed_by(backend: str, model: str | None = None) -> str:
+    """Who designed, in the words a user reads: the offline planner, or Claude and its model."""
+    if backend == "anthropic":
+        return f"Claude (model {model})" if model else "Claude"
+    return OFFLINE_PLANNER
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """The knowledge-base entries a prompt should carry: domain and pattern names (None lets the prompt choose)."""
@@ -74,11 +84,16 @@ class DesignResult:
         """`offline` or `anthropic:<model>`, the label stored with the design in memory."""
         return f"{self.backend}:{self.model}" if self.model else self.backend
 
+    @property
+    def designed_by(self) -> str:
+        return designed_by(self.backend, self.model)
+
     def summary(self) -> dict[str, Any]:
         """Everything but the design, as plain data (for JSON reports and logs; never holds a key)."""
         return {
             "backend": self.backend,
             "model": self.model,
+            "designed_by": self.designed_by,
             "rounds_used": self.rounds_used,
             "errors": len(self.errors),
             "findings": [f.to_dict() for f in self.findings],

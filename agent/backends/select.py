@@ -1,6 +1,6 @@
 """Choosing a backend from ``--backend offline|anthropic|auto``, ``--model`` and the environment.
 
-- ``auto`` (the default) uses Claude when ``ANTHROPIC_API_KEY`` is set and the offline planner otherwise;
+- ``auto`` uses Claude when ``ANTHROPIC_API_KEY`` is set and the offline planner otherwise (see choice.py);
 - the model comes from ``--model``, then ``ARCHASSIST_MODEL``, then :data:`DEFAULT_MODEL`;
 - ``ARCHASSIST_MAX_RETRIES``, ``ARCHASSIST_TIMEOUT`` (seconds) and ``ARCHASSIST_MAX_TOKENS`` tune the calls;
 - unless ``no_fallback`` is set, Claude is wrapped so that an unreachable API falls back to the planner.
@@ -9,18 +9,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
-from archassist.agent.backends.anthropic_backend import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_MODEL,
-    DEFAULT_TIMEOUT_S,
-    AnthropicBackend,
-    ClaudeSettings,
-)
+from archassist.agent.backends.anthropic_backend import AnthropicBackend
 from archassist.agent.backends.base import (
     Backend,
     BackendInputError,
@@ -28,36 +20,29 @@ from archassist.agent.backends.base import (
     DesignResult,
     Knowledge,
 )
+from archassist.agent.backends.choice import KEY_VARIABLE, environment, resolve_backend_name
 from archassist.agent.backends.offline import OfflineBackend
 from archassist.agent.backends.repair import DEFAULT_REPAIR_ROUNDS, MAX_REPAIR_ROUNDS
+from archassist.agent.backends.request import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MODEL,
+    DEFAULT_TIMEOUT_S,
+    ClaudeSettings,
+    base_url,
+)
 from archassist.agent.model.design import Design
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.precedents import Precedent
 
 log = logging.getLogger(__name__)
 
-BACKEND_CHOICES: tuple[str, ...] = ("auto", "offline", "anthropic")
-BackendName = Literal["offline", "anthropic"]
-KEY_VARIABLE = "ANTHROPIC_API_KEY"
-
-
-def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if env is None else env
-
-
-def resolve_backend_name(backend: str, env: Mapping[str, str] | None = None) -> BackendName:
-    """The concrete backend for a ``--backend`` value."""
-    choice = (backend or "auto").strip().lower()
-    if choice not in BACKEND_CHOICES:
-        raise BackendInputError(f"unknown backend '{backend}'; use one of {', '.join(BACKEND_CHOICES)}")
-    if choice == "auto":
-        return "anthropic" if _env(env).get(KEY_VARIABLE, "").strip() else "offline"
-    return "anthropic" if choice == "anthropic" else "offline"
+__all__ = ["FallbackBackend", "resolve_backend_name", "resolve_model", "resolve_settings", "select_backend"]
 
 
 def resolve_model(model: str | None, env: Mapping[str, str] | None = None) -> str:
     """``--model``, else ``ARCHASSIST_MODEL``, else the default (the current Sonnet)."""
-    for candidate in (model, _env(env).get("ARCHASSIST_MODEL")):
+    for candidate in (model, environment(env).get("ARCHASSIST_MODEL")):
         if candidate and candidate.strip():
             return candidate.strip()
     return DEFAULT_MODEL
@@ -86,7 +71,7 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
 ) -> ClaudeSettings:
     """Settings from arguments first, then the environment, then the defaults; bad values are input errors."""
-    values = _env(env)
+    values = environment(env)
     if not 0 <= repair_rounds <= MAX_REPAIR_ROUNDS:
         raise BackendInputError(
             f"--repair-rounds is {repair_rounds}; use a number from 0 to {MAX_REPAIR_ROUNDS}"
@@ -129,7 +114,7 @@ class FallbackBackend:
             return self.primary.design(brief, precedents=precedents, knowledge=knowledge)
         except BackendUnavailableError as exc:
             notice = f"Claude is unavailable: {exc}; used the offline planner instead"
-            log.warning(notice)
+            log.info(notice)
             result = self.fallback.design(brief, precedents=precedents, knowledge=knowledge)
             result.notices.insert(0, notice)
             result.usage.add(exc.usage)
@@ -139,7 +124,7 @@ class FallbackBackend:
         try:
             return self.primary.review_commentary(design, findings)
         except BackendUnavailableError as exc:
-            log.warning("Claude is unavailable for commentary: %s", exc)
+            log.info("Claude is unavailable for commentary: %s", exc)
             return None
 
 
@@ -155,7 +140,7 @@ def select_backend(
     client: Any = None,
 ) -> Backend:
     """The backend to run: offline, Claude, or Claude falling back to offline (the default for Claude)."""
-    values = _env(env)
+    values = environment(env)
     name = resolve_backend_name(backend, values)
     settings = resolve_settings(
         model=model, repair_rounds=repair_rounds, max_retries=max_retries, timeout=timeout, env=values
@@ -165,5 +150,5 @@ def select_backend(
     key = values.get(KEY_VARIABLE, "").strip()
     if client is None and not key:
         raise BackendInputError(f"--backend anthropic needs {KEY_VARIABLE}; set it, or use --backend offline")
-    claude = AnthropicBackend(settings=settings, client=client, api_key=key or None)
+    claude = AnthropicBackend(settings=settings, client=client, api_key=key or None, base_url=base_url(values))
     return claude if no_fallback else FallbackBackend(claude, OfflineBackend())

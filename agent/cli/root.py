@@ -108,7 +108,9 @@ def design(
         typer.Option(
             "--backend",
             case_sensitive=False,
-            help="offline (the planner), anthropic (Claude), or auto (Claude when ANTHROPIC_API_KEY is set).",
+            help="offline (the planner, nothing leaves this machine), anthropic (Claude), or auto: Claude when "
+            "ANTHROPIC_API_KEY is set, which sends the brief and recalled decisions to the Anthropic API; the "
+            "planner otherwise.",
         ),
     ] = BackendChoice.auto,
     model: Annotated[
@@ -122,7 +124,10 @@ def design(
         bool, typer.Option("--no-fallback", help="Exit 1 instead of falling back to the planner when Claude fails.")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the request Claude would receive, without calling the API.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the exact JSON body Claude would receive, and where it would go; send nothing."
+        ),
     ] = False,
     max_retries: Annotated[
         int | None,
@@ -138,22 +143,34 @@ def design(
     """
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
+    from archassist.agent.backends.base import BackendUnavailableError
     from archassist.agent.modes.design import BackendOptions, run_design_mode
 
-    chosen = backend.value
-    if chosen == "auto" and not os.environ.get("ANTHROPIC_API_KEY") and not dry_run:
-        chosen = "offline"  # skip loading the backend machinery on the default, offline path
     options = BackendOptions(
-        backend=chosen,
+        backend=backend.value,
         model=model,
         repair_rounds=repair_rounds,
         no_fallback=no_fallback,
         dry_run=dry_run,
         max_retries=max_retries,
     )
-    outcome = run_design_mode(brief, use_memory=not no_memory, db=db, options=options)
+    try:
+        outcome = run_design_mode(brief, use_memory=not no_memory, db=db, options=options)
+    except BackendUnavailableError as exc:
+        typer.echo(
+            f"archassist: Claude is unavailable: {exc}; retry later, or drop --no-fallback to use the offline "
+            "planner",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     for line in outcome.notices:
         typer.echo(line, err=True)
+    for notice in outcome.backend_notices:
+        typer.echo(f"archassist: notice: {notice}", err=True)
+    for line in [*outcome.dry_run_lines, *([outcome.usage_line] if outcome.usage_line else [])]:
+        typer.echo(f"archassist: {line}", err=True)
+    if outcome.request is not None:
+        emit(outcome.request.body_json(), output)
     if outcome.design is None:
         return
     emit(outcome.render(fmt.value), output, markdown=fmt is DesignFormat.markdown)

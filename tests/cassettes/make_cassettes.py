@@ -4,10 +4,10 @@
     python -m tests.cassettes.make_cassettes auth_error  # one
 
 Each scenario runs through the real backend code (the same ``run_scenario`` the tests use) with an
-``httpx2.MockTransport`` under the SDK that answers like the Messages API: Claude's structured answer is the
-offline planner's design in the LLM schema's shape, usage counts follow the request's size (the system prompt is
-written to the cache on the first call and read from it after), and errors carry the API's error bodies and
-headers. vcr records the exchange, so every request body is exactly what the code sends.
+``httpx2.MockTransport`` under the SDK that answers like the Messages API: a streamed answer (server-sent
+events) whose structured text is the offline planner's design in the LLM schema's shape, usage counts following
+the request's size (the system prompt is written to the cache on the first call and read from it after), and
+errors with the API's error bodies and headers. vcr records the exchange, so every request body is exactly what the code sends.
 
 Run it again whenever the prompts, the Design model or the request shape change. To record from the real API
 instead, see docs/backends.md ("Re-recording the cassettes").
@@ -33,6 +33,7 @@ from tests.cassettes.recording import (
     SCENARIOS,
     Scenario,
     run_scenario,
+    streamed_response,
     use_cassette,
 )
 
@@ -115,7 +116,7 @@ def answer(text: str, *, seed: str, call: int) -> Responder:
             **_common_headers(seed + str(index)),
             **_rate_headers(remaining_input=1_990_000, remaining_requests=3999),
         }
-        return httpx2.Response(200, headers=headers, content=json.dumps(message).encode())
+        return streamed_response(message, headers=headers)
 
     return respond
 

@@ -9,10 +9,9 @@ way the request bodies in a cassette are exactly what the code sends.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,9 @@ from typing import Any
 
 import httpx2
 import vcr
-from archassist.agent.backends.anthropic_backend import ClaudeSettings, make_client
-from archassist.agent.cli.backend import DesignOutcome, run_design
+from archassist.agent.backends.anthropic_backend import make_client
+from archassist.agent.backends.request import ClaudeSettings
+from archassist.agent.modes.design import BackendOptions, DesignModeOutcome, design_brief
 
 CASSETTES = Path(__file__).resolve().parent
 BRIEF = "order fulfillment across payments, inventory and shipping"
@@ -44,6 +44,102 @@ ORGANIZATION_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 # template or the Design model must not break replay. test_cassettes_record_what_the_code_sends_now compares
 # the full bodies and names the command that refreshes a stale cassette.
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "turn")
+
+
+# The live API streams text in deltas of a few tokens; the generator uses larger ones to keep cassettes small.
+# The SDK joins deltas of any size the same way.
+TEXT_DELTA_CHARS = 1024
+SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def sse_events(message: Mapping[str, Any], *, delta_chars: int = TEXT_DELTA_CHARS) -> list[dict[str, Any]]:
+    """A Messages API answer as the events of its stream: message_start (empty content, the input usage), each
+    block's start, deltas and stop, message_delta (stop reason, output tokens) and message_stop."""
+    usage = dict(message["usage"])
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "thinking":
+            opening = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": t} for t in _chunks(block["thinking"], delta_chars)]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        else:
+            opening = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": t} for t in _chunks(block["text"], delta_chars)]
+        events.append({"type": "content_block_start", "index": index, "content_block": opening})
+        if index == 0:
+            events.append({"type": "ping"})
+        events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
+            "usage": {"output_tokens": usage["output_tokens"]},
+        }
+    )
+    events.append({"type": "message_stop"})
+    return events
+
+
+def sse_bytes(events: list[dict[str, Any]]) -> bytes:
+    return "".join(
+        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'), ensure_ascii=False)}\n\n" for e in events
+    ).encode("utf-8")
+
+
+def streamed_response(
+    message: Mapping[str, Any], *, headers: Mapping[str, str] | None = None, delta_chars: int = TEXT_DELTA_CHARS
+) -> httpx2.Response:
+    """A 200 answer streamed the way the Messages API streams it."""
+    return httpx2.Response(
+        200,
+        headers={**(headers or {}), **SSE_HEADERS},
+        content=sse_bytes(sse_events(message, delta_chars=delta_chars)),
+    )
+
+
+def read_sse(text: str) -> dict[str, Any]:
+    """The message a stream adds up to, accumulated as the SDK does; an error event is returned as it is."""
+    message: dict[str, Any] = {}
+    for chunk in text.split("\n\n"):
+        data = next((line[len("data: ") :] for line in chunk.splitlines() if line.startswith("data: ")), None)
+        if data is None:
+            continue
+        event = json.loads(data)
+        kind = event["type"]
+        if kind == "error":
+            return dict(event)
+        if kind == "message_start":
+            message = dict(event["message"])
+            message["content"] = []
+        elif kind == "content_block_start":
+            message["content"].append(dict(event["content_block"]))
+        elif kind == "content_block_delta":
+            block, delta = message["content"][event["index"]], event["delta"]
+            if delta["type"] == "text_delta":
+                block["text"] += delta["text"]
+            elif delta["type"] == "thinking_delta":
+                block["thinking"] += delta["thinking"]
+            elif delta["type"] == "signature_delta":
+                block["signature"] = delta["signature"]
+        elif kind == "message_delta":
+            message.update(event["delta"])
+            message["usage"] = {
+                **message["usage"],
+                **{k: v for k, v in event["usage"].items() if v is not None},
+            }
+    return message
 
 
 def _secrets() -> list[str]:
@@ -96,6 +192,7 @@ def _turn(request: Any) -> tuple[Any, ...]:
         data.get("model"),
         data.get("max_tokens"),
         "output_config" in data,
+        data.get("stream") is True,
         tuple(m.get("role") for m in data.get("messages", [])),
         tuple("cache_control" in b for b in data.get("system", [])),
     )
@@ -199,17 +296,16 @@ class FlawInjector(httpx2.BaseTransport):
         if self.injected or response.status_code != 200:
             return response
         response.read()
-        message = json.loads(response.content)
+        message = read_sse(response.text)
         for block in message["content"]:
             if block["type"] == "text":
                 block["text"] = json.dumps(inject_flaw(json.loads(block["text"])), separators=(",", ":"))
         self.injected = True
-        headers = [
-            (k, v)
-            for k, v in response.headers.items()
-            if k.lower() not in ("content-length", "content-encoding")
-        ]
-        return httpx2.Response(200, headers=headers, content=json.dumps(message).encode(), request=request)
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")
+        }
+        flawed = streamed_response(message, headers=headers)
+        return httpx2.Response(200, headers=flawed.headers, content=flawed.content, request=request)
 
     def close(self) -> None:
         self.inner.close()
@@ -217,10 +313,8 @@ class FlawInjector(httpx2.BaseTransport):
 
 @dataclass
 class ScenarioRun:
-    outcome: DesignOutcome | None = None
+    outcome: DesignModeOutcome | None = None
     error: BaseException | None = None
-    stderr: str = ""
-    stdout: str = ""
     delays: list[float] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
@@ -249,34 +343,27 @@ def scenario_key(scenario: Scenario, key: str) -> str:
 
 
 def run_scenario(scenario: Scenario, *, transport: httpx2.BaseTransport, key: str) -> ScenarioRun:
-    """Run `archassist design` for the brief through the real backend code, with ``transport`` under the SDK."""
+    """Run the design mode for the brief through the real backend code, with ``transport`` under the SDK."""
     capture = Capture(transport)
     transport = FlawInjector(capture) if scenario.inject_flaw else capture
     api_key = scenario_key(scenario, key)
     client = make_client(api_key, SETTINGS, http_client=httpx2.Client(transport=transport))
     run = ScenarioRun()
-    out, err = io.StringIO(), io.StringIO()
+    options = BackendOptions(
+        backend="anthropic",
+        repair_rounds=2,
+        no_fallback=scenario.no_fallback,
+        max_retries=MAX_RETRIES,
+        env={"ANTHROPIC_API_KEY": api_key},
+        client=client,
+    )
     with fast_retries() as delays:
         try:
-            run.outcome = run_design(
-                BRIEF,
-                backend="anthropic",
-                model=None,
-                repair_rounds=2,
-                no_fallback=scenario.no_fallback,
-                dry_run=False,
-                precedents=(),
-                max_retries=MAX_RETRIES,
-                env={"ANTHROPIC_API_KEY": api_key},
-                client=client,
-                out=out,
-                err=err,
-            )
-        except Exception as exc:  # the tests assert on what was raised (typer.Exit included)
+            run.outcome = design_brief(BRIEF, options=options)
+        except Exception as exc:  # the tests assert on what was raised
             run.error = exc
     run.delays = delays
     run.requests = capture.requests
-    run.stdout, run.stderr = out.getvalue(), err.getvalue()
     return run
 
 
@@ -295,6 +382,9 @@ def request_body(interaction: dict[str, Any]) -> dict[str, Any]:
 
 
 def response_body(interaction: dict[str, Any]) -> dict[str, Any]:
+    """The answer a recorded response adds up to: the streamed message, or the error body."""
     body = interaction["response"]["body"]["string"]
     text = body.decode("utf-8") if isinstance(body, bytes) else body
+    if interaction["response"]["status"]["code"] == 200:
+        return read_sse(text)
     return dict(json.loads(text))
