@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+from archassist.agent.__about__ import __version__
 from archassist.agent.backends.prompting import MODES
 from archassist.agent.cli.root import app
-from archassist.tools import install
+from archassist.agent.errors import InputError
+from archassist.tools import bundle, install
 from archassist.tools.plugin import AGENT_FILE, PLUGIN_DIR, agent_markdown
 from typer.testing import CliRunner
 
@@ -44,14 +48,26 @@ def test_server_command_is_absolute() -> None:
     assert Path(command[0]).is_absolute()
 
 
-def test_claude_code_without_the_cli_prints_the_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_claude_code_without_the_cli_fails_with_the_manual_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no `claude` here
     result = run("install", "claude-code", "--scope", "local", "--command", "/opt/aa/bin/archassist")
+    assert result.exit_code == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "not on PATH" in line and "nothing was registered" in line
+    assert line.endswith("claude mcp add --transport stdio --scope local archassist -- /opt/aa/bin/archassist serve")
+
+
+def test_claude_code_dry_run_prints_the_command_without_the_cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run("install", "claude-code", "--dry-run", "--command", "/opt/aa/bin/archassist")
     assert result.exit_code == 0
     assert result.stdout.strip() == (
         "claude mcp add --transport stdio --scope local archassist -- /opt/aa/bin/archassist serve"
     )
-    assert "not installed" in result.stderr
 
 
 def test_claude_code_runs_the_cli_when_present(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -112,7 +128,8 @@ def test_project_scope_dry_run_writes_nothing(monkeypatch: pytest.MonkeyPatch, t
 # ---- Claude Desktop --------------------------------------------------------------------------------------------
 
 
-def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path) -> None:
+def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARCHASSIST_HOME")
     config = tmp_path / "claude_desktop_config.json"
     original = json.dumps({"mcpServers": {"other": OTHER}, "globalShortcut": "Ctrl+Space"}, indent=2)
     config.write_text(original, encoding="utf-8")
@@ -140,6 +157,19 @@ def test_desktop_merges_backs_up_and_is_idempotent(tmp_path: Path) -> None:
     assert moved.exit_code == 0
     assert load(config)["mcpServers"]["archassist"]["command"] == "/srv/aa/bin/archassist"
     assert len(list(tmp_path.glob("claude_desktop_config.json.*.bak"))) == 2
+
+
+def test_desktop_shares_the_memory_of_this_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARCHASSIST_DB", "team/memory.db")
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "claude_desktop_config.json"
+    result = run("install", "claude-desktop", "--config", str(config), "--root", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert load(config)["mcpServers"]["archassist"]["env"] == {
+        "ARCHASSIST_HOME": str((tmp_path / "home").resolve()),
+        "ARCHASSIST_DB": str((tmp_path / "team" / "memory.db").resolve()),
+    }
 
 
 def test_desktop_creates_a_missing_config(tmp_path: Path) -> None:
@@ -241,18 +271,93 @@ def test_bundle_manifest_has_the_required_fields() -> None:
     for key in ("manifest_version", "name", "version", "description", "author", "server"):
         assert manifest.get(key), key
     assert manifest["manifest_version"] == "0.4"
+    assert manifest["version"] == __version__
     assert manifest["author"]["name"]
     server = manifest["server"]
-    assert server["type"] == "python"
+    # uv installs the dependencies for the machine it runs on, so the platform claim holds.
+    assert server["type"] == "uv"
+    assert manifest["compatibility"]["platforms"] == ["darwin", "win32", "linux"]
     assert (MCPB_DIR / server["entry_point"]).is_file()
     config = server["mcp_config"]
-    assert config["command"] and config["args"][0] == "${__dirname}/" + server["entry_point"]
-    assert "serve" in config["args"]
+    assert config["command"] == "uv" and config["args"][:3] == ["run", "--directory", "${__dirname}"]
+    assert server["entry_point"] in config["args"] and "serve" in config["args"]
     assert {t["name"] for t in manifest["tools"]} == TOOL_NAMES
     referenced = set(re.findall(r"\$\{user_config\.(\w+)\}", json.dumps(config)))
     assert referenced == set(manifest["user_config"]) == {"root", "db"}
     for option in manifest["user_config"].values():
         assert {"type", "title", "description"} <= set(option)
+
+
+def test_bundle_manifest_declares_every_prompt() -> None:
+    from archassist.tools.server import build_server
+
+    async def listed() -> dict[str, list[str]]:
+        prompts = await build_server(Path.cwd(), None).list_prompts()
+        return {p.name: [a.name for a in p.arguments or []] for p in prompts}
+
+    served = anyio.run(listed)
+    declared = {p["name"]: p for p in load(MCPB_DIR / "manifest.json")["prompts"]}
+    assert {name: p["arguments"] for name, p in declared.items()} == served
+    for prompt in declared.values():
+        assert prompt["description"]
+        for argument in prompt["arguments"]:
+            assert "${arguments." + argument + "}" in prompt["text"]
+
+
+def test_bundle_icon_is_a_png_of_the_recommended_size() -> None:
+    manifest = load(MCPB_DIR / "manifest.json")
+    data = (MCPB_DIR / manifest["icon"]).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (bundle.ICON_SIZE, bundle.ICON_SIZE)
+    assert len(data) < 64_000
+
+
+def test_bundle_stages_the_wheel_and_its_project(tmp_path: Path) -> None:
+    import tomllib
+
+    wheel = tmp_path / f"archassist-{__version__}-py3-none-any.whl"
+    wheel.write_bytes(b"PK")  # staging copies it; building a real one is the external test's job
+    staged = bundle.stage(tmp_path / "bundle", wheel)
+    project = tomllib.loads((staged / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["dependencies"] == [f"archassist=={__version__}"]
+    assert project["project"]["requires-python"] == ">=3.11"
+    source = project["tool"]["uv"]["sources"]["archassist"]["path"]
+    assert (staged / source).read_bytes() == b"PK"
+    manifest = load(staged / "manifest.json")
+    assert (staged / manifest["server"]["entry_point"]).is_file() and (staged / manifest["icon"]).is_file()
+    with pytest.raises(InputError, match="not empty"):
+        bundle.stage(staged, wheel)
+
+
+# ---- the plugin marketplace ------------------------------------------------------------------------------------
+
+MARKETPLACE = Path(__file__).resolve().parents[1] / ".claude-plugin" / "marketplace.json"
+
+
+def test_marketplace_lists_the_plugin() -> None:
+    marketplace = load(MARKETPLACE)
+    assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", marketplace["name"])
+    assert marketplace["owner"]["name"]
+    [entry] = marketplace["plugins"]
+    plugin = load(PLUGIN_DIR / ".claude-plugin" / "plugin.json")
+    assert entry["name"] == plugin["name"] and entry["version"] == plugin["version"] == __version__
+    assert entry["source"].startswith("./")
+    assert (MARKETPLACE.parents[1] / entry["source"]).resolve() == PLUGIN_DIR
+
+
+def test_plugin_commands_allow_exactly_real_archassist_tools() -> None:
+    plugin = load(PLUGIN_DIR / ".claude-plugin" / "plugin.json")["name"]
+    [server] = load(PLUGIN_DIR / ".mcp.json")["mcpServers"]
+    prefix = f"mcp__plugin_{plugin}_{server}__"  # how Claude Code names the tools of a plugin's server
+    for path in sorted((PLUGIN_DIR / "commands").glob("*.md")):
+        allowed = [name.strip() for name in front_matter(path)["allowed-tools"].split(",")]
+        tools = {name.removeprefix(prefix) for name in allowed if name.startswith(prefix)}
+        assert tools and tools <= TOOL_NAMES, (path.name, tools - TOOL_NAMES)
+        assert set(allowed) - {prefix + t for t in tools} <= {"ReadMcpResourceTool"}, path.name
+        body = path.read_text(encoding="utf-8")
+        mentioned = {name for name in TOOL_NAMES if f"`{name}`" in body}
+        assert mentioned <= tools, (path.name, mentioned - tools)
 
 
 def test_package_data_ships_the_plugin_and_manifest() -> None:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.external
 FIXTURE_DESIGN = ROOT / "tests" / "fixtures" / "render_design.yaml"
 MIN_NODE = 22
 TIMEOUT = 90
+CONNECT_TIMEOUT_MS = 60_000
 
 
 def _search_path() -> str:
@@ -56,7 +57,8 @@ def run_inspector(
     executable, env = inspector
     home.mkdir(parents=True, exist_ok=True)
     argv = [
-        executable, "--cli",
+        # The machine may be busy (three inspectors start side by side): allow the server time to start.
+        executable, "--cli", "--connect-timeout", str(CONNECT_TIMEOUT_MS),
         sys.executable, "-m", "archassist.agent.cli", "serve", "--root", str(workspace),
         "--db", str(home / "memory.db"),
         *method,
@@ -105,6 +107,9 @@ def test_inspector_lists_tools_and_calls_design_and_review(
     assert design["structuredContent"]["counts"]["error"] == 0
     assert design["structuredContent"]["memory_id"] == 1
     assert design["content"][0]["text"].startswith("# ")
+    assert design["structuredContent"]["design_uri"] == "archassist://designs/1"
+    assert "design" not in design["structuredContent"]
+    assert [c["uri"] for c in design["content"] if c["type"] == "resource_link"] == ["archassist://designs/1"]
 
     review = results["review"]
     assert not review.get("isError"), review

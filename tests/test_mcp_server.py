@@ -143,6 +143,7 @@ async def test_lists_tools_prompts_and_resources(client: Client) -> None:
         "archassist://knowledge/patterns/{name}",
         "archassist://knowledge/domains/{name}",
         "archassist://decisions/{id}",
+        "archassist://designs/{id}",
     }
 
 
@@ -156,20 +157,29 @@ async def test_every_tool(client: Client, workspace: Path) -> None:
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         reports.append((progress, total, message))
 
-    design = structured(
-        await client.call_tool("design", {"brief": BRIEF}, progress_callback=on_progress), tools, "design"
-    )
+    result = await client.call_tool("design", {"brief": BRIEF}, progress_callback=on_progress)
+    design = structured(result, tools, "design")
     assert design["counts"]["error"] == 0
-    assert Design.model_validate(design["design"]).name == design["name"]
     assert design["memory_id"] is not None and design["decision_ids"]
-    assert design["markdown"].startswith("# ")
+    assert design["design_uri"] == f"archassist://designs/{design['memory_id']}"
+    assert "design" not in design and "markdown" not in design  # the Design is a resource, the Markdown the text
+    assert result.content[0].text.startswith("# ")
+    [link] = [c for c in result.content if c.type == "resource_link"]
+    assert str(link.uri) == design["design_uri"]
     assert len(reports) >= 3 and reports[-1][0] == reports[-1][1], reports
+    full, mime = await read(client, design["design_uri"])
+    assert mime == "application/json" and Design.model_validate_json(full).name == design["name"]
 
     stored = structured(await client.call_tool("get_design", {"id": design["memory_id"]}), tools, "get_design")
     assert stored["name"] == design["name"] and stored["decision_ids"] == design["decision_ids"]
+    assert stored["design_uri"] == design["design_uri"] and stored["parts"] == design["parts"]
 
-    checked = structured(await client.call_tool("check_design", {"design": design["design"]}), tools, "check_design")
-    assert checked["counts"]["error"] == 0
+    checked = structured(await client.call_tool("check_design", {"text": full}), tools, "check_design")
+    assert checked["counts"]["error"] == 0 and checked["source"] == "<input>"
+    by_file = structured(
+        await client.call_tool("check_design", {"path": "designs/orders.yaml"}), tools, "check_design"
+    )
+    assert by_file["source"] == "designs/orders.yaml" and by_file["counts"]["error"] > 0
 
     text = (workspace / "designs" / "orders.yaml").read_text(encoding="utf-8")
     by_text = structured(await client.call_tool("review", {"text": text}), tools, "review")
@@ -229,6 +239,9 @@ async def test_design_without_memory_leaves_memory_alone(client: Client, memory_
     tools = await tool_map(client)
     out = structured(await client.call_tool("design", {"brief": BRIEF, "remember": False}), tools, "design")
     assert out["memory_id"] is None and out["decision_ids"] == []
+    assert out["design_uri"].startswith("archassist://designs/draft-")
+    draft, _ = await read(client, out["design_uri"])
+    assert Design.model_validate_json(draft).name == out["name"]
     assert not memory_db.exists()
 
 
@@ -241,7 +254,8 @@ async def test_precedents_shape_the_design(client: Client) -> None:
     )
     out = structured(await client.call_tool("design", {"brief": BRIEF, "remember": False}), tools, "design")
     assert [p["applied"] for p in out["precedents"]] == [True]
-    assert out["design"]["style"]["coordination"] == "choreography"
+    design, _ = await read(client, out["design_uri"])
+    assert json.loads(design)["style"]["coordination"] == "choreography"
 
 
 # ---- refusals ----------------------------------------------------------------------------------------------------
@@ -522,3 +536,29 @@ def test_the_command_line_loads_without_the_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line(workspace: Path, db: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            serve_argv(workspace, db, "--transport", "streamable-http", "--port", str(port)),
+            capture_output=True, text=True, timeout=60, env={**os.environ, **child_env()},
+        )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert f"port {port} on 127.0.0.1 is already in use" in line and "--port" in line
+
+
+def test_serve_in_the_filesystem_root_needs_a_root() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "ARCHASSIST_ROOT"}
+    done = subprocess.run(
+        [sys.executable, "-m", "archassist.agent.cli", "serve"], capture_output=True, text=True, timeout=60,
+        cwd="/", env={**env, **child_env(), "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert "pass --root" in line

@@ -22,9 +22,11 @@ from archassist.tools.models import (
     ReviewOutput,
 )
 from archassist.tools.registration import add_model_tool, additive, read_only
-from archassist.tools.state import ServerState
-from archassist.tools.workspace import check_size
+from archassist.tools.results import tool_result
+from archassist.tools.state import ServerState, design_link, parts_of
+from archassist.tools.workspace import check_size, workspace_config
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
 
 if TYPE_CHECKING:
     from archassist.agent.model.findings import Finding
@@ -46,7 +48,7 @@ def _review_text(review: FileReview, warnings: list[str]) -> str:
 
 
 def register(server: MCPServer, state: ServerState) -> None:
-    async def design(args: DesignInput, ctx: Context) -> tuple[DesignOutput, str]:
+    async def design(args: DesignInput, ctx: Context) -> CallToolResult:
         brief = args.brief.strip()
         if not brief:
             raise InputError("the brief is empty; describe the system, e.g. 'ride hailing with payments'")
@@ -84,13 +86,17 @@ def register(server: MCPServer, state: ServerState) -> None:
                     return stored, [format_id(i) for i in get_design(store, stored).decision_ids]
 
             memory_id, decision_ids = await anyio.to_thread.run_sync(remember)
+            key = str(memory_id)
+        else:
+            key = state.drafts.add(planned.design.model_dump_json())
         await ctx.report_progress(DESIGN_STEPS, DESIGN_STEPS, "Done")
         found = _findings(findings)
+        link = design_link(key, planned.design.name)
         out = DesignOutput(
             name=planned.design.name,
             summary=planned.design.summary,
-            design=planned.design.model_dump(mode="json"),
-            markdown=markdown,
+            parts=parts_of(planned.design),
+            design_uri=link.uri,
             findings=found,
             counts=Counts.of(found),
             precedents=[
@@ -103,19 +109,18 @@ def register(server: MCPServer, state: ServerState) -> None:
             memory_id=memory_id,
             decision_ids=decision_ids,
         )
-        note = f"\n\n_Stored in memory as design {memory_id}._\n" if memory_id is not None else ""
-        return out, markdown.rstrip("\n") + note
+        stored = f"Stored in memory as design {memory_id}" if memory_id is not None else "Not stored in memory"
+        note = f"\n\n_{stored}; the full Design (JSON) is the resource {link.uri}._\n"
+        return tool_result(markdown.rstrip("\n") + note, out, [link])
 
     def options(select: list[str] | None, ignore: list[str]) -> ReviewOptions:
-        from archassist.agent.modes.review import ReviewConfig, load_config, merge_options
+        from archassist.agent.modes.review import merge_options
 
-        config = load_config(state.workspace.root)
-        if config.path is not None and not config.path.resolve().is_relative_to(state.workspace.root):
-            config = ReviewConfig()  # a configuration above the workspace is not the workspace's to apply
-        return merge_options(config, select=select, ignore=ignore)
+        return merge_options(workspace_config(state.workspace.root), select=select, ignore=ignore)
 
-    def review_sync(args: ReviewInput) -> tuple[ReviewOutput, str]:
-        from archassist.agent.modes.review import configuration_warnings, review_file, unsaid_summary
+    def review_document(args: ReviewInput | CheckDesignInput) -> tuple[FileReview, list[str]]:
+        """Review the document of ``args`` (a workspace file or text), shown by its workspace path or as <input>."""
+        from archassist.agent.modes.review import configuration_warnings, review_file
 
         chosen = options(args.select, args.ignore)
         warnings = configuration_warnings(chosen)
@@ -143,51 +148,53 @@ def register(server: MCPServer, state: ServerState) -> None:
                 finding.file = shown
             finding.message = finding.message.replace(origin, shown)
         result.path = shown
+        return result, warnings
+
+    def review_sync(args: ReviewInput) -> CallToolResult:
+        from archassist.agent.modes.review import unsaid_summary
+
+        result, warnings = review_document(args)
         found = _findings(result.findings)
         counts = Counts.of(found)
         out = ReviewOutput(
-            source=shown,
+            source=result.path,
             kind=result.kind,
             design_name=result.design_name,
-            summary=f"{counts.line()} in {shown}",
+            summary=f"{counts.line()} in {result.path}",
             counts=counts,
             findings=found,
             unsaid=unsaid_summary(result.notes) if result.kind == "asyncapi" else [],
             suppressed=sum(result.suppressed.values()),
             warnings=warnings,
         )
-        return out, _review_text(result, warnings)
+        return tool_result(_review_text(result, warnings), out)
 
-    async def review(args: ReviewInput, ctx: Context) -> tuple[ReviewOutput, str]:
+    async def review(args: ReviewInput, ctx: Context) -> CallToolResult:
         await ctx.report_progress(0, 2, "Reading the document")
         result = await anyio.to_thread.run_sync(review_sync, args)
         await ctx.report_progress(2, 2, "Checked")
         return result
 
-    def check_sync(args: CheckDesignInput) -> tuple[CheckDesignOutput, str]:
-        from archassist.agent.modes.review import FileReview, configuration_warnings
-        from archassist.agent.rules.engine import run
-
-        chosen = options(args.select, args.ignore)
-        warnings = configuration_warnings(chosen)
-        result = run(args.design, select=chosen.select, ignore=chosen.ignore, severity_overrides=chosen.severity)
+    def check_sync(args: CheckDesignInput) -> CallToolResult:
+        result, warnings = review_document(args)
+        if result.kind != "design":
+            raise InputError(
+                f"{result.path}: an AsyncAPI document, not a Design; check it with the review tool instead"
+            )
         found = _findings(result.findings)
         counts = Counts.of(found)
         out = CheckDesignOutput(
-            design_name=args.design.name,
-            summary=f"{counts.line()} in design {args.design.name}",
+            source=result.path,
+            design_name=result.design_name,
+            summary=f"{counts.line()} in design {result.design_name}",
             counts=counts,
             findings=found,
-            suppressed=result.suppressed_total,
+            suppressed=sum(result.suppressed.values()),
             warnings=warnings,
         )
-        review = FileReview(
-            path="<design>", kind="design", design_name=args.design.name, findings=result.findings,
-            suppressed=result.suppressed, unused_suppressions=result.unused_suppressions,
-        )
-        return out, _review_text(review, warnings)
+        return tool_result(_review_text(result, warnings), out)
 
-    async def check_design(args: CheckDesignInput, ctx: Context) -> tuple[CheckDesignOutput, str]:
+    async def check_design(args: CheckDesignInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(check_sync, args)
 
     add_model_tool(
@@ -199,8 +206,8 @@ def register(server: MCPServer, state: ServerState) -> None:
             "aggregates, commands, events with producer, topic and partition key, sized topics, idempotent "
             "consumers with retries and dead letters, sagas with compensations, read models, observability and "
             "decisions. Accepted precedents recalled from the decision memory shape the design. Returns the "
-            "Design, its Markdown document and the rules engine's findings; stores the design in memory unless "
-            "remember is false."
+            "design document in Markdown, a summary with the rules engine's findings, and a link to the full "
+            "Design (archassist://designs/{id}); stores the design in memory unless remember is false."
         ),
         input_model=DesignInput,
         output_model=DesignOutput,
@@ -227,8 +234,9 @@ def register(server: MCPServer, state: ServerState) -> None:
         name="check_design",
         title="Check a Design object",
         description=(
-            "Run the rules engine over a Design given as an object (for example one returned by the design tool "
-            "and then edited). Returns the findings with severity, JSON pointer and a fix."
+            "Run the rules engine over a Design, given as YAML or JSON text (for example the design tool's "
+            "archassist://designs/{id} resource, edited) or as a path inside the workspace. The Design format "
+            "is the archassist://schema/design resource. Returns the findings with severity, JSON pointer and a fix."
         ),
         input_model=CheckDesignInput,
         output_model=CheckDesignOutput,

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,7 +139,19 @@ def project_config(folder: Path, command: list[str]) -> MergeResult:
     return merge_server(folder / ".mcp.json", stdio_entry(command, ["serve"], with_type=True))
 
 
-def desktop_config(path: Path, command: list[str], root: Path) -> MergeResult:
+MEMORY_ENV = ("ARCHASSIST_HOME", "ARCHASSIST_DB")
+
+
+def memory_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The memory settings of this shell, as absolute paths: Claude Desktop starts servers with an environment
+    of its own, so without them its server would keep a memory apart from the command line's."""
+    env = os.environ if env is None else env
+    return {name: str(Path(env[name]).expanduser().resolve()) for name in MEMORY_ENV if env.get(name, "").strip()}
+
+
+def desktop_config(path: Path, command: list[str], root: Path, env: Mapping[str, str] | None = None) -> MergeResult:
     """Claude Desktop's config with the archassist server merged in. Desktop starts servers from an arbitrary
-    folder, so the workspace root is passed explicitly."""
-    return merge_server(path, stdio_entry(command, ["serve", "--root", str(root)], with_type=False))
+    folder and environment, so the workspace root and the memory location are passed explicitly."""
+    entry = stdio_entry(command, ["serve", "--root", str(root)], with_type=False)
+    entry["env"] = memory_env(env)
+    return merge_server(path, entry)

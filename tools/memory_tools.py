@@ -15,8 +15,10 @@ from archassist.tools.models import (
     RememberOutput,
 )
 from archassist.tools.registration import add_model_tool, additive, read_only
-from archassist.tools.state import ServerState
+from archassist.tools.results import Link, tool_result
+from archassist.tools.state import ServerState, design_link, parts_of
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
 
 if TYPE_CHECKING:
     from archassist.agent.memory import DecisionRecord
@@ -34,18 +36,19 @@ def decision_line(item: DecisionOut) -> str:
 
 
 def register(server: MCPServer, state: ServerState) -> None:
-    def recall_sync(args: RecallInput) -> tuple[RecallOutput, str]:
+    def recall_sync(args: RecallInput) -> CallToolResult:
         from archassist.agent.memory import recall
 
         with state.memory(readonly=True) as store:
             found = [decision_out(r) for r in recall(store, args.query, limit=args.limit, status=args.status)]
         text = "\n".join(decision_line(d) for d in found) if found else f"No recorded decision matches {args.query!r}."
-        return RecallOutput(query=args.query, count=len(found), decisions=found), text + "\n"
+        out = RecallOutput(query=args.query, count=len(found), decisions=found)
+        return tool_result(text + "\n", out, trim=("decisions",))
 
-    async def recall_tool(args: RecallInput, ctx: Context) -> tuple[RecallOutput, str]:
+    async def recall_tool(args: RecallInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(recall_sync, args)
 
-    def remember_sync(args: RememberInput) -> tuple[RememberOutput, str]:
+    def remember_sync(args: RememberInput) -> CallToolResult:
         from archassist.agent.memory import add_decision, get_decision, supersede
 
         fields = args.model_dump(exclude={"supersedes"})
@@ -60,19 +63,21 @@ def register(server: MCPServer, state: ServerState) -> None:
         text = f"Recorded {record.ref}: {record.title}"
         if old is not None:
             text += f" (supersedes {old.ref})"
-        return out, text + "\n"
+        link = Link(uri=out.decision.uri, name=record.ref, title=record.title, mime_type="text/markdown",
+                    description="The decision as a MADR record.")
+        return tool_result(text + "\n", out, [link])
 
-    async def remember(args: RememberInput, ctx: Context) -> tuple[RememberOutput, str]:
+    async def remember(args: RememberInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(remember_sync, args)
 
-    def get_design_sync(args: GetDesignInput) -> tuple[GetDesignOutput, str]:
+    def get_design_sync(args: GetDesignInput) -> CallToolResult:
         from archassist.agent.memory import format_id, get_design
         from archassist.agent.render.formats import render
 
         with state.memory(readonly=True) as store:
             record = get_design(store, args.id)
         design = record.design
-        markdown = render(design, "markdown")
+        link = design_link(str(record.id), record.name)
         out = GetDesignOutput(
             id=record.id,
             name=record.name,
@@ -80,12 +85,12 @@ def register(server: MCPServer, state: ServerState) -> None:
             backend=record.backend,
             created=record.created,
             decision_ids=[format_id(i) for i in record.decision_ids],
-            design=design.model_dump(mode="json"),
-            markdown=markdown,
+            parts=parts_of(design),
+            design_uri=link.uri,
         )
-        return out, markdown
+        return tool_result(render(design, "markdown"), out, [link])
 
-    async def get_design_tool(args: GetDesignInput, ctx: Context) -> tuple[GetDesignOutput, str]:
+    async def get_design_tool(args: GetDesignInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(get_design_sync, args)
 
     add_model_tool(
@@ -119,7 +124,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         server,
         name="get_design",
         title="Get a stored design",
-        description="Fetch a design stored in memory by its id: the Design object, its Markdown and its decision ids.",
+        description="Fetch a design stored in memory by its id: its Markdown document, its decision ids and a link to the full Design (archassist://designs/{id}).",
         input_model=GetDesignInput,
         output_model=GetDesignOutput,
         handler=get_design_tool,

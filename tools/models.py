@@ -7,30 +7,15 @@ The input models are the source of each tool's published input schema; the outpu
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
-from archassist.agent.model.design import Design
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from archassist.agent.model.findings import Finding
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
-
-# A Design in a result is published with a shallow schema that points at the full one: clients validate every
-# result against the output schema, and checking a whole design that way costs them far more than the call itself.
-# Results carry designs made by the Design model, so they are valid by construction.
-DesignData = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "description": "A Design; its full JSON Schema is the archassist://schema/design resource.",
-            "required": ["schema_version", "name"],
-            "properties": {"schema_version": {"type": "integer"}, "name": {"type": "string"}},
-        }
-    ),
-]
 
 MAX_TITLE = 300
 MAX_BODY = 20_000
@@ -44,8 +29,18 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
-class _Out(BaseModel):
+class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Out(_Part):
+    """A tool's structured result."""
+
+    omitted: dict[str, int] = Field(
+        default_factory=dict,
+        description="Lists cut short to keep this result compact, with the number of items left out; the text "
+        "content has them all.",
+    )
 
 
 # ---- inputs ----------------------------------------------------------------------------------------------------
@@ -64,35 +59,48 @@ class DesignInput(_In):
     )
 
 
-class ReviewInput(_In):
+DOCUMENT_SOURCES = "give exactly one of 'text' (the document) or 'path' (a file in the workspace)"
+
+
+class _DocumentInput(_In):
+    # Exactly one of text and path is enforced when called, not stated with a root-level oneOf: the Anthropic API
+    # refuses tool schemas with oneOf/anyOf/allOf at the top, and Claude Code drops such tools (see
+    # ROOT_KEYWORDS_REFUSED in archassist.tools.registration). The descriptions say it instead.
     text: str | None = Field(
         None,
-        description="The document to review, as text: a Design in YAML or JSON, or an AsyncAPI document. "
-        "Give either text or path.",
+        description="The document as text, YAML or JSON. Give exactly one of text and path.",
     )
     path: str | None = Field(
         None,
-        description="A design or AsyncAPI file inside the workspace, relative to the workspace root. "
-        "Give either text or path.",
+        description="A file inside the workspace, relative to the workspace root. Give exactly one of text and "
+        "path.",
     )
     select: list[str] | None = Field(
         None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."
     )
     ignore: list[str] = Field(default_factory=list, description="Skip these rules (same selectors as select).")
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _object_as_text(cls, value: object) -> object:
+        # Some clients send a JSON document as the object itself rather than as a string: it is the same document.
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
     @model_validator(mode="after")
-    def _one_source(self) -> ReviewInput:
+    def _one_source(self) -> _DocumentInput:
         if (self.text is None) == (self.path is None):
-            raise ValueError("give exactly one of 'text' (the document) or 'path' (a file in the workspace)")
+            raise ValueError(DOCUMENT_SOURCES)
         return self
 
 
-class CheckDesignInput(_In):
-    design: Design = Field(description="The Design to check, as an object (see the archassist://schema/design resource).")
-    select: list[str] | None = Field(
-        None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."
-    )
-    ignore: list[str] = Field(default_factory=list, description="Skip these rules (same selectors as select).")
+class ReviewInput(_DocumentInput):
+    """A Design (YAML or JSON) or an AsyncAPI document."""
+
+
+class CheckDesignInput(_DocumentInput):
+    """A Design only (YAML or JSON); its schema is the archassist://schema/design resource."""
 
 
 class ListRulesInput(_In):
@@ -134,7 +142,7 @@ class GetDesignInput(_In):
 # ---- outputs ---------------------------------------------------------------------------------------------------
 
 
-class FindingOut(_Out):
+class FindingOut(_Part):
     code: str = Field(description="Rule code, e.g. EDA401 (AAPI... for AsyncAPI importer findings).")
     name: str
     severity: Literal["error", "warning", "info"]
@@ -150,7 +158,7 @@ class FindingOut(_Out):
         return cls(**dataclasses.asdict(finding))
 
 
-class Counts(_Out):
+class Counts(_Part):
     error: int = 0
     warning: int = 0
     info: int = 0
@@ -169,7 +177,7 @@ class Counts(_Out):
         return ", ".join([plural(self.error, "error"), plural(self.warning, "warning"), plural(self.info, "info")])
 
 
-class PrecedentOut(_Out):
+class PrecedentOut(_Part):
     id: str
     title: str
     decision: str = ""
@@ -177,11 +185,24 @@ class PrecedentOut(_Out):
     applied: bool = Field(description="True when the planner followed this precedent in the design.")
 
 
+class PartsOut(_Out):
+    services: list[str] = Field(description="Service names.")
+    events: list[str] = Field(description="Event names.")
+    topics: int
+    consumers: int
+    sagas: int
+    projections: int
+    decisions: int
+
+
 class DesignOutput(_Out):
     name: str
     summary: str
-    design: DesignData
-    markdown: str = Field(description="The design document in Markdown.")
+    parts: PartsOut = Field(description="What the design holds; the whole Design is the design_uri resource.")
+    design_uri: str | None = Field(
+        description="The resource with the full Design as JSON (archassist://designs/{id}); read it to edit the "
+        "design or pass it to check_design."
+    )
     findings: list[FindingOut] = Field(description="What the rules engine says about the design.")
     counts: Counts
     precedents: list[PrecedentOut] = Field(description="Precedents recalled from the memory for this brief.")
@@ -202,6 +223,7 @@ class ReviewOutput(_Out):
 
 
 class CheckDesignOutput(_Out):
+    source: str = Field(description="The file checked (relative to the workspace), or <input> for text.")
     design_name: str
     summary: str
     counts: Counts
@@ -210,7 +232,7 @@ class CheckDesignOutput(_Out):
     warnings: list[str]
 
 
-class RuleOut(_Out):
+class RuleOut(_Part):
     code: str
     name: str
     group: str
@@ -236,13 +258,22 @@ class ExplainRuleOutput(_Out):
     markdown: str
 
 
-class DecisionOut(_Out):
+CLIP = 400
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """A long text cut to ``limit`` characters; the full record is the decision's resource."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class DecisionOut(_Part):
     id: str = Field(description="Decision id, e.g. ADR-0007.")
+    uri: str = Field(description="The full record as MADR Markdown: archassist://decisions/{id}.")
     title: str
     status: str
-    context: str
-    decision: str
-    consequences: str
+    context: str = Field(description="The context, cut to 400 characters; the full text is the uri resource.")
+    decision: str = Field(description="The decision, cut to 400 characters.")
+    consequences: str = Field(description="The consequences, cut to 400 characters.")
     alternatives: list[str]
     tags: list[str]
     cites: list[str]
@@ -254,7 +285,12 @@ class DecisionOut(_Out):
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> DecisionOut:
-        return cls(**{key: data.get(key) for key in cls.model_fields})
+        values = {key: data[key] for key in cls.model_fields if key in data}
+        for key in ("context", "decision", "consequences"):
+            values[key] = clip(str(values.get(key) or ""))
+        values["alternatives"] = [clip(str(a), 200) for a in values.get("alternatives") or []]
+        values["uri"] = f"archassist://decisions/{values['id']}"
+        return cls(**values)
 
 
 class RecallOutput(_Out):
@@ -275,5 +311,5 @@ class GetDesignOutput(_Out):
     backend: str
     created: str
     decision_ids: list[str]
-    design: DesignData
-    markdown: str
+    parts: PartsOut
+    design_uri: str = Field(description="The resource with the full Design as JSON.")

@@ -28,9 +28,10 @@ The archassist MCP server gives you the team's tools. Use them instead of guessi
 - Before designing or changing a flow, call `recall` with the key words of the task and follow the accepted
   decisions it returns, citing their ids.
 - To design, call `design` with the brief: it returns a complete, checked offline draft to refine rather than
-  starting from a blank page.
+  starting from a blank page, with the full Design behind the `archassist://designs/{id}` resource it links.
 - To check a design, call `review` (a file path inside the project, or the document as text; AsyncAPI works too)
-  or `check_design` (a Design object). Fix every error finding, and use `explain_rule` when a finding is unclear.
+  or `check_design` (a Design as YAML or JSON text, or a file path). Fix every error finding, and use
+  `explain_rule` when a finding is unclear.
 - The resources `archassist://knowledge/domains/{name}` and `archassist://knowledge/patterns/{name}` hold the
   catalog of business domains and patterns; `archassist://schema/design` is the Design file format.
 - When the user confirms a decision, record it with `remember` so later designs follow it.

@@ -12,6 +12,8 @@ from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.prompts.base import Message, UserMessage
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
 log = logging.getLogger("archassist.mcp")
@@ -45,7 +47,7 @@ def register(server: MCPServer, state: ServerState) -> None:
         try:
             text = await anyio.to_thread.run_sync(render, mode, target)
         except InputError as exc:
-            raise ValueError(str(exc)) from None
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
         return [UserMessage(text)]
 
     @server.prompt(name="design", title="Design an event-driven system", description=MODE_SUMMARIES["design"])

@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.state import ServerState
+from archassist.tools.state import DESIGN_URI, DRAFT_LIMIT, DRAFT_PREFIX, ServerState
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
@@ -116,6 +116,33 @@ def register(server: MCPServer, state: ServerState) -> None:
         if found is None:
             raise _unknown("domain", name, list(catalog()))
         return _json(found.model_dump(mode="json"))
+
+    def design_sync(id: str) -> str:
+        from archassist.agent.memory import get_design
+
+        if id.startswith(DRAFT_PREFIX):
+            draft = state.drafts.get(id)
+            if draft is None:
+                raise ResourceNotFoundError(
+                    f"no draft design {id!r} in this session; drafts are kept for the {DRAFT_LIMIT} most recent "
+                    "designs made with remember: false"
+                )
+            return _json(json.loads(draft))
+        with state.memory(readonly=True) as store:
+            return _json(get_design(store, id).design.model_dump(mode="json"))
+
+    @server.resource(
+        DESIGN_URI,
+        name="design",
+        title="A design",
+        description="A full Design as JSON, by memory id (as returned by the design tool) or draft key.",
+        mime_type=JSON,
+    )
+    async def design(id: str) -> str:
+        try:
+            return await anyio.to_thread.run_sync(design_sync, id)
+        except InputError as exc:
+            raise ResourceNotFoundError(str(exc)) from None
 
     def decision_sync(id: str) -> str:
         from archassist.agent.memory import get_decision

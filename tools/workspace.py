@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archassist.agent.errors import InputError
+
+if TYPE_CHECKING:
+    from archassist.agent.modes.review import ReviewConfig
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
 ROOT_ENV = "ARCHASSIST_ROOT"
@@ -30,12 +34,37 @@ def check_size(text: str, what: str, limit: int = MAX_INPUT_BYTES) -> None:
 
 
 def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The workspace folder: the given one, else ``$ARCHASSIST_ROOT``, else the working directory."""
-    chosen = root if root not in (None, "") else os.environ.get(ROOT_ENV) or Path.cwd()
+    """The workspace folder: the given one, else ``$ARCHASSIST_ROOT``, else the working directory. A server
+    started in the filesystem root without being told its workspace (as some clients start servers) would
+    otherwise let tools read the whole disk, so that is refused."""
+    chosen = root if root not in (None, "") else os.environ.get(ROOT_ENV)
+    if chosen is None:
+        here = Path.cwd().resolve()
+        if here == Path(here.anchor):
+            raise InputError(
+                f"the server was started in {here} with no workspace, which would expose the whole disk; "
+                "pass --root FOLDER (or set ARCHASSIST_ROOT) with the folder of your designs"
+            )
+        chosen = here
     path = Path(chosen).expanduser()
     if not path.is_dir():
         raise InputError(f"workspace root {path} is not a folder; give an existing folder with --root")
     return path.resolve()
+
+
+def workspace_config(root: Path) -> ReviewConfig:
+    """The review configuration of the workspace: a `.archassist.toml`, or a `pyproject.toml` with
+    `[tool.archassist]`, in the workspace root itself. Folders above the root belong to someone else, so the
+    search never climbs out of it (a broken file there must not break every review)."""
+    from archassist.agent.modes.review import ReviewConfig, _config_table, config_from_table
+
+    for name in (".archassist.toml", "pyproject.toml"):
+        candidate = root / name
+        if candidate.is_file():
+            table = _config_table(candidate)
+            if table is not None:
+                return config_from_table(table, candidate)
+    return ReviewConfig()
 
 
 @dataclass(frozen=True)

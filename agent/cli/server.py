@@ -28,6 +28,10 @@ DbOption = Annotated[
 ]
 
 
+# `install claude-code` could not register the server because Claude Code is missing (documented in docs/mcp.md).
+NOT_INSTALLED = 1
+
+
 class Transport(StrEnum):
     stdio = "stdio"
     streamable_http = "streamable-http"
@@ -172,8 +176,8 @@ def install_claude_code(
 ) -> None:
     """Register the server with Claude Code.
 
-    local and user scopes run `claude mcp add` (printed instead when the claude CLI is not installed); project
-    scope merges the server into ./.mcp.json, keeping any other servers there.
+    local and user scopes run `claude mcp add` (exit code 1, with the command to run by hand, when the claude CLI
+    is not installed); project scope merges the server into ./.mcp.json, keeping any other servers there.
     """
     import shlex
     import shutil
@@ -195,12 +199,17 @@ def install_claude_code(
         return
     argv = claude_code_command(scope.value, launcher)
     line = shlex.join(argv)
-    claude = shutil.which("claude")
-    if dry_run or claude is None:
-        if claude is None and not dry_run:
-            typer.echo("the claude CLI is not installed here; run this where it is:", err=True)
+    if dry_run:
         typer.echo(line)
         return
+    claude = shutil.which("claude")
+    if claude is None:
+        # Nothing was installed, so this must not look like success to a script.
+        _fail(
+            f"the claude command (Claude Code) is not on PATH, so nothing was registered; install Claude Code and "
+            f"run this again, or register by hand where claude is installed: {line}",
+            NOT_INSTALLED,
+        )
     done = subprocess.run([claude, *argv[1:]], check=False, capture_output=True, text=True)
     if done.returncode != 0:
         reason = " ".join((done.stderr or done.stdout).split()) or f"exit code {done.returncode}"

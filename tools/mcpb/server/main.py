@@ -1,12 +1,7 @@
-"""Entry point of the archassist MCP bundle: runs the `archassist` command line with the bundled dependencies
-(installed into `server/lib` when the bundle is built; see docs/mcp.md)."""
+"""Entry point of the archassist MCP bundle. Claude Desktop runs it with uv, which installs archassist (the
+bundled wheel) and its dependencies for this machine from the bundle's pyproject.toml; see docs/mcp.md."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
 from archassist.agent.cli.root import main
 
