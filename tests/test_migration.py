@@ -191,3 +191,30 @@ def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
         done = cli(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_mcp_migration_tool_over_stdio(tmp_path: Path) -> None:
+    import anyio
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    (tmp_path / "current.yaml").write_text((FIXTURES / "current.yaml").read_text(), encoding="utf-8")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "archassist.agent.cli", "serve", "--root", str(tmp_path), "--db", str(tmp_path / "m.db")],
+    )
+
+    async def run() -> None:
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            done = await session.call_tool(
+                "migration", {"current_path": "current.yaml", "brief": "order fulfillment with loyalty points"}
+            )
+            assert not done.is_error, done.content
+            data = done.structured_content
+            assert data is not None and len(data["phases"]) >= 4 and len(data["side_effects"]) == 3
+            assert "# Migration plan" in done.content[0].text
+            refused = await session.call_tool("migration", {"brief": "x", "current_text": "a", "current_path": "b"})
+            assert refused.is_error
+
+    anyio.run(run)
