@@ -110,6 +110,10 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
         "remember": [{"title": "Publish through a transactional outbox", "context": "c" * 20_000,
                       "decision": "d" * 20_000, "consequences": "e" * 20_000}],
         "get_design": [{"id": 1}],
+        "migration": [
+            {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
+            {"brief": "move the order side effects to events", "target_path": "orders.yaml"},
+        ],
     }
     if LARGEST_ASYNCAPI.exists():
         calls["review"].append({"path": "asyncapi.yaml"})

@@ -199,6 +199,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli.asyncapi",
         "archassist.agent.cli.memory",
         "archassist.agent.cli.server",
+        "archassist.agent.cli.migration",
     ):
         try:
             mod = importlib.import_module(module)
