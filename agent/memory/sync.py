@@ -29,7 +29,8 @@ from archassist.agent.memory.records import format_id, now_iso
 from archassist.agent.memory.store import MemoryStore
 
 _COMPARED = (
-    "title", "context", "decision", "consequences", "alternatives", "status", "tags", "cites", "extra",
+    "title", "context", "decision", "consequences", "alternatives", "status", "status_reason", "tags", "cites",
+    "extra",
 )
 
 
@@ -71,10 +72,20 @@ def export_adr(store: MemoryStore, folder: str | Path) -> ExportResult:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{target_dir}: cannot create the folder ({exc.strerror or exc})") from None
+    # A file of a copy that was folded into another decision is that decision's file from now on.
+    folded: dict[str, str] = {
+        str(row[0]): str(row[1])
+        for row in store.query(
+            "SELECT a.uid, d.uid FROM decision_aliases AS a JOIN decisions AS d ON d.id = a.decision_id"
+        )
+    }
     by_uid: dict[str, Path] = {}
+    stale: dict[str, list[Path]] = {}
     for path in adr_files(target_dir):
         uid = _uid_of(path)
-        if uid:
+        if uid in folded:
+            stale.setdefault(folded[uid], []).append(path)
+        elif uid:
             by_uid.setdefault(uid, path)
     owner = {path: uid for uid, path in by_uid.items()}
     result = ExportResult(folder=target_dir)
@@ -92,10 +103,10 @@ def export_adr(store: MemoryStore, folder: str | Path) -> ExportResult:
         else:
             write_text_atomic(target, text)
             result.written.append(target)
-        previous = by_uid.get(record.uid)
-        if previous is not None and previous != target and previous.exists():
-            previous.unlink()
-            result.removed.append(previous)
+        for previous in [by_uid.get(record.uid), *stale.get(record.uid, [])]:
+            if previous is not None and previous != target and previous.exists():
+                previous.unlink()
+                result.removed.append(previous)
     return result
 
 
@@ -111,6 +122,8 @@ def _match(conn: sqlite3.Connection, parsed: ParsedAdr, digest: str) -> int | No
     uid = parsed.fields.get("uid")
     if uid:
         found = conn.execute("SELECT id FROM decisions WHERE uid = ?", (uid,)).fetchone()
+        if found is None:  # the file of a copy since folded into another decision
+            found = conn.execute("SELECT decision_id FROM decision_aliases WHERE uid = ?", (uid,)).fetchone()
         return int(found[0]) if found else None
     if parsed.ref_explicit and parsed.ref is not None:
         found = conn.execute("SELECT id FROM decisions WHERE id = ?", (parsed.ref,)).fetchone()
