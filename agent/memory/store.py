@@ -323,7 +323,7 @@ _STALE_AFTER_S = 60.0
 
 
 def _temp_pattern(dest: Path) -> re.Pattern[str]:
-    return re.compile(rf"^\.{re.escape(dest.name)}\.[A-Za-z0-9_]+\.tmp(?:-journal|-wal|-shm)?$")
+    return re.compile(rf"^\.{re.escape(dest.name)}\.([A-Za-z0-9_]+)\.tmp(?:-journal|-wal|-shm)?$")
 
 
 def _held_by_someone(path: Path) -> bool:
@@ -335,7 +335,7 @@ def _held_by_someone(path: Path) -> bool:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return True  # cannot look: leave it
+        return path.exists()  # gone: nobody holds it; there but unreadable: leave it alone
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -345,29 +345,47 @@ def _held_by_someone(path: Path) -> bool:
     return False
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def remove_stale_backup_temps(dest: Path, *, now: float | None = None) -> list[Path]:
-    """Remove what killed backups to ``dest`` left behind: only our own temp names, only files untouched for a
-    minute, and only when no live process holds them."""
+    """Remove what killed backups to ``dest`` left behind, and only that: our own temp names (and their SQLite
+    sidecars), never one a live process holds. A temp named after a process id is stale once that process is
+    gone; an older, randomly named one once it is a minute old (no one writes to it any more)."""
     import time
 
     pattern = _temp_pattern(dest)
     now = time.time() if now is None else now
     removed: list[Path] = []
     try:
-        entries = list(dest.parent.iterdir())
+        entries = sorted(dest.parent.iterdir(), key=lambda p: p.name.endswith(".tmp"))  # sidecars first
     except OSError:
         return removed
-    for entry in sorted(entries, key=lambda p: p.name.endswith(".tmp")):  # sidecars first, then the files
-        if not pattern.match(entry.name):
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if not match:
             continue
         try:
             info = entry.lstat()
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < _STALE_AFTER_S:
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        tag = match.group(1)
+        if tag.isdigit() and int(tag) != os.getpid():
+            if _process_alive(int(tag)):
+                continue
+        elif now - info.st_mtime < _STALE_AFTER_S:
             continue
         owner = entry if entry.name.endswith(".tmp") else Path(str(entry).rsplit(".tmp", 1)[0] + ".tmp")
-        if owner.exists() and _held_by_someone(owner):
+        if _held_by_someone(owner):
             continue
         with contextlib.suppress(OSError):
             entry.unlink()
