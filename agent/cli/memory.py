@@ -249,10 +249,10 @@ def supersede_command(
     reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
-    """Mark OLD_ID as superseded by NEW_ID, and retire the designs' decisions that followed OLD_ID.
+    """Replace OLD_ID by NEW_ID, retiring the decisions that followed OLD_ID.
 
-    Everything changes in one transaction; from then on neither OLD_ID nor what was derived from it is a
-    precedent for new designs.
+    OLD_ID becomes superseded by NEW_ID, and so do the designs' decisions that cite OLD_ID, all in one
+    transaction: from then on none of them is a precedent for new designs.
     """
     from archassist.agent.memory.decisions import supersede_all
 
@@ -278,19 +278,19 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A decision id: 7 
 
 @memory_app.command("accept")
 def accept_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
-    """Accept a decision: from now on it is a precedent for designs it fits."""
+    """Accept a decision: it becomes a precedent for the designs it fits."""
     _set_status(decision_id, "accepted", reason, db)
 
 
 @memory_app.command("reject")
 def reject_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
-    """Reject a decision: it is kept for the record but never steers a design."""
+    """Reject a decision: kept for the record, it never steers a design."""
     _set_status(decision_id, "rejected", reason, db)
 
 
 @memory_app.command("deprecate")
 def deprecate_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
-    """Deprecate a decision that no longer holds and has no successor (for one, use supersede)."""
+    """Deprecate a decision that no longer holds (with a successor, use supersede)."""
     _set_status(decision_id, "deprecated", reason, db)
 
 
@@ -361,7 +361,11 @@ def backup_command(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (replaced atomically).")],
     db: DbOption = None,
 ) -> None:
-    """Copy the database safely while it is in use (SQLite online backup)."""
+    """Copy the database safely, even while it is in use.
+
+    The copy is a consistent snapshot, written to a temporary file beside FILE and renamed over it; what a
+    killed backup left behind is removed by the next one.
+    """
     from archassist.agent.memory import backup
 
     with _store(db, readonly=True) as store:
