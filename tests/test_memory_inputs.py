@@ -271,3 +271,34 @@ def test_opening_during_checkpoints_never_raises_a_false_alarm(tmp_path: Path) -
     finally:
         writer.wait(timeout=30)
     assert writer.returncode == 0 and opened > 20
+
+
+def test_a_healthy_database_is_opened_without_examining_its_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archassist.agent.memory.store as store_module
+
+    db = tmp_path / "m.db"
+    with open_store(db) as store:
+        store.conn.execute("SELECT 1")
+
+    def no_diagnosis(path: Path) -> str:
+        raise AssertionError("the header was examined although SQLite opened the file")
+
+    monkeypatch.setattr(store_module, "describe_damage", no_diagnosis)
+    for readonly in (True, False):
+        with open_store(db, readonly=readonly) as store:
+            assert recall(store, "anything") == []
+
+
+def test_a_real_failure_names_the_damage(tmp_path: Path) -> None:
+    from archassist.agent.memory import CorruptDatabaseError, add_decisions
+
+    db = tmp_path / "m.db"
+    with open_store(db) as store:
+        add_decisions(store, [{"title": f"Decision {i} about carriers " + "x" * 300} for i in range(300)])
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2 + 123])
+    with pytest.raises(CorruptDatabaseError, match="truncated") as info, open_store(db) as store:
+        recall(store, "carriers")
+    assert "restore it from a backup" in str(info.value) and "\n" not in str(info.value)
