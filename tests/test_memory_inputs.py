@@ -79,7 +79,7 @@ def test_a_hostile_decision_file_is_one_line_and_adds_nothing(
     started = time.perf_counter()
     line = run(app, "memory", "add", "--db", str(db), "--from-file", str(path), code=2)
     assert expected in line and str(path) in line
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 10  # generous: the machine is shared; unbounded took 52 s
     assert _count(db) == 0
 
 

@@ -52,9 +52,11 @@ class ImportResult:
 
 
 def _uid_of(path: Path) -> str | None:
+    from archassist.agent.model.io import read_text_file
+
     try:
-        meta, _ = _split_front_matter(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, InputError):
+        meta, _ = _split_front_matter(read_text_file(path), str(path))
+    except (OSError, InputError):
         return None
     uid = meta.get("uid")
     return str(uid) if uid else None
