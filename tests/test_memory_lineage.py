@@ -80,6 +80,8 @@ def test_a_decision_citing_a_retired_one_is_no_precedent(tmp_path: Path) -> None
         assert get_decision(store, follower.ref).status == "accepted"  # the team's own status is left alone
         set_status(store, base.ref, "accepted")
         assert {p.id for p in precedents_for_brief(store, ORDERS)} == {base.ref, follower.ref}
+        stranger = add_decision(store, title="Order refunds follow the payment saga", cites=["ADR-0999", "x"])
+        assert stranger.ref in {p.id for p in precedents_for_brief(store, ORDERS)}
 
 
 def test_four_designs_store_each_standard_decision_once(tmp_path: Path) -> None:

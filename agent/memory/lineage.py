@@ -70,7 +70,8 @@ def retire_derived(conn: sqlite3.Connection, old: int, new: int, stamp: str) -> 
 
 
 def standing(conn: sqlite3.Connection, cites_of: Mapping[int, Iterable[str]]) -> set[int]:
-    """Of the given decisions (id → the ids it cites), those whose citations are all accepted, transitively."""
+    """Of the given decisions (id → the ids it cites), those whose citations are all accepted, transitively.
+    A citation of a decision this memory does not have counts as standing."""
     status: dict[int, str] = {}
     cites: dict[int, list[int]] = {}
 
@@ -95,7 +96,9 @@ def standing(conn: sqlite3.Connection, cites_of: Mapping[int, Iterable[str]]) ->
         pending = {n for number in pending for n in cites.get(number, [])}
 
     def stands(number: int, depth: int) -> bool:
-        if depth > MAX_CITATION_DEPTH or status.get(number) != "accepted":
+        if number not in status:
+            return True  # cited but not in this memory (a folder from another team): nothing retired it here
+        if depth > MAX_CITATION_DEPTH or status[number] != "accepted":
             return False
         return all(stands(n, depth + 1) for n in cites.get(number, []))
 
