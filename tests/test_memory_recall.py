@@ -72,12 +72,13 @@ def test_precedents_ignore_words_every_brief_shares(store: MemoryStore) -> None:
     assert precedents_for_brief(store, "") == []
 
 
-def test_a_decision_recorded_by_several_designs_is_one_precedent(store: MemoryStore) -> None:
+def test_a_decision_recorded_by_several_designs_is_stored_once(store: MemoryStore) -> None:
     design = Design(name="orders", brief=BRIEF, decisions=[Decision(title="Order workflows use orchestration")])
-    for _ in range(3):
-        record_design(store, design, backend="offline")
+    ids = [record_design(store, design, backend="offline") for _ in range(3)]
     assert len(precedents_for_brief(store, BRIEF)) == 1
-    assert len(recall(store, "orchestration")) == 3
+    assert [r.id for r in recall(store, "orchestration")] == [1]
+    assert store.query("SELECT count(*) FROM design_decisions WHERE decision_id = 1")[0][0] == 3
+    assert len(ids) == 3
     assert [d.name for d in similar_designs(store, "order fulfillment")] == ["orders"] * 3
 
 

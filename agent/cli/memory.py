@@ -35,9 +35,14 @@ StatusOption = Annotated[
     typer.Option("--status", "-s", help="Only this status: proposed, accepted, rejected, deprecated, superseded."),
 ]
 
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", "-r", help="Why the status changes; kept with the decision.")
+]
+
 memory_app = typer.Typer(
     name="memory",
-    help="The decision memory: list, show, add, supersede, export/import MADR files, stats, backup.",
+    help="The decision memory: list, show, add, accept/reject/deprecate, supersede, export/import MADR files, "
+    "stats, backup.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -74,13 +79,15 @@ def _rows_text(records: Sequence[DecisionRecord], *, scores: bool) -> None:
             table.add_column(name, no_wrap=name in ("id", "status", "score"))
         for r in records:
             score_cell = (f"{r.score or 0:.2f}",) if scores else ()
-            table.add_row(r.ref, r.status, *score_cell, r.title, ", ".join(r.tags))
+            via = f" (design #{r.via_design})" if r.via_design is not None else ""
+            table.add_row(r.ref, r.status, *score_cell, r.title + via, ", ".join(r.tags))
         Console().print(table)
         return
     for r in records:
         score = f"{r.score or 0:7.2f}  " if scores else ""
         tags = f"  [{', '.join(r.tags)}]" if r.tags else ""
-        sys.stdout.write(f"{r.ref}  {r.status:<10}  {score}{r.title}{tags}\n")
+        via = f"  (design #{r.via_design})" if r.via_design is not None else ""
+        sys.stdout.write(f"{r.ref}  {r.status:<10}  {score}{r.title}{tags}{via}\n")
 
 
 def _show_text(r: DecisionRecord) -> None:
@@ -92,6 +99,8 @@ def _show_text(r: DecisionRecord) -> None:
     if r.superseded_by:
         links.append(f"superseded by {format_id(r.superseded_by)}")
     out = [f"{r.ref}  {r.title}", f"status:   {r.status}" + (f" ({'; '.join(links)})" if links else "")]
+    if r.status_reason:
+        out.append(f"reason:   {r.status_reason}")
     if r.tags:
         out.append(f"tags:     {', '.join(r.tags)}")
     if r.cites:
@@ -110,15 +119,16 @@ def _show_text(r: DecisionRecord) -> None:
 
 
 def recall_command(
-    query: Annotated[str, typer.Argument(help="Words to look for in past decisions.")],
+    query: Annotated[str, typer.Argument(help="Words to look for in past decisions and designs.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="At most this many.")] = 10,
     status: StatusOption = None,
     fmt: FormatOption = "text",
     db: DbOption = None,
 ) -> None:
-    """Find past decisions by their words, best match first.
+    """Find past decisions by their words, or by the designs they belong to, best match first.
 
     Example: archassist recall "order workflow coordination" --status accepted
+    A query that starts with a dash goes after --: archassist recall -- "-retry storms"
     """
     fmt = _check_format(fmt)
     from archassist.agent.memory import recall
@@ -198,7 +208,7 @@ def add_command(
     in the order service drives payment, inventory and shipping" --tag sagas
     """
     fmt = _check_format(fmt)
-    from archassist.agent.memory import add_decision
+    from archassist.agent.memory.decisions import add_decision, add_decisions_once
 
     items: list[dict[str, Any]]
     if from_file is not None:
@@ -218,30 +228,70 @@ def add_command(
             }
         ]
     with _store(db, readonly=False) as store:
-        from archassist.agent.memory.decisions import decision_row
-
-        for item in items:  # validate all before writing any
-            decision_row(item)
-        added = [add_decision(store, **item) for item in items]
+        if from_file is None:
+            added, existing = [add_decision(store, **items[0])], []
+        else:  # one transaction; decisions already recorded are not added again
+            outcome = add_decisions_once(store, items)
+            added, existing = outcome.added, outcome.existing
     if fmt == "json":
         _print_json([r.to_json() for r in added])
     else:
         for r in added:
             sys.stdout.write(f"added {r.ref} ({r.status}): {r.title}\n")
+        for r in existing:
+            sys.stdout.write(f"already recorded {r.ref} ({r.status}): {r.title}\n")
 
 
 @memory_app.command("supersede")
 def supersede_command(
     old_id: Annotated[str, typer.Argument(metavar="OLD_ID", help="The decision being replaced.")],
     new_id: Annotated[str, typer.Argument(metavar="NEW_ID", help="The decision that replaces it.")],
+    reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
-    """Mark OLD_ID as superseded by NEW_ID (both updated in one transaction)."""
-    from archassist.agent.memory import supersede
+    """Replace OLD_ID by NEW_ID, retiring the decisions that followed OLD_ID.
+
+    OLD_ID becomes superseded by NEW_ID, and so do the designs' decisions that cite OLD_ID, all in one
+    transaction: from then on none of them is a precedent for new designs.
+    """
+    from archassist.agent.memory.decisions import supersede_all
 
     with _store(db, readonly=False) as store:
-        old, new = supersede(store, old_id, new_id)
-    sys.stdout.write(f"{old.ref} is superseded by {new.ref} ({new.status}): {new.title}\n")
+        done = supersede_all(store, old_id, new_id, reason=reason or "")
+    sys.stdout.write(f"{done.old.ref} is superseded by {done.new.ref} ({done.new.status}): {done.new.title}\n")
+    for r in done.retired:
+        sys.stdout.write(f"  retired {r.ref}, which followed {done.old.ref}: {r.title}\n")
+
+
+def _set_status(decision_id: str, status: str, reason: str | None, db: Path | None) -> None:
+    from archassist.agent.memory.decisions import set_status
+
+    with _store(db, readonly=False) as store:
+        record, changed = set_status(store, decision_id, status, reason=reason or "")
+    why = f" ({record.status_reason})" if record.status_reason else ""
+    verb = "is now" if changed else "was already"
+    sys.stdout.write(f"{record.ref} {verb} {record.status}{why}: {record.title}\n")
+
+
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A decision id: 7 or ADR-0007.")]
+
+
+@memory_app.command("accept")
+def accept_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
+    """Accept a decision: it becomes a precedent for the designs it fits."""
+    _set_status(decision_id, "accepted", reason, db)
+
+
+@memory_app.command("reject")
+def reject_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
+    """Reject a decision: kept for the record, it never steers a design."""
+    _set_status(decision_id, "rejected", reason, db)
+
+
+@memory_app.command("deprecate")
+def deprecate_command(decision_id: IdArgument, reason: ReasonOption = None, db: DbOption = None) -> None:
+    """Deprecate a decision that no longer holds (with a successor, use supersede)."""
+    _set_status(decision_id, "deprecated", reason, db)
 
 
 @memory_app.command("export")
@@ -311,7 +361,11 @@ def backup_command(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (replaced atomically).")],
     db: DbOption = None,
 ) -> None:
-    """Copy the database safely while it is in use (SQLite online backup)."""
+    """Copy the database safely, even while it is in use.
+
+    The copy is a consistent snapshot, written to a temporary file beside FILE and renamed over it; what a
+    killed backup left behind is removed by the next one.
+    """
     from archassist.agent.memory import backup
 
     with _store(db, readonly=True) as store:

@@ -1,8 +1,8 @@
 """Decisions as MADR 4.0 Markdown files, so a team can keep them in git.
 
 A file is YAML front matter (MADR's ``status`` and ``date``, any other MADR keys such as ``decision-makers``,
-and archassist's own ``id``, ``uid``, ``tags``, ``cites``, ``supersedes``, ``superseded_by``, ``design_id``,
-``created``, ``updated``), the title as a ``# `` heading, then the sections "Context and Problem Statement",
+and archassist's own ``status_reason``, ``id``, ``uid``, ``tags``, ``cites``, ``supersedes``, ``superseded_by``,
+``design_id``, ``created``, ``updated``), the title as a ``# `` heading, then the sections "Context and Problem Statement",
 "Considered Options", "Decision Outcome" and its "### Consequences".
 
 Files archassist writes (they carry a ``uid``) read back exactly: a body line that would read as one of those
@@ -14,7 +14,6 @@ sections folded into the context or the consequences.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ _EXACT_SECTIONS = {CONTEXT: "context", OPTIONS: "options", OUTCOME: "decision", 
 # Front matter keys archassist owns; every other key is kept verbatim in the record's ``extra``.
 OWN_KEYS = (
     "status", "date", "id", "uid", "tags", "cites", "supersedes", "superseded_by", "design_id", "created", "updated",
+    "status_reason",
 )
 _SUPERSEDED_BY_RE = re.compile(r"^superseded\s+by\s+\[?\s*([A-Za-z]*-?\s*\d+)", re.IGNORECASE)
 _FILE_NUMBER_RE = re.compile(r"^(?:adr-?)?(\d+)[-_ ]", re.IGNORECASE)
@@ -101,6 +101,8 @@ def front_matter(record: DecisionRecord) -> dict[str, Any]:
     else:
         data["status"] = record.status
     data["date"] = _madr_date(record.updated or record.created)
+    if record.status_reason:
+        data["status_reason"] = record.status_reason
     for key, value in record.extra.items():
         if key not in OWN_KEYS:
             data[key] = value
@@ -149,7 +151,7 @@ def render_madr(record: DecisionRecord) -> str:
 
 
 def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
-    import yaml
+    from archassist.agent.model.io import parse_document
 
     if not (text.startswith("---\n") or text == "---"):
         return {}, text
@@ -161,24 +163,30 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
             raise AdrFileError(f"{source}: front matter starts with '---' but never ends; close it with a '---' line")
     raw = text[4:end + 1]
     body = text[end + 5:]
+    # The design loader's limits (aliases, size, nesting) hold for front matter too; the leading newline keeps
+    # its line numbers those of the file, whose first line is the opening '---'.
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        problem = str(exc).replace("\n", " ")
-        raise AdrFileError(f"{source}: invalid YAML front matter: {problem}") from None
+        data = _plain(parse_document("\n" + raw, source).data) if raw.strip() else {}
+    except InputError as exc:
+        message = str(exc)
+        raise AdrFileError(message if message.startswith(source) else f"{source}: front matter: {message}") from None
     if not isinstance(data, dict):
         raise AdrFileError(f"{source}: front matter must be a mapping of keys, found {type(data).__name__}")
     return {str(k): v for k, v in data.items()}, body
 
 
-def _plain(value: Any) -> Any:
-    """YAML dates become ISO strings so every value stores as JSON."""
+def _plain(value: Any, _inside: frozenset[int] = frozenset()) -> Any:
+    """YAML dates become ISO strings so every value stores as JSON; a value that contains itself (a recursive
+    YAML alias such as ``events: &a [*a]``) is refused, since it has no JSON form."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in _inside:
+            raise InputError("a YAML alias refers to itself (like `events: &a [*a]`); write the value out instead")
+        inside = _inside | {id(value)}
+        if isinstance(value, dict):
+            return {str(k): _plain(v, inside) for k, v in value.items()}
+        return [_plain(v, inside) for v in value]
     return value
 
 
@@ -245,6 +253,8 @@ def parse_madr(text: str, source: str = "<madr>", file_number: int | None = None
             raise AdrFileError(f"{source}: 'design_id' must be a number, got {meta['design_id']!r}") from None
     if meta.get("uid"):
         fields["uid"] = str(meta["uid"])
+    if meta.get("status_reason") is not None:
+        fields["status_reason"] = str(_plain(meta["status_reason"]))
     created = meta.get("created") or meta.get("date")
     updated = meta.get("updated") or meta.get("date") or created
     if created:
@@ -339,16 +349,13 @@ def _lenient_sections(lines: list[str], meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_madr_file(path: Path) -> ParsedAdr:
-    if path.exists() and not path.is_file():
-        raise AdrFileError(f"{path}: is not a regular file; MADR decisions are Markdown files")
+    """One MADR file, read under the same limits as every other input (size, regular files only, UTF-8)."""
+    from archassist.agent.model.io import read_text_file
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise AdrFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AdrFileError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
+        text = read_text_file(path)
+    except InputError as exc:
+        raise AdrFileError(str(exc)) from None
     number = _FILE_NUMBER_RE.match(path.name)
     return parse_madr(text, str(path), int(number.group(1)) if number and int(number.group(1)) > 0 else None)
 
@@ -362,26 +369,23 @@ def adr_files(folder: Path) -> list[Path]:
 
 def read_decision_file(path: str | Path) -> list[dict[str, Any]]:
     """Decisions to add from a YAML/JSON file (one mapping, a list, or a design with ``decisions``) or one
-    MADR Markdown file. Ids and supersession links are dropped: these become new decisions."""
-    import yaml
+    MADR Markdown file. Ids and supersession links are dropped: these become new decisions.
+
+    The file goes through the design loader (size cap, special files refused, YAML alias and nesting limits).
+    """
+    from archassist.agent.model.io import read_document
 
     file = Path(path)
     if file.suffix.lower() in (".md", ".markdown"):
         fields = dict(read_madr_file(file).fields)
-        for key in ("uid", "created", "updated"):
+        for key in ("uid", "created", "updated", "status_reason"):
             fields.pop(key, None)
         return [fields]
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read ({exc})") from None
-    try:
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(f"{file}: invalid {'JSON' if file.suffix.lower() == '.json' else 'YAML'}: "
-                         f"{str(exc).splitlines()[0]}") from None
+        data = _plain(read_document(file).data)
+    except InputError as exc:
+        message = str(exc)
+        raise InputError(message if message.startswith(str(file)) else f"{file}: {message}") from None
     if isinstance(data, dict) and isinstance(data.get("decisions"), list):
         data = data["decisions"]
     items = data if isinstance(data, list) else [data]

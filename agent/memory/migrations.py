@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archassist.agent.memory.records import now_iso
+from archassist.agent.errors import InputError
+from archassist.agent.memory.records import now_iso, parse_id
 from archassist.agent.memory.store import ForeignDatabaseError, NewerDatabaseError
 
 if TYPE_CHECKING:
@@ -119,6 +120,103 @@ def m002_full_text_search(db: Database) -> None:
     ):
         # One statement at a time: executescript would COMMIT the migration's transaction half-way.
         db.execute(statement)
+
+
+@migration
+def m003_linked_decisions(db: Database) -> None:
+    """Designs link to their decisions instead of each storing its own copy; copies already stored are folded
+    into one decision (their ids kept as aliases); status changes carry a reason; decisions derived from an
+    already superseded decision are retired with it."""
+    import json
+
+    from archassist.agent.memory import lineage
+
+    conn = db.conn
+    for statement in (
+        """CREATE TABLE design_decisions (
+            design_id INTEGER NOT NULL REFERENCES designs(id),
+            position INTEGER NOT NULL,
+            decision_id INTEGER NOT NULL,
+            PRIMARY KEY (design_id, position)
+        )""",
+        "CREATE INDEX design_decisions_decision ON design_decisions (decision_id)",
+        """CREATE TABLE decision_aliases (
+            id INTEGER PRIMARY KEY, uid TEXT NOT NULL, decision_id INTEGER NOT NULL,
+            design_id INTEGER, created TEXT, updated TEXT
+        )""",
+        "CREATE INDEX decision_aliases_uid ON decision_aliases (uid)",
+        "ALTER TABLE decisions ADD COLUMN status_reason TEXT NOT NULL DEFAULT ''",
+    ):
+        conn.execute(statement)
+    known = {int(row[0]) for row in conn.execute("SELECT id FROM decisions")}
+    for design_id, design_json in conn.execute("SELECT id, design_json FROM designs").fetchall():
+        linked: list[int] = []
+        try:
+            items = json.loads(design_json).get("decisions", [])
+            linked = [parse_id(item["id"]) for item in items if isinstance(item, dict) and item.get("id")]
+        except (ValueError, AttributeError, TypeError, InputError):
+            linked = []
+        linked = [n for n in linked if n in known]
+        if not linked:
+            linked = [int(r[0]) for r in conn.execute("SELECT id FROM decisions WHERE design_id = ? ORDER BY id",
+                                                      (design_id,))]
+        conn.executemany(
+            "INSERT INTO design_decisions (design_id, position, decision_id) VALUES (?, ?, ?)",
+            [(design_id, position, number) for position, number in enumerate(linked)],
+        )
+    lineage.fold_copies(conn)
+    stamp = now_iso()
+    for old, new in conn.execute(
+        "SELECT id, superseded_by FROM decisions WHERE status = 'superseded' AND superseded_by IS NOT NULL"
+    ).fetchall():
+        lineage.retire_derived(conn, int(old), int(new), stamp)
+
+
+@migration
+def m004_design_recall(db: Database) -> None:
+    """Recall finds designs by their services and events too, not only by name and brief."""
+    import json
+
+    from archassist.agent.memory import lineage
+
+    conn = db.conn
+    for statement in (
+        "ALTER TABLE designs ADD COLUMN services TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE designs ADD COLUMN events TEXT NOT NULL DEFAULT ''",
+        "DROP TRIGGER designs_fts_ai",
+        "DROP TRIGGER designs_fts_ad",
+        "DROP TRIGGER designs_fts_au",
+        "DROP TABLE designs_fts",
+    ):
+        conn.execute(statement)
+    for design_id, design_json in conn.execute("SELECT id, design_json FROM designs").fetchall():
+        try:
+            data = json.loads(design_json)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            services, events = lineage.design_search_text(data)
+            conn.execute("UPDATE designs SET services = ?, events = ? WHERE id = ?", (services, events, design_id))
+    columns = "name, brief, services, events"
+    new_values = "new.id, new.name, new.brief, new.services, new.events"
+    old_values = "'delete', old.id, old.name, old.brief, old.services, old.events"
+    for statement in (
+        f"""CREATE VIRTUAL TABLE designs_fts USING fts5(
+            {columns}, content='designs', content_rowid='id', tokenize='porter unicode61'
+        )""",
+        f"""CREATE TRIGGER designs_fts_ai AFTER INSERT ON designs BEGIN
+            INSERT INTO designs_fts(rowid, {columns}) VALUES ({new_values});
+        END""",
+        f"""CREATE TRIGGER designs_fts_ad AFTER DELETE ON designs BEGIN
+            INSERT INTO designs_fts(designs_fts, rowid, {columns}) VALUES ({old_values});
+        END""",
+        f"""CREATE TRIGGER designs_fts_au AFTER UPDATE OF {columns} ON designs BEGIN
+            INSERT INTO designs_fts(designs_fts, rowid, {columns}) VALUES ({old_values});
+            INSERT INTO designs_fts(rowid, {columns}) VALUES ({new_values});
+        END""",
+        "INSERT INTO designs_fts(designs_fts) VALUES ('rebuild')",
+    ):
+        conn.execute(statement)
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

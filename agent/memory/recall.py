@@ -1,4 +1,4 @@
-"""Recall: full-text search over decisions, and the accepted precedents that shape the next design.
+"""Recall: full-text search over decisions and designs, and the accepted precedents that shape the next design.
 
 A user's words never reach FTS5 as syntax: the query is cut into word terms, each is quoted as an FTS5 string
 (so ``AND``, ``NEAR``, ``-``, ``*``, ``:``, quotes and parentheses mean nothing), and the terms are joined with
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from archassist.agent.memory.lineage import standing
 from archassist.agent.memory.records import DECISION_COLUMNS, DecisionRecord, DesignRecord, check_status
 from archassist.agent.memory.records import decision_from_row as _decision_from_row
 from archassist.agent.memory.store import MemoryStore
@@ -72,12 +73,52 @@ def fts_query(terms: list[str]) -> str:
 def recall(
     store: MemoryStore, query: str, *, limit: int = 10, status: str | None = None
 ) -> list[DecisionRecord]:
-    """Decisions matching any word of ``query``, best first (bm25), each with its ``score`` (higher is
-    better). ``status`` keeps one status only. A query with no usable word returns ``[]``."""
+    """Decisions matching any word of ``query``, best first (bm25), each once, with its ``score`` (higher is
+    better). Decisions whose own words match come first; then the decisions of designs whose name, brief,
+    services or events match, marked with ``via_design``. ``status`` keeps one status only. A query with no
+    usable word returns ``[]``."""
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
-    return _search(store, terms, limit=limit, status=check_status(status) if status else None)
+    wanted = check_status(status) if status else None
+    found = _search(store, terms, limit=limit, status=wanted)
+    if len(found) < limit:
+        seen = {record.id for record in found}
+        for record in _through_designs(store, terms, status=wanted):
+            if record.id not in seen:
+                seen.add(record.id)
+                found.append(record)
+                if len(found) == limit:
+                    break
+    return found
+
+
+# Designs a recall looks through for their decisions; the best ranked are enough to fill any page of results.
+DESIGNS_PER_RECALL = 50
+# bm25 column weights: name, brief, services, events.
+DESIGN_WEIGHTS = "2.0, 1.0, 1.0, 1.0"
+
+
+def _through_designs(store: MemoryStore, terms: list[str], *, status: str | None) -> list[DecisionRecord]:
+    """The decisions of the designs that match ``terms``, best design first, each design's in its order."""
+    if not store.exists:
+        return []
+    columns = ", ".join(f"d.{c.strip()}" for c in DECISION_COLUMNS.split(","))
+    where = "WHERE d.status = ?" if status else ""
+    params: tuple[object, ...] = (fts_query(terms), DESIGNS_PER_RECALL, *((status,) if status else ()))
+    rows = store.query(
+        f"""WITH hit AS (
+                SELECT rowid AS design_id, bm25(designs_fts, {DESIGN_WEIGHTS}) AS rank_score
+                FROM designs_fts WHERE designs_fts MATCH ? ORDER BY rank_score, rowid DESC LIMIT ?
+            )
+            SELECT {columns}, hit.rank_score, hit.design_id AS via
+            FROM hit JOIN design_decisions AS l ON l.design_id = hit.design_id
+            JOIN decisions AS d ON d.id = l.decision_id
+            {where}
+            ORDER BY hit.rank_score, hit.design_id DESC, l.position""",
+        params,
+    )
+    return [_decision_from_row(row, score=-float(row["rank_score"]), via_design=int(row["via"])) for row in rows]
 
 
 def _search(store: MemoryStore, terms: list[str], *, limit: int, status: str | None) -> list[DecisionRecord]:
@@ -145,13 +186,17 @@ def precedents_for_brief(store: MemoryStore, brief: str, limit: int = 10) -> lis
     """Accepted decisions relevant to ``brief``, best first, as the planner's precedents.
 
     Only ``accepted`` decisions count: superseded, rejected, deprecated and proposed ones never shape a
-    design. Words every brief shares ("event-driven system ...") are ignored, and a decision recorded again
+    design, and neither do decisions that cite one of those. Words every brief shares ("event-driven system ...") are ignored, and a decision recorded again
     with the same title and words by a later design is returned once.
     """
     terms = query_terms(brief, drop=STOPWORDS | GENERIC_BRIEF_WORDS)
     if not terms or limit <= 0 or not set(terms) - STOPWORDS - GENERIC_BRIEF_WORDS:
         return []
     found = _search(store, terms, limit=limit * 3, status="accepted")
+    if found:
+        # A decision that followed a precedent since rejected, deprecated or superseded is no precedent itself.
+        in_force = standing(store.conn, {record.id: record.cites for record in found})
+        found = [record for record in found if record.id in in_force]
     out: list[Precedent] = []
     seen: set[tuple[str, str]] = set()
     for record in found:

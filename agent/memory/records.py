@@ -118,6 +118,9 @@ class DecisionRecord:
     updated: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     score: float | None = None
+    status_reason: str = ""
+    # Set by recall when the decision was found through a design that matched the query, not its own words.
+    via_design: int | None = None
 
     @property
     def ref(self) -> str:
@@ -144,8 +147,12 @@ class DecisionRecord:
         }
         if self.extra:
             data["extra"] = dict(self.extra)
+        if self.status_reason:
+            data["status_reason"] = self.status_reason
         if self.score is not None:
             data["score"] = round(self.score, 6)
+        if self.via_design is not None:
+            data["via_design"] = self.via_design
         return data
 
 
@@ -182,7 +189,7 @@ class DesignRecord:
 
 DECISION_COLUMNS = (
     "id, title, context, decision, consequences, alternatives, status, supersedes, superseded_by, tags, cites, "
-    "design_id, uid, created, updated, extra"
+    "design_id, uid, created, updated, extra, status_reason"
 )
 
 
@@ -194,7 +201,9 @@ def _json_list(raw: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def decision_from_row(row: Mapping[str, Any] | Any, score: float | None = None) -> DecisionRecord:
+def decision_from_row(
+    row: Mapping[str, Any] | Any, score: float | None = None, via_design: int | None = None
+) -> DecisionRecord:
     try:
         extra = json.loads(row["extra"]) if row["extra"] else {}
     except ValueError:
@@ -217,4 +226,6 @@ def decision_from_row(row: Mapping[str, Any] | Any, score: float | None = None) 
         updated=row["updated"],
         extra=extra if isinstance(extra, dict) else {},
         score=score,
+        status_reason=row["status_reason"] or "",
+        via_design=via_design,
     )

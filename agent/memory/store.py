@@ -1,7 +1,8 @@
 """The memory database: where it lives, how it is opened, and how every failure becomes one clear line.
 
-Opening never writes to a file that is not a healthy archassist memory: the header is checked before SQLite
-touches the file, a foreign or newer database is refused before any migration, and a file marked read-only is
+Opening never writes to a file that is not a healthy archassist memory: SQLite reads the file first (and only
+when it fails is the header examined, to say what the damage is), a foreign or newer database is refused before
+any migration, and a file marked read-only is
 opened through a ``mode=ro`` URI (honouring the permission bits even for root, who could write anyway).
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
+import stat
 import struct
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -82,33 +85,31 @@ def _writable(path: Path) -> bool:
     return bool(mode & 0o222) and os.access(path, os.W_OK)
 
 
-def _check_header(path: Path) -> None:
-    """Refuse files SQLite would misread, before SQLite opens them."""
-    size = path.stat().st_size
+def describe_damage(path: Path) -> str | None:
+    """What is wrong with the file's SQLite header, or None if the header looks sound.
+
+    Only called after SQLite itself has failed on the file: a check before opening would race with other
+    connections' checkpoints (the file and its ``-wal`` change between two stats) and raise false alarms.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
     if size == 0:
-        return
-    with path.open("rb") as handle:
-        header = handle.read(100)
+        return None
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise CorruptDatabaseError(
-            f"{path}: not an SQLite database (corrupt, or some other kind of file); "
-            "restore it from a backup or point --db at another file"
-        )
+        return "not an SQLite database (some other kind of file, or its first page is overwritten)"
     (page_size,) = struct.unpack(">H", header[16:18])
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
-        raise CorruptDatabaseError(f"{path}: damaged SQLite header (page size {page_size}); restore it from a backup")
+        return f"damaged SQLite header (page size {page_size})"
     (change_counter, page_count) = struct.unpack(">II", header[24:32])
     (valid_for,) = struct.unpack(">I", header[92:96])
-    wal = Path(str(path) + "-wal")
-    # While a WAL file exists a checkpoint may have been cut short; SQLite repairs that itself on open.
-    wal_pending = wal.exists() and wal.stat().st_size > 0
-    truncated = size % page_size != 0 or (valid_for == change_counter and size < page_count * page_size)
-    if truncated and not wal_pending:
-        raise CorruptDatabaseError(
-            f"{path}: the database file is truncated ({size} bytes, expected "
-            f"{max(page_count * page_size, size)}); restore it from a backup (archassist memory backup makes one)"
-        )
+    if size % page_size != 0 or (valid_for == change_counter and size < page_count * page_size):
+        return f"the file is truncated ({size} bytes, its header expects {max(page_count * page_size, size)})"
+    return None
 
 
 def translate_error(exc: sqlite3.Error, path: Path | str) -> MemoryStoreError | None:
@@ -123,8 +124,10 @@ def translate_error(exc: sqlite3.Error, path: Path | str) -> MemoryStoreError | 
             f"{path}: the database is read-only; make it writable or use --db to choose another file"
         )
     if "not a database" in text or "malformed" in text or "disk image" in text or "corrupt" in text:
+        damage = describe_damage(Path(path)) or f"the database is corrupt ({exc})"
         return CorruptDatabaseError(
-            f"{path}: the database is corrupt ({exc}); restore it from a backup or point --db at another file"
+            f"{path}: {damage}; restore it from a backup (archassist memory backup makes one) "
+            "or point --db at another file"
         )
     if "unable to open" in text or "cannot open" in text:
         return MemoryStoreError(f"{path}: cannot open the database ({exc}); check the path and its folder")
@@ -260,11 +263,6 @@ def open_store(db: str | os.PathLike[str] | None = None, *, readonly: bool = Fal
                 raise MemoryStoreError(f"{parent}: cannot create the memory folder ({exc.strerror or exc})") from None
         if not _writable(parent):
             raise ReadOnlyDatabaseError(f"{path}: folder {parent} is read-only; choose a writable --db")
-    else:
-        try:
-            _check_header(path)
-        except OSError as exc:
-            raise MemoryStoreError(f"{path}: cannot read the database ({exc.strerror or exc})") from None
     writable = not path.exists() or (_writable(path) and _writable(path.parent))
     if not readonly and not writable:
         raise ReadOnlyDatabaseError(
@@ -320,11 +318,88 @@ def _open_for_reading(path: Path, writable: bool) -> MemoryStore:
     return MemoryStore(path, conn, readonly=True)
 
 
-def backup(store: MemoryStore, target: str | os.PathLike[str]) -> Path:
-    """Copy the database with SQLite's online backup API (consistent while others write) into a temporary file
-    next to the target, then rename it into place so the target is never half-written."""
-    import tempfile
+# A backup is written to `.NAME.<pid>.tmp` beside its target; older versions used `.NAME.<random>.tmp`.
+_STALE_AFTER_S = 60.0
 
+
+def _temp_pattern(dest: Path) -> re.Pattern[str]:
+    return re.compile(rf"^\.{re.escape(dest.name)}\.([A-Za-z0-9_]+)\.tmp(?:-journal|-wal|-shm)?$")
+
+
+def _held_by_someone(path: Path) -> bool:
+    """Whether a live backup holds this temp file: writers keep an exclusive flock on it while they work."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock here: age alone decides
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return path.exists()  # gone: nobody holds it; there but unreadable: leave it alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe lock
+    return False
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_stale_backup_temps(dest: Path, *, now: float | None = None) -> list[Path]:
+    """Remove what killed backups to ``dest`` left behind, and only that: our own temp names (and their SQLite
+    sidecars), never one a live process holds. A temp named after a process id is stale once that process is
+    gone; an older, randomly named one once it is a minute old (no one writes to it any more)."""
+    import time
+
+    pattern = _temp_pattern(dest)
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = sorted(dest.parent.iterdir(), key=lambda p: p.name.endswith(".tmp"))  # sidecars first
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if not match:
+            continue
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        tag = match.group(1)
+        if tag.isdigit() and int(tag) != os.getpid():
+            if _process_alive(int(tag)):
+                continue
+        elif now - info.st_mtime < _STALE_AFTER_S:
+            continue
+        owner = entry if entry.name.endswith(".tmp") else Path(str(entry).rsplit(".tmp", 1)[0] + ".tmp")
+        if _held_by_someone(owner):
+            continue
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def backup(store: MemoryStore, target: str | os.PathLike[str]) -> Path:
+    """Copy the database with ``VACUUM INTO`` (a consistent snapshot while others write, and no journal file)
+    into one temporary file next to the target, then rename it into place so the target is never half-written.
+
+    The temporary file is locked while it is written; leftovers of killed runs are removed first, so a kill
+    leaves at most one temporary file behind and the next run clears it.
+    """
     dest = Path(target).expanduser()
     if dest.is_dir():
         raise MemoryStoreError(f"{dest}: is a directory; give a file name for the backup")
@@ -333,25 +408,26 @@ def backup(store: MemoryStore, target: str | os.PathLike[str]) -> Path:
     if dest.exists() and dest.resolve() == store.path.resolve():
         raise MemoryStoreError(f"{dest}: is the database itself; choose another file for the backup")
     source = store.conn
+    remove_stale_backup_temps(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     except PermissionError:
         raise MemoryStoreError(f"{dest}: permission denied; choose a writable location") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
+    except OSError as exc:
+        raise MemoryStoreError(f"{dest}: cannot write the backup ({exc.strerror or exc})") from None
     try:
+        with contextlib.suppress(ImportError):
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
         with sqlite_errors(store.path):
-            target_conn = sqlite3.connect(tmp)
-            try:
-                source.backup(target_conn)
-                # A backup is one self-contained file: no -wal sidecar to forget when copying it around.
-                target_conn.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                target_conn.close()
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+            source.execute("VACUUM INTO ?", (str(tmp),))
+        os.fsync(fd)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return dest

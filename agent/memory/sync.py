@@ -29,7 +29,8 @@ from archassist.agent.memory.records import format_id, now_iso
 from archassist.agent.memory.store import MemoryStore
 
 _COMPARED = (
-    "title", "context", "decision", "consequences", "alternatives", "status", "tags", "cites", "extra",
+    "title", "context", "decision", "consequences", "alternatives", "status", "status_reason", "tags", "cites",
+    "extra",
 )
 
 
@@ -51,9 +52,11 @@ class ImportResult:
 
 
 def _uid_of(path: Path) -> str | None:
+    from archassist.agent.model.io import read_text_file
+
     try:
-        meta, _ = _split_front_matter(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, InputError):
+        meta, _ = _split_front_matter(read_text_file(path), str(path))
+    except (OSError, InputError):
         return None
     uid = meta.get("uid")
     return str(uid) if uid else None
@@ -71,10 +74,20 @@ def export_adr(store: MemoryStore, folder: str | Path) -> ExportResult:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{target_dir}: cannot create the folder ({exc.strerror or exc})") from None
+    # A file of a copy that was folded into another decision is that decision's file from now on.
+    folded: dict[str, str] = {
+        str(row[0]): str(row[1])
+        for row in store.query(
+            "SELECT a.uid, d.uid FROM decision_aliases AS a JOIN decisions AS d ON d.id = a.decision_id"
+        )
+    }
     by_uid: dict[str, Path] = {}
+    stale: dict[str, list[Path]] = {}
     for path in adr_files(target_dir):
         uid = _uid_of(path)
-        if uid:
+        if uid in folded:
+            stale.setdefault(folded[uid], []).append(path)
+        elif uid:
             by_uid.setdefault(uid, path)
     owner = {path: uid for uid, path in by_uid.items()}
     result = ExportResult(folder=target_dir)
@@ -92,10 +105,10 @@ def export_adr(store: MemoryStore, folder: str | Path) -> ExportResult:
         else:
             write_text_atomic(target, text)
             result.written.append(target)
-        previous = by_uid.get(record.uid)
-        if previous is not None and previous != target and previous.exists():
-            previous.unlink()
-            result.removed.append(previous)
+        for previous in [by_uid.get(record.uid), *stale.get(record.uid, [])]:
+            if previous is not None and previous != target and previous.exists():
+                previous.unlink()
+                result.removed.append(previous)
     return result
 
 
@@ -105,13 +118,22 @@ class _Plan:
     row: dict[str, Any]
     match: int | None
     final_id: int = 0
+    folded: bool = False  # the file of a copy that was since folded into the matched decision
 
 
-def _match(conn: sqlite3.Connection, parsed: ParsedAdr, digest: str) -> int | None:
+def _match(conn: sqlite3.Connection, parsed: ParsedAdr, digest: str) -> tuple[int | None, bool]:
+    """The decision a file describes, and whether it names it through a folded copy's uid."""
     uid = parsed.fields.get("uid")
     if uid:
         found = conn.execute("SELECT id FROM decisions WHERE uid = ?", (uid,)).fetchone()
-        return int(found[0]) if found else None
+        if found is not None:
+            return int(found[0]), False
+        alias = conn.execute("SELECT decision_id FROM decision_aliases WHERE uid = ?", (uid,)).fetchone()
+        return (int(alias[0]), True) if alias else (None, False)
+    return _match_words(conn, parsed, digest), False
+
+
+def _match_words(conn: sqlite3.Connection, parsed: ParsedAdr, digest: str) -> int | None:
     if parsed.ref_explicit and parsed.ref is not None:
         found = conn.execute("SELECT id FROM decisions WHERE id = ?", (parsed.ref,)).fetchone()
         if found:
@@ -134,18 +156,20 @@ def import_adr(store: MemoryStore, folder: str | Path) -> ImportResult:
             seen_uids[uid] = parsed.path
     with store.transaction() as conn:
         plans: list[_Plan] = []
-        claimed: dict[int, str] = {}
         for parsed in parsed_files:
-            fields = dict(parsed.fields)
-            row = decision_row(fields)
-            match = _match(conn, parsed, row["content_hash"])
-            if match is not None:
-                if match in claimed:
+            row = decision_row(dict(parsed.fields))
+            match, folded = _match(conn, parsed, row["content_hash"])
+            plans.append(_Plan(parsed, row, match, folded=folded))
+        plans = _drop_folded_duplicates(plans, result.warnings)
+        claimed: dict[int, str] = {}
+        for plan in plans:
+            if plan.match is not None:
+                if plan.match in claimed:
                     raise AdrFileError(
-                        f"{parsed.path}: describes {format_id(match)} like {claimed[match]}; remove one of the two"
+                        f"{plan.parsed.path}: describes {format_id(plan.match)} like {claimed[plan.match]}; "
+                        "remove one of the two"
                     )
-                claimed[match] = parsed.path
-            plans.append(_Plan(parsed, row, match))
+                claimed[plan.match] = plan.parsed.path
         for plan in plans:
             if plan.match is not None:
                 plan.final_id = plan.match
@@ -169,6 +193,29 @@ def import_adr(store: MemoryStore, folder: str | Path) -> ImportResult:
             if plan.match is not None:
                 (result.updated if changed else result.unchanged).append(plan.final_id)
     return result
+
+
+def _drop_folded_duplicates(plans: list[_Plan], warnings: list[str]) -> list[_Plan]:
+    """Files of copies folded into one decision describe that decision once: its own file wins, else the first
+    copy's file; the other copies' files are skipped with a warning (the next export removes them)."""
+    files_of: dict[int, list[_Plan]] = {}
+    for plan in plans:
+        if plan.match is not None:
+            files_of.setdefault(plan.match, []).append(plan)
+    skipped: set[int] = set()
+    for number, group in files_of.items():
+        if len(group) < 2 or not any(p.folded for p in group):
+            continue
+        own = [p for p in group if not p.folded]
+        keep = own[0] if own else group[0]
+        for plan in group:
+            if plan is not keep and plan.folded:
+                skipped.add(id(plan))
+                warnings.append(
+                    f"{plan.parsed.path}: a copy of {format_id(number)} folded into it; skipped in favour of "
+                    f"{keep.parsed.path} (export again to remove the copy)"
+                )
+    return [plan for plan in plans if id(plan) not in skipped]
 
 
 def _resolve(conn: sqlite3.Connection, ref: int | None, ref_map: dict[int, int], plan: _Plan,

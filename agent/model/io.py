@@ -303,6 +303,12 @@ def read_document(path: str | Path) -> ParsedDocument:
     return parse_document(_read_text(p), str(path))
 
 
+def read_text_file(path: str | Path) -> str:
+    """Read an input file as text under the loader's limits: regular files only (no devices, pipes or
+    sockets), the size cap, UTF-8. For inputs that are not YAML or JSON documents, such as Markdown."""
+    return _read_text(Path(path))
+
+
 def load_design_file(path: str | Path) -> LoadedDesign:
     """Load a Design from a .yaml, .yml or .json file."""
     return design_from_document(read_document(path))
