@@ -26,11 +26,13 @@ from archassist.agent.render.sarif import sarif_log
 from archassist.agent.rules import registry
 from typer.testing import CliRunner
 
+from tests.conftest import CORPUS as SHARED_CORPUS
+
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
 CLEAN = FIXTURES / "clean.yaml"
 FLAWED = FIXTURES / "flawed.yaml"
 ROOT = Path(__file__).parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "asyncapi" / "docs"
+CORPUS = SHARED_CORPUS / "asyncapi" / "docs"
 
 
 def make_app() -> typer.Typer:
@@ -91,8 +93,10 @@ def test_findings_at_fail_on_exit_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["review", "missing.yaml"], "missing.yaml: no such file"),
-        (["review", "."], "is a directory"),
+        (["review", "."], ".: no design or AsyncAPI files (.yaml, .yml, .json) in this folder"),
+        (["review", "-", "-"], "- (stdin) is given twice"),
+        (["review", str(CLEAN), "--select", "EDA4O3"], "unknown rule code 'EDA4O3' in --select; did you mean EDA403?"),
+        (["review", str(CLEAN), "--ignore", "AAPI11"], "unknown rule code 'AAPI11' in --ignore; did you mean AAPI1"),
         (["review", str(CLEAN), "--format", "xml"], "unknown --format 'xml'"),
         (["review", str(CLEAN), "--fail-on", "sometimes"], "fail-on is 'sometimes'"),
         (["explain", "EDA4O4"], "did you mean EDA404?"),
@@ -108,20 +112,29 @@ def test_bad_input_is_one_line_and_exit_two(args: list[str], expected: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "expected", "line"),
     [
-        ("name: x\nevents: [\n", "invalid YAML/JSON"),
-        ("name: x\nbogus_field: 1\n", "unknown field 'bogus_field'"),
-        ("- just\n- a list\n", "expected a mapping"),
-        ("", "the document is empty"),
+        ("name: x\nevents: [\n", "invalid YAML/JSON", 3),
+        ("name: x\nbogus_field: 1\n", "unknown field 'bogus_field'", 2),
+        ("- just\n- a list\n", "expected a mapping", 1),
+        ("", "the document is empty", None),
     ],
 )
-def test_malformed_files_exit_two(tmp_path: Path, text: str, expected: str) -> None:
+def test_a_malformed_file_is_an_eda000_finding_of_that_file(
+    tmp_path: Path, text: str, expected: str, line: int | None
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    code, _, err = invoke("review", str(path))
-    assert code == 2
-    assert expected in err and len(err.strip().splitlines()) == 1
+    code, out, err = invoke("review", str(path), "--format", "json")
+    assert code == 1 and err == ""
+    data = json.loads(out)
+    (finding,) = data["findings"]
+    assert finding["code"] == "EDA000" and finding["severity"] == "error" and finding["file"] == str(path)
+    assert expected in finding["message"] and finding["line"] == line
+    assert data["files"] == [
+        {"path": str(path), "kind": "unreadable", "design": "", "counts": {"error": 1, "warning": 0, "info": 0},
+         "suppressed": {}, "unused_suppressions": []}
+    ]
 
 
 # ---- text output ---------------------------------------------------------------------------------------------
@@ -337,20 +350,51 @@ def test_pyproject_without_the_table_is_skipped(_no_outside_config: Path) -> Non
     assert load_config().path is None or load_config().path != _no_outside_config / "pyproject.toml"
 
 
-def test_unknown_codes_in_config_and_options_warn_with_nearest_match(_no_outside_config: Path) -> None:
-    (_no_outside_config / ".archassist.toml").write_text(
-        'ignore = ["EDA4O6"]\nseverity = { "retry-unbounde" = "warning" }\ncolour = "red"\n', encoding="utf-8"
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('ignore = ["EDA4O6"]', "unknown rule code 'EDA4O6' in 'ignore' of {path}; did you mean EDA406?"),
+        ('select = ["EDA4", "sagaz"]', "unknown rule code 'sagaz' in 'select' of {path}; did you mean sagas?"),
+        (
+            'severity = { "retry-unbounde" = "warning" }',
+            "unknown rule code 'retry-unbounde' in 'severity' of {path}; did you mean retry-unbounded?",
+        ),
+        ('ignore = ["AAPI999"]', "unknown rule code 'AAPI999' in 'ignore' of {path}; did you mean AAPI906?"),
+    ],
+)
+def test_unknown_codes_in_the_configuration_are_an_error_naming_the_file(
+    _no_outside_config: Path, table: str, expected: str
+) -> None:
+    config = _no_outside_config / ".archassist.toml"
+    config.write_text(table + "\n", encoding="utf-8")
+    code, out, err = invoke("review", str(CLEAN))
+    assert code == 2 and out == ""
+    assert err.strip() == "archassist: " + expected.format(path=config.resolve())
+
+
+def test_unknown_codes_on_the_command_line_are_an_error_listing_each(_no_outside_config: Path) -> None:
+    code, out, err = invoke("review", str(CLEAN), "--select", "nonsense", "--select", "reliabilty,EDA4")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "archassist: unknown rule codes in --select: 'nonsense', 'reliabilty' (did you mean reliability?); "
+        "see `archassist rules` for the codes"
     )
+
+
+def test_known_outside_codes_are_accepted_and_applied(_no_outside_config: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [\n", encoding="utf-8")
+    assert invoke("review", str(broken))[0] == 1
+    assert invoke("review", str(broken), "--ignore", "EDA000,AAPI101")[0] == 0
+    (_no_outside_config / ".archassist.toml").write_text('severity = { EDA000 = "warning" }\n', encoding="utf-8")
+    code, out, _ = invoke("review", str(broken))
+    assert code == 0 and "EDA000" in out and "1 warning" in out
+
+
+def test_an_unknown_configuration_key_still_only_warns(_no_outside_config: Path) -> None:
+    (_no_outside_config / ".archassist.toml").write_text('colour = "red"\n', encoding="utf-8")
     code, _, err = invoke("review", str(CLEAN))
-    assert code == 0
-    assert "unknown rule code 'EDA4O6' in ignore; did you mean EDA406?" in err
-    assert "unknown rule code 'retry-unbounde' in severity; did you mean retry-unbounded?" in err
-    assert "unknown key 'colour'" in err
-    code, _, err = invoke("review", str(CLEAN), "--select", "EDA99", "--select", "reliabilty")
-    assert code == 0
-    assert "unknown rule code 'reliabilty' in select; did you mean reliability?" in err
-    assert "unknown rule code 'EDA99' in select" in err
-    assert "Traceback" not in err
+    assert code == 0 and "unknown key 'colour'" in err
 
 
 def test_invalid_toml_is_an_input_error(_no_outside_config: Path) -> None:
