@@ -246,7 +246,7 @@ def check_sarif_structure(log: dict[str, object]) -> None:
         _require(region["startLine"] >= 1 and region["startColumn"] >= 1, "region starts at 1 or later")
         _require(location["logicalLocations"][0]["fullyQualifiedName"].startswith("/"), "pointer")
         _require(
-            result["properties"]["pointer"] == location["logicalLocations"][0]["fullyQualifiedName"],
+            (result["properties"]["pointer"] or "/") == location["logicalLocations"][0]["fullyQualifiedName"],
             "pointer",
         )
 
@@ -507,3 +507,117 @@ def test_the_archassist_cli_carries_the_commands() -> None:
     result = CliRunner().invoke(cli.app, ["review", str(CLEAN)])
     assert result.exit_code == 0, result.stderr
     assert CliRunner().invoke(cli.app, ["explain", "EDA101"]).exit_code == 0
+
+
+# ---- inputs: folders, stdin and files that cannot be reviewed ----------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, Path]:
+    """A folder with designs at two depths, an AsyncAPI document, and things review must leave alone."""
+    paths = {
+        "clean": root / "clean.yaml",
+        "nested": root / "team" / "billing" / "flawed.yml",
+        "asyncapi": root / "team" / "events.yaml",
+        "broken": root / "team" / "broken.json",
+        "workflow": root / "ci.yml",
+        "hidden": root / ".github" / "design.yaml",
+        "modules": root / "node_modules" / "pkg" / "design.yaml",
+        "package": root / "package.json",
+        "notes": root / "notes.md",
+    }
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for key in ("clean", "hidden", "modules"):
+        shutil.copy(CLEAN, paths[key])
+    shutil.copy(FLAWED, paths["nested"])
+    paths["asyncapi"].write_text(
+        "asyncapi: 3.0.0\ninfo: {title: Events, version: 1.0.0}\nchannels: {}\n", encoding="utf-8"
+    )
+    paths["broken"].write_text('{"name": "x", "services": [', encoding="utf-8")
+    paths["workflow"].write_text("on: push\njobs: {build: {runs-on: ubuntu-latest}}\n", encoding="utf-8")
+    paths["package"].write_text('{"name": "x", "services": []}', encoding="utf-8")
+    paths["notes"].write_text("# notes\n", encoding="utf-8")
+    return paths
+
+
+def test_a_folder_is_reviewed_recursively(tmp_path: Path) -> None:
+    paths = _tree(tmp_path / "designs")
+    report = review_paths([tmp_path / "designs"])
+    reviewed = {Path(item.path): item.kind for item in report.files}
+    assert reviewed == {
+        paths["clean"]: "design",
+        paths["nested"]: "design",
+        paths["asyncapi"]: "asyncapi",
+        paths["broken"]: "unreadable",
+    }
+    broken = [f for f in report.findings if f.file == str(paths["broken"])]
+    assert [f.code for f in broken] == ["EDA000"] and "invalid JSON" in broken[0].message
+    assert report.exit_code == 1
+
+
+def test_a_folder_with_no_design_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text("on: push\n", encoding="utf-8")
+    code, out, err = invoke("review", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "no design or AsyncAPI document in" in err and "1 YAML/JSON file(s) found, none a design" in err
+
+
+def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    code, out, err = invoke("review", str(missing), str(CLEAN), str(FLAWED))
+    assert code == 1 and err == ""
+    assert f"{missing}  EDA000  not reviewed: no such file; check the path" in out
+    assert "EDA410" in out and out.strip().endswith("in 3 files")
+
+
+def test_an_explicitly_named_non_design_is_still_reviewed(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("jobs: {}\n", encoding="utf-8")
+    code, out, _ = invoke("review", str(workflow))
+    assert code == 1 and "ci.yml:1:1  EDA000  not reviewed: name: required field is missing" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_the_unreadable_finding_is_in_every_format(tmp_path: Path, fmt: str) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nevents: [\n", encoding="utf-8")
+    code, out, _ = invoke("review", str(broken), str(CLEAN), "--format", fmt)
+    assert code == 1
+    if fmt == "json":
+        data = json.loads(out)
+        assert [f["code"] for f in data["findings"]] == ["EDA000"]
+        assert data["findings"][0]["group"] is None and data["summary"]["files"] == 2
+    elif fmt == "sarif":
+        log = json.loads(out)
+        check_sarif_structure(log)
+        (result,) = log["runs"][0]["results"]
+        rule = log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]
+        assert result["ruleId"] == rule["id"] == "EDA000" and result["level"] == "error"
+        assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    elif fmt == "github":
+        assert re.match(rf"^::error file={re.escape(str(broken))},line=3,col=\d+,title=EDA000 unreadable-file::", out)
+    else:
+        assert re.search(rf"{re.escape(str(broken))}:3:\d+  EDA000  not reviewed: ", out)
+
+
+def test_stdin_is_reviewed_with_a_dash() -> None:
+    result = CliRunner().invoke(APP, ["review", "-", "--format", "json"], input=FLAWED.read_text(encoding="utf-8"))
+    assert result.exit_code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["files"][0]["path"] == "<stdin>" and data["files"][0]["design"] == "checkout"
+    assert {f["file"] for f in data["findings"]} == {"<stdin>"}
+    assert any(f["code"] == "EDA410" and f["line"] for f in data["findings"])
+
+
+def test_bad_stdin_is_a_finding_of_stdin() -> None:
+    result = CliRunner().invoke(APP, ["review", "-", str(CLEAN)], input="name: [\n")
+    assert result.exit_code == 1
+    assert "<stdin>:2:1  EDA000  not reviewed: invalid YAML/JSON" in result.stdout
+    assert "in 2 files" in result.stdout
+
+
+def test_the_same_file_twice_is_reviewed_once(tmp_path: Path) -> None:
+    link = tmp_path / "link.yaml"
+    link.symlink_to(CLEAN)
+    report = review_paths([CLEAN, link, CLEAN.parent])
+    assert [Path(item.path).resolve() for item in report.files].count(CLEAN.resolve()) == 1
