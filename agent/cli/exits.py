@@ -8,17 +8,13 @@
 | 3 | a bug in archassist: one line asking for a report; the traceback goes to a log file, or to stderr with --debug |
 | 130 | interrupted (Ctrl-C) |
 
-Standard library and typer only, so the start-up of `archassist --help` stays cheap.
+Module level imports only what `archassist --help` loads anyway; the crash path imports the rest.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import sys
-import tempfile
-import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,6 +63,11 @@ def _usage_error(exc: _cli_errors.UsageError) -> int:
 
 def write_crash_log(exc: BaseException, argv: Sequence[str]) -> str:
     """Write the traceback and the run's context to a new log file; return its path."""
+    import platform
+    import tempfile
+    import time
+    import traceback
+
     from archassist.agent.__about__ import __version__
 
     fd, path = tempfile.mkstemp(prefix=f"{PROGRAM}-crash-", suffix=".log")
@@ -83,6 +84,8 @@ def write_crash_log(exc: BaseException, argv: Sequence[str]) -> str:
 def _bug(exc: Exception, argv: Sequence[str]) -> int:
     summary = _one_line(f"{type(exc).__name__}: {exc}")[:300]
     if DEBUG.on():
+        import traceback
+
         traceback.print_exception(exc, file=sys.stderr)
         _say(f"internal error ({summary}); this is a bug, please report it with the traceback above")
         return EXIT_BUG
