@@ -621,3 +621,13 @@ def test_the_same_file_twice_is_reviewed_once(tmp_path: Path) -> None:
     link.symlink_to(CLEAN)
     report = review_paths([CLEAN, link, CLEAN.parent])
     assert [Path(item.path).resolve() for item in report.files].count(CLEAN.resolve()) == 1
+
+
+def test_reviewing_a_design_with_selectors_does_not_load_the_asyncapi_package() -> None:
+    code = (
+        "import sys\nfrom archassist.agent.modes.review import ReviewConfig, merge_options, review_paths\n"
+        f"review_paths([{str(CLEAN)!r}], merge_options(ReviewConfig(), select=['EDA4', 'sagas'], ignore=['EDA401']))\n"
+        "print('archassist.agent.asyncapi' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

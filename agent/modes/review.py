@@ -47,6 +47,7 @@ from archassist.agent.rules.engine import (
     run,
     sort_findings,
     split_selectors,
+    unknown_selectors,
 )
 
 FailOn = Literal["error", "warning", "info", "never"]
@@ -140,10 +141,9 @@ def config_from_table(table: Mapping[str, Any], path: Path) -> ReviewConfig:
             config.warnings.append(
                 f"{path}: unknown key '{key}' in the archassist configuration; known keys: {', '.join(CONFIG_KEYS)}"
             )
-    outside = outside_codes()
-    require_known_selectors(config.select, f"'select' of {path}", outside)
-    require_known_selectors(config.ignore, f"'ignore' of {path}", outside)
-    require_known_selectors(config.severity, f"'severity' of {path}", outside)
+    _require_known(config.select, f"'select' of {path}")
+    _require_known(config.ignore, f"'ignore' of {path}")
+    _require_known(config.severity, f"'severity' of {path}")
     return config
 
 
@@ -177,9 +177,8 @@ def merge_options(
     --select replaces the configured select and ignore lists (asking for a rule by name runs it); --ignore adds to
     the configured ignore list; --fail-on replaces the configured level.
     """
-    outside = outside_codes()
-    require_known_selectors(select, "--select", outside)
-    require_known_selectors(ignore, "--ignore", outside)
+    _require_known(select, "--select")
+    _require_known(ignore, "--ignore")
     configured_ignore = [] if select else config.ignore
     return ReviewOptions(
         select=list(select) if select else config.select,
@@ -285,6 +284,13 @@ def _adjust_outside_findings(
                 if position:
                     finding.line, finding.column = position
     return kept
+
+
+def _require_known(selectors: Iterable[str] | None, where: str) -> None:
+    """InputError for a selector that names nothing; the AsyncAPI code table loads only when a selector is
+    not a registry rule, so reviewing designs never imports the importer's package."""
+    if unknown_selectors(selectors):
+        require_known_selectors(selectors, where, outside_codes())
 
 
 def outside_codes() -> tuple[str, ...]:
