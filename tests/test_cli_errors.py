@@ -211,3 +211,14 @@ def test_the_mcp_explain_rule_tool_knows_the_same_codes() -> None:
     assert explain("EDA000").name == "unreadable-file"
     with pytest.raises(InputError, match="did you mean EDA401"):
         explain("EDA4O1")
+
+
+def test_design_help_states_the_real_memory_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "design", "--help")
+    words = " ".join(out.split())
+    assert code == 0 and "$ARCHASSIST_DB, else $ARCHASSIST_HOME/memory.db, else memory.db in the user data folder" in words
+
+
+def test_a_bad_choice_reads_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = cli(capsys, "design", "x", "--format", "pdf")
+    assert err.startswith("archassist: Invalid value for '--format' / '-f': 'pdf' is not one of") and "Value error" not in err

@@ -57,7 +57,9 @@ def _usage_error(exc: _cli_errors.UsageError) -> int:
         exc.show()  # a bare group (`archassist`, `archassist memory`) shows its help, as it always did
         return exc.exit_code
     command = exc.ctx.command_path if exc.ctx is not None else PROGRAM
-    _say(f"{_one_line(exc.format_message())} (see `{command} --help`)")
+    # typer words a bad choice as "…: Value error, 'pdf' is not one of …"; the prefix tells the user nothing.
+    message = _one_line(exc.format_message()).replace(": Value error, ", ": ")
+    _say(f"{message} (see `{command} --help`)")
     return EXIT_USAGE
 
 
