@@ -309,3 +309,12 @@ def test_import_asyncapi_output_follows_the_extension(
     text = target.read_text(encoding="utf-8")
     assert text.startswith("{") is is_json
     assert yaml.safe_load(text)["schema_version"] == 1
+
+
+def test_a_refused_output_is_refused_before_the_design_is_made_and_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = Path(os.environ["ARCHASSIST_HOME"])
+    code, _, err = cli(capsys, "design", BRIEF, "--backend", "offline", "-o", str(tmp_path))
+    assert code == 2 and "is a directory" in err
+    assert "remembered" not in err and not (home / "memory.db").exists()
