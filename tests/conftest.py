@@ -8,7 +8,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
+
+
+def corpus_root() -> Path:
+    """The real-world corpus: $ARCHASSIST_CORPUS when set, else ../shared/corpus beside the checkout.
+
+    Every test that reads the corpus goes through this (or CORPUS), so one variable points them all elsewhere;
+    tests whose corpus part is missing skip with the path they looked at.
+    """
+    configured = os.environ.get("ARCHASSIST_CORPUS")
+    return Path(configured).expanduser().resolve() if configured else SHARED / "corpus"
+
+
+CORPUS = corpus_root()
 
 
 @pytest.fixture(autouse=True)

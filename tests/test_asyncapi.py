@@ -28,8 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.conftest import CORPUS as SHARED_CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "asyncapi"
+CORPUS = SHARED_CORPUS / "asyncapi"
 DOCS = CORPUS / "docs"
 SCHEMAS = CORPUS / "schemas"
 FIXTURES = Path(__file__).parent / "fixtures" / "asyncapi"

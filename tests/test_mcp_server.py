@@ -319,7 +319,7 @@ async def test_every_resource_kind(client: Client) -> None:
     madr, mime = await read(client, f"archassist://decisions/{decision_id}")
     assert mime == "text/markdown" and "Publish through a transactional outbox" in madr
 
-    for missing in ("archassist://rules/EDA000", "archassist://knowledge/patterns/nope", "archassist://decisions/77"):
+    for missing in ("archassist://rules/EDA999", "archassist://knowledge/patterns/nope", "archassist://decisions/77"):
         with pytest.raises(MCPError):
             await client.read_resource(missing)
 

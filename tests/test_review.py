@@ -26,11 +26,13 @@ from archassist.agent.render.sarif import sarif_log
 from archassist.agent.rules import registry
 from typer.testing import CliRunner
 
+from tests.conftest import CORPUS as SHARED_CORPUS
+
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
 CLEAN = FIXTURES / "clean.yaml"
 FLAWED = FIXTURES / "flawed.yaml"
 ROOT = Path(__file__).parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "asyncapi" / "docs"
+CORPUS = SHARED_CORPUS / "asyncapi" / "docs"
 
 
 def make_app() -> typer.Typer:
@@ -91,8 +93,10 @@ def test_findings_at_fail_on_exit_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["review", "missing.yaml"], "missing.yaml: no such file"),
-        (["review", "."], "is a directory"),
+        (["review", "."], ".: no design or AsyncAPI files (.yaml, .yml, .json) in this folder"),
+        (["review", "-", "-"], "- (stdin) is given twice"),
+        (["review", str(CLEAN), "--select", "EDA4O3"], "unknown rule code 'EDA4O3' in --select; did you mean EDA403?"),
+        (["review", str(CLEAN), "--ignore", "AAPI11"], "unknown rule code 'AAPI11' in --ignore; did you mean AAPI1"),
         (["review", str(CLEAN), "--format", "xml"], "unknown --format 'xml'"),
         (["review", str(CLEAN), "--fail-on", "sometimes"], "fail-on is 'sometimes'"),
         (["explain", "EDA4O4"], "did you mean EDA404?"),
@@ -108,20 +112,29 @@ def test_bad_input_is_one_line_and_exit_two(args: list[str], expected: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "expected", "line"),
     [
-        ("name: x\nevents: [\n", "invalid YAML/JSON"),
-        ("name: x\nbogus_field: 1\n", "unknown field 'bogus_field'"),
-        ("- just\n- a list\n", "expected a mapping"),
-        ("", "the document is empty"),
+        ("name: x\nevents: [\n", "invalid YAML/JSON", 3),
+        ("name: x\nbogus_field: 1\n", "unknown field 'bogus_field'", 2),
+        ("- just\n- a list\n", "expected a mapping", 1),
+        ("", "the document is empty", None),
     ],
 )
-def test_malformed_files_exit_two(tmp_path: Path, text: str, expected: str) -> None:
+def test_a_malformed_file_is_an_eda000_finding_of_that_file(
+    tmp_path: Path, text: str, expected: str, line: int | None
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    code, _, err = invoke("review", str(path))
-    assert code == 2
-    assert expected in err and len(err.strip().splitlines()) == 1
+    code, out, err = invoke("review", str(path), "--format", "json")
+    assert code == 1 and err == ""
+    data = json.loads(out)
+    (finding,) = data["findings"]
+    assert finding["code"] == "EDA000" and finding["severity"] == "error" and finding["file"] == str(path)
+    assert expected in finding["message"] and finding["line"] == line
+    assert data["files"] == [
+        {"path": str(path), "kind": "unreadable", "design": "", "counts": {"error": 1, "warning": 0, "info": 0},
+         "suppressed": {}, "unused_suppressions": []}
+    ]
 
 
 # ---- text output ---------------------------------------------------------------------------------------------
@@ -233,7 +246,7 @@ def check_sarif_structure(log: dict[str, object]) -> None:
         _require(region["startLine"] >= 1 and region["startColumn"] >= 1, "region starts at 1 or later")
         _require(location["logicalLocations"][0]["fullyQualifiedName"].startswith("/"), "pointer")
         _require(
-            result["properties"]["pointer"] == location["logicalLocations"][0]["fullyQualifiedName"],
+            (result["properties"]["pointer"] or "/") == location["logicalLocations"][0]["fullyQualifiedName"],
             "pointer",
         )
 
@@ -337,20 +350,51 @@ def test_pyproject_without_the_table_is_skipped(_no_outside_config: Path) -> Non
     assert load_config().path is None or load_config().path != _no_outside_config / "pyproject.toml"
 
 
-def test_unknown_codes_in_config_and_options_warn_with_nearest_match(_no_outside_config: Path) -> None:
-    (_no_outside_config / ".archassist.toml").write_text(
-        'ignore = ["EDA4O6"]\nseverity = { "retry-unbounde" = "warning" }\ncolour = "red"\n', encoding="utf-8"
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('ignore = ["EDA4O6"]', "unknown rule code 'EDA4O6' in 'ignore' of {path}; did you mean EDA406?"),
+        ('select = ["EDA4", "sagaz"]', "unknown rule code 'sagaz' in 'select' of {path}; did you mean sagas?"),
+        (
+            'severity = { "retry-unbounde" = "warning" }',
+            "unknown rule code 'retry-unbounde' in 'severity' of {path}; did you mean retry-unbounded?",
+        ),
+        ('ignore = ["AAPI999"]', "unknown rule code 'AAPI999' in 'ignore' of {path}; did you mean AAPI906?"),
+    ],
+)
+def test_unknown_codes_in_the_configuration_are_an_error_naming_the_file(
+    _no_outside_config: Path, table: str, expected: str
+) -> None:
+    config = _no_outside_config / ".archassist.toml"
+    config.write_text(table + "\n", encoding="utf-8")
+    code, out, err = invoke("review", str(CLEAN))
+    assert code == 2 and out == ""
+    assert err.strip() == "archassist: " + expected.format(path=config.resolve())
+
+
+def test_unknown_codes_on_the_command_line_are_an_error_listing_each(_no_outside_config: Path) -> None:
+    code, out, err = invoke("review", str(CLEAN), "--select", "nonsense", "--select", "reliabilty,EDA4")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "archassist: unknown rule codes in --select: 'nonsense', 'reliabilty' (did you mean reliability?); "
+        "see `archassist rules` for the codes"
     )
+
+
+def test_known_outside_codes_are_accepted_and_applied(_no_outside_config: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [\n", encoding="utf-8")
+    assert invoke("review", str(broken))[0] == 1
+    assert invoke("review", str(broken), "--ignore", "EDA000,AAPI101")[0] == 0
+    (_no_outside_config / ".archassist.toml").write_text('severity = { EDA000 = "warning" }\n', encoding="utf-8")
+    code, out, _ = invoke("review", str(broken))
+    assert code == 0 and "EDA000" in out and "1 warning" in out
+
+
+def test_an_unknown_configuration_key_still_only_warns(_no_outside_config: Path) -> None:
+    (_no_outside_config / ".archassist.toml").write_text('colour = "red"\n', encoding="utf-8")
     code, _, err = invoke("review", str(CLEAN))
-    assert code == 0
-    assert "unknown rule code 'EDA4O6' in ignore; did you mean EDA406?" in err
-    assert "unknown rule code 'retry-unbounde' in severity; did you mean retry-unbounded?" in err
-    assert "unknown key 'colour'" in err
-    code, _, err = invoke("review", str(CLEAN), "--select", "EDA99", "--select", "reliabilty")
-    assert code == 0
-    assert "unknown rule code 'reliabilty' in select; did you mean reliability?" in err
-    assert "unknown rule code 'EDA99' in select" in err
-    assert "Traceback" not in err
+    assert code == 0 and "unknown key 'colour'" in err
 
 
 def test_invalid_toml_is_an_input_error(_no_outside_config: Path) -> None:
@@ -463,3 +507,127 @@ def test_the_archassist_cli_carries_the_commands() -> None:
     result = CliRunner().invoke(cli.app, ["review", str(CLEAN)])
     assert result.exit_code == 0, result.stderr
     assert CliRunner().invoke(cli.app, ["explain", "EDA101"]).exit_code == 0
+
+
+# ---- inputs: folders, stdin and files that cannot be reviewed ----------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, Path]:
+    """A folder with designs at two depths, an AsyncAPI document, and things review must leave alone."""
+    paths = {
+        "clean": root / "clean.yaml",
+        "nested": root / "team" / "billing" / "flawed.yml",
+        "asyncapi": root / "team" / "events.yaml",
+        "broken": root / "team" / "broken.json",
+        "workflow": root / "ci.yml",
+        "hidden": root / ".github" / "design.yaml",
+        "modules": root / "node_modules" / "pkg" / "design.yaml",
+        "package": root / "package.json",
+        "notes": root / "notes.md",
+    }
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for key in ("clean", "hidden", "modules"):
+        shutil.copy(CLEAN, paths[key])
+    shutil.copy(FLAWED, paths["nested"])
+    paths["asyncapi"].write_text(
+        "asyncapi: 3.0.0\ninfo: {title: Events, version: 1.0.0}\nchannels: {}\n", encoding="utf-8"
+    )
+    paths["broken"].write_text('{"name": "x", "services": [', encoding="utf-8")
+    paths["workflow"].write_text("on: push\njobs: {build: {runs-on: ubuntu-latest}}\n", encoding="utf-8")
+    paths["package"].write_text('{"name": "x", "services": []}', encoding="utf-8")
+    paths["notes"].write_text("# notes\n", encoding="utf-8")
+    return paths
+
+
+def test_a_folder_is_reviewed_recursively(tmp_path: Path) -> None:
+    paths = _tree(tmp_path / "designs")
+    report = review_paths([tmp_path / "designs"])
+    reviewed = {Path(item.path): item.kind for item in report.files}
+    assert reviewed == {
+        paths["clean"]: "design",
+        paths["nested"]: "design",
+        paths["asyncapi"]: "asyncapi",
+        paths["broken"]: "unreadable",
+    }
+    broken = [f for f in report.findings if f.file == str(paths["broken"])]
+    assert [f.code for f in broken] == ["EDA000"] and "invalid JSON" in broken[0].message
+    assert report.exit_code == 1
+
+
+def test_a_folder_with_no_design_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text("on: push\n", encoding="utf-8")
+    code, out, err = invoke("review", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "no design or AsyncAPI document in" in err and "1 YAML/JSON file(s) found, none a design" in err
+
+
+def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    code, out, err = invoke("review", str(missing), str(CLEAN), str(FLAWED))
+    assert code == 1 and err == ""
+    assert f"{missing}  EDA000  not reviewed: no such file; check the path" in out
+    assert "EDA410" in out and out.strip().endswith("in 3 files")
+
+
+def test_an_explicitly_named_non_design_is_still_reviewed(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("jobs: {}\n", encoding="utf-8")
+    code, out, _ = invoke("review", str(workflow))
+    assert code == 1 and "ci.yml:1:1  EDA000  not reviewed: name: required field is missing" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_the_unreadable_finding_is_in_every_format(tmp_path: Path, fmt: str) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nevents: [\n", encoding="utf-8")
+    code, out, _ = invoke("review", str(broken), str(CLEAN), "--format", fmt)
+    assert code == 1
+    if fmt == "json":
+        data = json.loads(out)
+        assert [f["code"] for f in data["findings"]] == ["EDA000"]
+        assert data["findings"][0]["group"] is None and data["summary"]["files"] == 2
+    elif fmt == "sarif":
+        log = json.loads(out)
+        check_sarif_structure(log)
+        (result,) = log["runs"][0]["results"]
+        rule = log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]
+        assert result["ruleId"] == rule["id"] == "EDA000" and result["level"] == "error"
+        assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    elif fmt == "github":
+        assert re.match(rf"^::error file={re.escape(str(broken))},line=3,col=\d+,title=EDA000 unreadable-file::", out)
+    else:
+        assert re.search(rf"{re.escape(str(broken))}:3:\d+  EDA000  not reviewed: ", out)
+
+
+def test_stdin_is_reviewed_with_a_dash() -> None:
+    result = CliRunner().invoke(APP, ["review", "-", "--format", "json"], input=FLAWED.read_text(encoding="utf-8"))
+    assert result.exit_code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["files"][0]["path"] == "<stdin>" and data["files"][0]["design"] == "checkout"
+    assert {f["file"] for f in data["findings"]} == {"<stdin>"}
+    assert any(f["code"] == "EDA410" and f["line"] for f in data["findings"])
+
+
+def test_bad_stdin_is_a_finding_of_stdin() -> None:
+    result = CliRunner().invoke(APP, ["review", "-", str(CLEAN)], input="name: [\n")
+    assert result.exit_code == 1
+    assert "<stdin>:2:1  EDA000  not reviewed: invalid YAML/JSON" in result.stdout
+    assert "in 2 files" in result.stdout
+
+
+def test_the_same_file_twice_is_reviewed_once(tmp_path: Path) -> None:
+    link = tmp_path / "link.yaml"
+    link.symlink_to(CLEAN)
+    report = review_paths([CLEAN, link, CLEAN.parent])
+    assert [Path(item.path).resolve() for item in report.files].count(CLEAN.resolve()) == 1
+
+
+def test_reviewing_a_design_with_selectors_does_not_load_the_asyncapi_package() -> None:
+    code = (
+        "import sys\nfrom archassist.agent.modes.review import ReviewConfig, merge_options, review_paths\n"
+        f"review_paths([{str(CLEAN)!r}], merge_options(ReviewConfig(), select=['EDA4', 'sagas'], ignore=['EDA401']))\n"
+        "print('archassist.agent.asyncapi' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

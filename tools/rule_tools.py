@@ -22,25 +22,21 @@ def rule_rows() -> list[RuleOut]:
 
 
 def explain(code: str) -> ExplainRuleOutput:
-    """A rule's documentation; an unknown code is a user error naming the nearest one."""
-    from archassist.agent.rules import get_rule, nearest_code
-    from archassist.agent.rules.docs import render_rule_markdown
+    """The documentation of any code a review reports (rules, EDA000, AAPI codes); an unknown code is a user
+    error naming the nearest one."""
+    from archassist.agent.modes.review_codes import require_code
 
-    found = get_rule(code)
-    if found is None:
-        near = nearest_code(code)
-        hint = f"; did you mean {near}?" if near else ""
-        raise InputError(f"unknown rule {code.strip()!r}{hint} The list_rules tool lists every rule")
+    found = require_code(code, hint_tail="the list_rules tool lists every rule")
     return ExplainRuleOutput(
         code=found.code,
         name=found.name,
         group=found.group,
         severity=found.severity,
         summary=found.summary,
-        why=found.doc.why,
-        anti_pattern=found.doc.anti_pattern,
-        fix=found.doc.fix,
-        markdown=render_rule_markdown(found, "#"),
+        why=found.why,
+        anti_pattern=found.anti_pattern,
+        fix=found.fix,
+        markdown=found.markdown("#"),
     )
 
 
@@ -82,7 +78,10 @@ def register(server: MCPServer, state: ServerState) -> None:
         server,
         name="explain_rule",
         title="Explain a design rule",
-        description="Explain one rule: why it matters, the anti-pattern it catches, and how to fix a finding.",
+        description=(
+            "Explain one finding code a review reports (a rule such as EDA401, EDA000 for an unreadable file, or "
+            "an AsyncAPI code such as AAPI104): why it matters, the anti-pattern it catches, and how to fix it."
+        ),
         input_model=ExplainRuleInput,
         output_model=ExplainRuleOutput,
         handler=explain_rule,

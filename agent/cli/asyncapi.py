@@ -49,10 +49,10 @@ def _report(imp: AsyncApiImport, target: str) -> None:
 def _asyncapi(
     file: Path = typer.Argument(..., help="AsyncAPI 2.0–2.6 or 3.0 document (YAML or JSON)."),
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write the Design here (atomically); without it the Design goes to stdout."
+        None, "-o", "--output", help="Write the Design to this file; without it (or with -) it goes to stdout."
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help="yaml or json (default: from the output file's extension, else yaml)."
+        None, "--format", "-f", help="yaml or json (default: from the -o extension .json/.yaml/.yml, else yaml)."
     ),
     ref_root: Path | None = typer.Option(
         None,
@@ -68,26 +68,29 @@ def _asyncapi(
 ) -> None:
     """Import an AsyncAPI document as a Design, and say what the document leaves unsaid."""
     from archassist.agent.asyncapi import import_asyncapi_file
+    from archassist.agent.cli.output import check_output, is_stdout, pick_format, write_output
     from archassist.agent.errors import InputError
     from archassist.agent.model import io
 
     if fmt is not None and fmt not in ("yaml", "json"):
         _fail(f"--format {fmt!r} is not known; use yaml or json")
+    chosen: io.DesignFormat = "json" if pick_format(fmt, output, ("yaml", "json"), "yaml") == "json" else "yaml"
+    check_output(output)
     if ref_root is not None and not ref_root.is_dir():
         _fail(f"--ref-root {ref_root}: no such folder")
     if schemas is not None and not schemas.is_dir():
         _fail(f"--schemas {schemas}: no such folder")
     try:
         imp = import_asyncapi_file(file, ref_root=ref_root, schema_dir=schemas)
-        if output is None:
-            text = io.dumps(imp.design, "json" if fmt == "json" else "yaml")
-            _report(imp, "stdout")
-            typer.echo(text, nl=False)
-        else:
-            io.save_design(imp.design, output, "json" if fmt == "json" else "yaml" if fmt else None)
-            _report(imp, str(output))
     except InputError as exc:
         _fail(str(exc))
+    text = io.dumps(imp.design, chosen)
+    if is_stdout(output):
+        _report(imp, "stdout")
+        typer.echo(text, nl=False)
+    else:
+        write_output(text, output, announce=False)
+        _report(imp, str(output))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,6 @@ import typer
 from archassist.agent.cli.common import fail, user_errors
 
 FORMATS = ("markdown", "json", "mermaid")
-_EXTENSIONS = {".md": "markdown", ".json": "json", ".mmd": "mermaid"}
 
 
 def migration(
@@ -31,14 +30,16 @@ def migration(
 
     Every phase has a rollback and exit criteria; the plan is checked by the plan rules (MIG101–MIG109).
     """
+    from archassist.agent.cli.output import check_output, pick_format
     from archassist.agent.cli.root import emit
     from archassist.agent.model.io import load_design
     from archassist.agent.modes.migration import plan_migration
     from archassist.agent.render.migration import render_plan
 
-    chosen = fmt or (_EXTENSIONS.get(output.suffix.lower()) if output else None) or "markdown"
-    if chosen not in FORMATS:
-        fail(f"--format {chosen!r} is not known; use one of {', '.join(FORMATS)}")
+    if fmt is not None and fmt not in FORMATS:
+        fail(f"--format {fmt!r} is not known; use one of {', '.join(FORMATS)}")
+    check_output(output)
+    chosen = pick_format(fmt, output, FORMATS, "markdown")
     with user_errors():
         result = plan_migration(
             brief,

@@ -14,25 +14,18 @@ import typer
 from archassist.agent.cli.common import fail as _fail
 from archassist.agent.cli.common import warn as _warn
 
-FORMATS_HELP = "Output format: text, json, sarif or github."
+FORMATS_HELP = "Output format: text, json, sarif or github (default: from the -o extension .json/.sarif, else text)."
 SELECT_HELP = "Rules to run: codes, prefixes (EDA4), groups or names; repeat or separate with commas."
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from archassist.agent.model.files import write_text_atomic
-
-    write_text_atomic(output, text)
-    typer.echo(f"wrote {output}", err=True)
 
 
 def review(
     paths: Annotated[
-        list[Path], typer.Argument(help="Design files (.yaml, .yml, .json) or AsyncAPI documents.")
+        list[Path],
+        typer.Argument(
+            help="Design files (.yaml, .yml, .json), AsyncAPI documents, folders (searched recursively) or - for stdin."
+        ),
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "text",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=FORMATS_HELP)] = None,
     select: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Rules to skip, like --select.")
@@ -42,7 +35,7 @@ def review(
         typer.Option("--fail-on", help="Exit 1 at this severity or above: error, warning, info, never."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout (- for stdout).")
     ] = None,
     ref_root: Annotated[
         Path | None,
@@ -51,13 +44,19 @@ def review(
 ) -> None:
     """Review designs against the rules; exit 0 when clean, 1 on findings at --fail-on or above, 2 on bad input.
 
+    A file that cannot be read or loaded is reported as an EDA000 error of that file, and the others are still
+    reviewed.
+
     Example: archassist review design.yaml --format sarif -o findings.sarif
     """
+    from archassist.agent.cli.output import check_output, is_stdout, pick_format, write_output
     from archassist.agent.errors import InputError
     from archassist.agent.modes.review import OUTPUT_FORMATS, load_config, merge_options, render, review_paths
 
-    if fmt not in OUTPUT_FORMATS:
+    if fmt is not None and fmt not in OUTPUT_FORMATS:
         _fail(f"unknown --format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}")
+    chosen = pick_format(fmt, output, OUTPUT_FORMATS, "text")
+    check_output(output)
     try:
         config = load_config()
         for message in config.warnings:
@@ -69,15 +68,12 @@ def review(
         _fail(str(exc))
     for message in dict.fromkeys(report.warnings):
         _warn(message)
-    if fmt == "text" and output is None and sys.stdout.isatty():
+    if chosen == "text" and is_stdout(output) and sys.stdout.isatty():
         from rich.console import Console
 
         Console(soft_wrap=True, highlight=False).print(render(report, "text", color=True), end="")
     else:
-        try:
-            _write(render(report, fmt), output)
-        except InputError as exc:
-            _fail(str(exc))
+        write_output(render(report, chosen), output)
     raise typer.Exit(report.exit_code)
 
 
@@ -129,29 +125,27 @@ def rules(
 
 
 def explain(
-    code: Annotated[str, typer.Argument(help="A rule code (EDA403) or name (retry-unbounded).")],
+    code: Annotated[
+        str, typer.Argument(help="A code review prints (EDA403, EDA000, AAPI104) or a rule name (retry-unbounded).")
+    ],
 ) -> None:
-    """Print one rule's documentation: what it checks, why, the anti-pattern and the fix."""
-    from archassist.agent.rules import get_rule, nearest_code
+    """Print the documentation of a code review can report: what it checks, why, the anti-pattern and the fix."""
+    from archassist.agent.cli.common import user_errors
+    from archassist.agent.modes.review_codes import require_code
 
-    found = get_rule(code)
-    if found is None:
-        near = nearest_code(code)
-        hint = f"did you mean {near}?" if near else "see `archassist rules`"
-        _fail(f"unknown rule code '{code}'; {hint}")
+    with user_errors():
+        found = require_code(code)
     import textwrap
-
-    doc = found.doc
 
     def section(title: str, body: str) -> str:
         return f"{title}:\n" + textwrap.fill(body, width=100, initial_indent="  ", subsequent_indent="  ")
 
     parts = [
         f"{found.code} {found.name} ({found.severity}, {found.group})",
-        textwrap.fill(doc.summary, width=100),
-        section("Why", doc.why),
-        section("Anti-pattern", doc.anti_pattern),
-        section("Fix", doc.fix),
+        textwrap.fill(found.summary, width=100),
+        section("Why", found.why),
+        section("Anti-pattern", found.anti_pattern),
+        section("Fix", found.fix),
     ]
     sys.stdout.write("\n\n".join(parts) + "\n")
 

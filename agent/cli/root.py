@@ -57,24 +57,17 @@ class DesignFormat(StrEnum):
 
 
 def emit(text: str, output: Path | None, *, markdown: bool = False) -> None:
-    """Write a result to a file (atomically) or stdout; Markdown is rendered with rich on a terminal."""
-    if output is not None:
-        from archassist.agent.errors import InputError
-        from archassist.agent.model.files import write_text_atomic
+    """Write a result to a file (never damaging what is there) or stdout (no -o, or -o -); Markdown is
+    rendered with rich on a terminal."""
+    from archassist.agent.cli.output import is_stdout, write_output
 
-        try:
-            write_text_atomic(output, text)
-        except InputError as exc:
-            fail(str(exc))
-        typer.echo(f"wrote {output}", err=True)
-        return
-    if markdown and sys.stdout.isatty():
+    if is_stdout(output) and markdown and sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown
 
         Console().print(Markdown(text))
         return
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    write_output(text, output)
 
 
 def _version(value: bool) -> None:
@@ -88,20 +81,40 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an internal error, print the full traceback.")
+    ] = False,
 ) -> None:
     """Design, review and evolve event-driven systems."""
+    if debug:
+        from archassist.agent.cli.exits import DEBUG
+
+        DEBUG.enabled = True
 
 
 @app.command()
 def design(
     brief: Annotated[str, typer.Argument(help="What the system must do, in plain words.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
-    fmt: Annotated[DesignFormat, typer.Option("--format", "-f", help="Output format.")] = DesignFormat.markdown,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout (- for stdout).")
+    ] = None,
+    fmt: Annotated[
+        DesignFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from the -o extension .md/.json/.yaml/.mmd, else markdown)."
+        ),
+    ] = None,
     no_memory: Annotated[
         bool, typer.Option("--no-memory", help="Neither recall precedents nor store this design.")
     ] = False,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Memory database (default: $ARCHASSIST_DB or the user data dir).")
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Memory database file (default: $ARCHASSIST_DB, else $ARCHASSIST_HOME/memory.db, else memory.db "
+            "in the user data folder, e.g. ~/.local/share/archassist on Linux).",
+            show_default=False,
+        ),
     ] = None,
     backend: Annotated[
         BackendChoice,
@@ -144,6 +157,9 @@ def design(
     if not brief.strip():
         fail('the brief is empty; describe the system, e.g. archassist design "ride hailing with payments"')
     from archassist.agent.backends.base import BackendUnavailableError
+    from archassist.agent.cli.output import check_output, pick_format
+
+    check_output(output)
     from archassist.agent.modes.design import BackendOptions, run_design_mode
 
     options = BackendOptions(
@@ -173,20 +189,23 @@ def design(
         emit(outcome.request.body_json(), output)
     if outcome.design is None:
         return
-    emit(outcome.render(fmt.value), output, markdown=fmt is DesignFormat.markdown)
+    chosen_format = pick_format(fmt.value if fmt else None, output, tuple(DesignFormat), DesignFormat.markdown.value)
+    emit(outcome.render(chosen_format), output, markdown=chosen_format == DesignFormat.markdown.value)
 
 
 @app.command()
 def schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout (- for stdout).")
     ] = None,
 ) -> None:
     """Print the JSON Schema of the Design file format."""
     import json
 
+    from archassist.agent.cli.output import check_output
     from archassist.agent.model.design import design_json_schema
 
+    check_output(output)
     emit(json.dumps(design_json_schema(), indent=2) + "\n", output)
 
 
@@ -214,20 +233,11 @@ _register_extensions()
 
 
 def main() -> None:
-    from archassist.agent.errors import InputError
+    """Run the CLI: user errors are one line and exit 2, Ctrl-C is one line and exit 130, and a bug is one
+    line and exit 3 with the traceback in a log file (or on stderr with --debug)."""
+    from archassist.agent.cli.exits import run
 
-    try:
-        app()
-    except InputError as exc:
-        typer.echo(f"archassist: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("archassist: interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): not an error worth a traceback.
-        sys.stderr.close()
-        sys.exit(0)
+    sys.exit(run(app))
 
 
 if __name__ == "__main__":

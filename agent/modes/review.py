@@ -3,7 +3,8 @@
 Everything here is a plain function so the CLI, the MCP server and tests share one implementation:
 
 - :func:`load_config` finds `[tool.archassist]` in `.archassist.toml` or `pyproject.toml`, walking up;
-- :func:`review_paths` reviews files and returns a :class:`ReviewReport`;
+- :func:`review_paths` reviews files, folders and stdin and returns a :class:`ReviewReport`; an input that cannot
+  be reviewed is a finding of that input (code EDA000), not the end of the run;
 - :func:`render` turns a report into text, JSON, SARIF or GitHub workflow commands (structures documented in
   docs/rules.md, "Review output").
 """
@@ -22,9 +23,32 @@ from typing import Any, Literal
 from archassist.agent.__about__ import __version__
 from archassist.agent.errors import InputError
 from archassist.agent.model.findings import SEVERITY_ORDER, Finding
-from archassist.agent.model.io import SourceMap, design_from_document, read_document
+from archassist.agent.model.io import (
+    MAX_INPUT_BYTES,
+    ParsedDocument,
+    SourceMap,
+    design_from_document,
+    parse_document,
+    read_document,
+)
+from archassist.agent.modes.review_inputs import (
+    UNREADABLE,
+    ReviewInput,
+    collect_inputs,
+    looks_reviewable,
+    read_stdin,
+    unreadable_finding,
+)
 from archassist.agent.rules import get_rule
-from archassist.agent.rules.engine import resolve_rules, resolve_severities, run, sort_findings
+from archassist.agent.rules.engine import (
+    require_known_selectors,
+    resolve_rules,
+    resolve_severities,
+    run,
+    sort_findings,
+    split_selectors,
+    unknown_selectors,
+)
 
 FailOn = Literal["error", "warning", "info", "never"]
 FAIL_ON_LEVELS: tuple[str, ...] = ("error", "warning", "info", "never")
@@ -117,6 +141,9 @@ def config_from_table(table: Mapping[str, Any], path: Path) -> ReviewConfig:
             config.warnings.append(
                 f"{path}: unknown key '{key}' in the archassist configuration; known keys: {', '.join(CONFIG_KEYS)}"
             )
+    _require_known(config.select, f"'select' of {path}")
+    _require_known(config.ignore, f"'ignore' of {path}")
+    _require_known(config.severity, f"'severity' of {path}")
     return config
 
 
@@ -150,6 +177,8 @@ def merge_options(
     --select replaces the configured select and ignore lists (asking for a rule by name runs it); --ignore adds to
     the configured ignore list; --fail-on replaces the configured level.
     """
+    _require_known(select, "--select")
+    _require_known(ignore, "--ignore")
     configured_ignore = [] if select else config.ignore
     return ReviewOptions(
         select=list(select) if select else config.select,
@@ -162,10 +191,13 @@ def merge_options(
 # ---- reviewing -----------------------------------------------------------------------------------------------
 
 
+ReviewKind = Literal["design", "asyncapi", "unreadable"]
+
+
 @dataclass
 class FileReview:
     path: str
-    kind: Literal["design", "asyncapi"]
+    kind: ReviewKind
     design_name: str
     findings: list[Finding]
     suppressed: dict[str, int] = field(default_factory=dict)
@@ -224,11 +256,9 @@ def _import_asyncapi(path: Path, doc: Any, ref_root: Path | None) -> Any | None:
     return asyncapi.import_asyncapi(data, doc.source, path.parent, ref_root=ref_root)
 
 
-def _adjust_outside_findings(
-    findings: list[Finding], source: SourceMap, options: ReviewOptions
-) -> list[Finding]:
-    """Place importer findings and apply --ignore / severity by exact code (they are not registry rules)."""
-    ignored = {code.strip().upper() for code in options.ignore}
+def _outside_options(findings: list[Finding], options: ReviewOptions) -> list[Finding]:
+    """Apply --ignore / severity by exact code to findings that are not registry rules."""
+    ignored = {code.upper() for code in split_selectors(options.ignore)}
     severities = {code.strip().upper(): level.strip().lower() for code, level in options.severity.items()}
     kept: list[Finding] = []
     for finding in findings:
@@ -237,38 +267,73 @@ def _adjust_outside_findings(
             continue
         if severities.get(code) in ("error", "warning", "info"):
             finding.severity = severities[code]  # type: ignore[assignment]
+        kept.append(finding)
+    return kept
+
+
+def _adjust_outside_findings(
+    findings: list[Finding], source: SourceMap, options: ReviewOptions
+) -> list[Finding]:
+    """Place importer findings and apply --ignore / severity by exact code (they are not registry rules)."""
+    kept = _outside_options(findings, options)
+    for finding in kept:
         if finding.file is None:
             finding.file = source.file
             if finding.line is None:
                 position = source.locate(finding.pointer)
                 if position:
                     finding.line, finding.column = position
-        kept.append(finding)
     return kept
 
 
+def _require_known(selectors: Iterable[str] | None, where: str) -> None:
+    """InputError for a selector that names nothing; the AsyncAPI code table loads only when a selector is
+    not a registry rule, so reviewing designs never imports the importer's package."""
+    if unknown_selectors(selectors):
+        require_known_selectors(selectors, where, outside_codes())
+
+
+def outside_codes() -> tuple[str, ...]:
+    """The codes a review can report that are not registry rules: EDA000 and the AsyncAPI importer's."""
+    from archassist.agent.asyncapi.codes import CODES
+
+    return (UNREADABLE.code, *CODES)
+
+
 def is_outside_code(selector: str) -> bool:
-    """A finding code of another tool (the AsyncAPI importer's AAPI001...), not a rule of the registry."""
+    """A finding code that is not a rule of the registry: EDA000 (an unreadable input) or the AsyncAPI
+    importer's AAPI001..."""
     text = selector.strip().upper()
-    return bool(_OUTSIDE_CODE.match(text)) and not text.startswith("EDA")
+    return text == UNREADABLE.code or (bool(_OUTSIDE_CODE.match(text)) and not text.startswith("EDA"))
 
 
-def _engine_options(options: ReviewOptions) -> tuple[list[str], dict[str, str]]:
-    ignore = [code for code in options.ignore if not is_outside_code(code)]
+def _engine_options(options: ReviewOptions) -> tuple[list[str] | None, list[str], dict[str, str]]:
+    """The select, ignore and severity options for the rules engine: the registry's codes only."""
+    select = None if options.select is None else split_selectors(options.select)
+    ignore = [code for code in split_selectors(options.ignore) if not is_outside_code(code)]
     severity = {code: level for code, level in options.severity.items() if not is_outside_code(code)}
-    return ignore, severity
+    if select:
+        registry_select = [code for code in select if not is_outside_code(code)]
+        if not registry_select:
+            ignore = ["ALL"]  # only outside codes selected: no registry rule runs
+        select = registry_select
+    return select, ignore, severity
 
 
 def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileReview:
     """Review one design or AsyncAPI file. Raises InputError (one line) when the file cannot be used."""
+    return review_document(read_document(path), path, options)
+
+
+def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOptions | None = None) -> FileReview:
+    """Review a parsed design or AsyncAPI document read from path (relative $refs start at its folder)."""
     options = options or ReviewOptions()
-    registry_ignores, engine_severity = _engine_options(options)
-    doc = read_document(path)
+    registry_select, registry_ignores, engine_severity = _engine_options(options)
     imported = _import_asyncapi(Path(path), doc, options.ref_root)
     if imported is None:
         loaded = design_from_document(doc)
         design, source, outside, notes = loaded.design, loaded.source, [], []
-        kind: Literal["design", "asyncapi"] = "design"
+        kind: ReviewKind = "design"
     else:
         # Rule findings point into the imported design; its source map leads them back to document lines.
         design, source = imported.design, imported.design_source
@@ -277,7 +342,7 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
         kind = "asyncapi"
     result = run(
         design,
-        select=options.select,
+        select=registry_select,
         ignore=registry_ignores,
         severity_overrides=engine_severity,
         source=source,
@@ -297,19 +362,52 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
 
 def configuration_warnings(options: ReviewOptions) -> list[str]:
     """Warnings about unknown rule codes in the options, each with the nearest known code."""
-    registry_ignores, engine_severity = _engine_options(options)
-    _, messages = resolve_rules(options.select, registry_ignores)
+    registry_select, registry_ignores, engine_severity = _engine_options(options)
+    _, messages = resolve_rules(registry_select, registry_ignores)
     _, severity_messages = resolve_severities(engine_severity)
     return messages + severity_messages
 
 
+def _read_input(item: ReviewInput) -> ParsedDocument:
+    if item.stdin:
+        return parse_document(read_stdin(MAX_INPUT_BYTES), item.path)
+    return read_document(item.path)
+
+
+def _unreadable(item: ReviewInput, error: InputError, options: ReviewOptions) -> FileReview:
+    findings = _outside_options([unreadable_finding(item.path, error)], options)
+    return FileReview(path=item.path, kind="unreadable", design_name="", findings=findings)
+
+
+def review_input(item: ReviewInput, options: ReviewOptions) -> FileReview | None:
+    """Review one input; None for a file found in a folder that is not a design (a CI workflow, say)."""
+    try:
+        doc = _read_input(item)
+        if not item.explicit and not looks_reviewable(doc.data):
+            return None
+        # On stdin the path is <stdin>, so relative $refs start at the current directory.
+        return review_document(doc, item.path, options)
+    except InputError as exc:
+        return _unreadable(item, exc, options)
+
+
 def review_paths(paths: Sequence[str | Path], options: ReviewOptions | None = None) -> ReviewReport:
-    """Review every file; an unreadable or invalid file raises InputError before anything is reported."""
+    """Review files, folders (every design and AsyncAPI document below them) and `-` (stdin).
+
+    An input that cannot be read or loaded is reported as an EDA000 finding of that input and the others are
+    still reviewed; only a run that would check nothing at all raises InputError.
+    """
     options = options or ReviewOptions()
     if not paths:
-        raise InputError("no files to review; give one or more design or AsyncAPI files")
+        raise InputError("no files to review; give one or more design or AsyncAPI files, folders, or - for stdin")
     warnings = configuration_warnings(options)
-    files = [review_file(path, options) for path in paths]
+    inputs = collect_inputs(paths)
+    files = [review for review in (review_input(item, options) for item in inputs) if review is not None]
+    if not files:
+        raise InputError(
+            f"no design or AsyncAPI document in {', '.join(str(p) for p in paths)} "
+            f"({len(inputs)} YAML/JSON file(s) found, none a design); give the design files themselves"
+        )
     return ReviewReport(files=files, fail_on=options.fail_on, warnings=warnings)
 
 

@@ -15,14 +15,23 @@ from archassist.agent.rules import GROUP_TITLES, Rule, groups, registry
 REVIEW_FORMATS_SECTION = """\
 ## Review output
 
-`archassist review PATH... [--format text|json|sarif|github] [--select ...] [--ignore ...] [--fail-on LEVEL]`
+`archassist review PATH... [--format text|json|sarif|github] [-o FILE] [--select ...] [--ignore ...] [--fail-on LEVEL]`
 exits 0 when no finding is at or above `--fail-on` (default `error`; `never` always exits 0), 1 when one is,
-and 2 on a usage or input error (one line on stderr).
+2 on a usage or input error (one line on stderr) and 3 on an internal error (a bug; one line names a log).
+
+A PATH is a design file, an AsyncAPI document, `-` for stdin, or a folder: every `.yaml`, `.yml` and `.json`
+file below it that is a design or an AsyncAPI document is reviewed (hidden folders, `node_modules` and virtual
+environments are skipped, and so are files such as CI workflows or `package.json`). A file that cannot be read
+or loaded (missing, bad YAML, a field the Design model does not have…) does not stop the review: it is an
+`EDA000` error of that file, placed at the line the problem is on, and the other files are still reviewed, as a
+compiler reports a file it cannot parse. A folder with no design in it is an input error.
 
 Selectors in `--select`, `--ignore` and the configuration accept a code (`EDA403`), a code prefix (`EDA4`,
-`EDA40`), a group (`reliability`), a rule name (`retry-unbounded`) or `ALL`; repeat the option or separate
-values with commas. `--select` replaces the configured `select` and `ignore` lists; `--ignore` adds to the
-configured `ignore` list.
+`EDA40`), a group (`reliability`), a rule name (`retry-unbounded`) or `ALL`, and the codes that are not rules
+(`EDA000`, the AsyncAPI importer's `AAPI…`); repeat the option or separate values with commas. A selector that
+names nothing is an error (exit 2) with the nearest known code, on the command line and in the configuration
+alike, so a typo never runs no rule. `--select` replaces the configured `select` and `ignore` lists; `--ignore`
+adds to the configured `ignore` list. `archassist explain CODE` documents every code review prints.
 
 Configuration is read from the first `.archassist.toml` or `pyproject.toml` with a `[tool.archassist]` table
 found walking up from the current directory:
@@ -50,13 +59,13 @@ suppressions:
   "tool": {"name": "archassist", "version": "..."},
   "fail_on": "error", "exit_code": 1,
   "summary": {"files": 1, "error": 2, "warning": 1, "info": 0, "suppressed": 3},
-  "files": [{"path": "...", "kind": "design" | "asyncapi", "design": "...",
+  "files": [{"path": "...", "kind": "design" | "asyncapi" | "unreadable", "design": "...",
              "counts": {"error": 2, "warning": 1, "info": 0},
              "suppressed": {"EDA801": 1}, "unused_suppressions": [2]}],
   "findings": [{"code": "EDA403", "name": "retry-unbounded", "group": "reliability", "severity": "error",
                 "message": "...", "pointer": "/consumers/0/retry/max_attempts", "fix": "...",
                 "file": "...", "line": 120, "column": 7}],
-  "warnings": ["unknown rule code 'EDA999' in ignore; did you mean EDA909?"]
+  "warnings": []                     # notes about the run that are not findings
 }
 ```
 

@@ -6,10 +6,11 @@ report needs around them: suppressed counts, unused suppressions and configurati
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from archassist.agent.model.design import Design, Suppression
@@ -62,12 +63,42 @@ def unknown_selector_message(selector: str, where: str) -> str:
     return f"unknown rule code '{selector}' in {where}{hint}"
 
 
-def _split(selectors: Iterable[str] | None) -> list[str]:
+def split_selectors(selectors: Iterable[str] | None) -> list[str]:
     """Accept repeated values and comma-separated lists alike."""
     out: list[str] = []
     for item in selectors or ():
         out.extend(part.strip() for part in str(item).split(",") if part.strip())
     return out
+
+
+def unknown_selectors(selectors: Iterable[str] | None, outside: Collection[str] = ()) -> list[str]:
+    """The selectors that name no rule, code prefix, group or rule name, nor one of the outside codes."""
+    known_outside = {code.upper() for code in outside}
+    return [s for s in split_selectors(selectors) if s.upper() not in known_outside and expand_selector(s) is None]
+
+
+def nearest_selector(selector: str, outside: Collection[str] = ()) -> str | None:
+    """The known rule code, name or group, or outside code, closest to a mistyped one."""
+    if not selector.upper().startswith("EDA"):
+        near = difflib.get_close_matches(selector.upper(), [c.upper() for c in outside], n=1, cutoff=0.6)
+        if near:
+            return near[0]
+    return nearest_code(selector)
+
+
+def require_known_selectors(selectors: Iterable[str] | None, where: str, outside: Collection[str] = ()) -> None:
+    """Raise InputError naming every unknown selector (with the nearest known one): a typo must not quietly
+    run no rule, or every rule."""
+    unknown = unknown_selectors(selectors, outside)
+    if not unknown:
+        return
+    hints = {s: nearest_selector(s, outside) for s in unknown}
+    if len(unknown) == 1:
+        near = hints[unknown[0]]
+        hint = f"; did you mean {near}?" if near else "; see `archassist rules` for the codes"
+        raise InputError(f"unknown rule code '{unknown[0]}' in {where}{hint}")
+    listed = ", ".join(f"'{s}'" + (f" (did you mean {hints[s]}?)" if hints[s] else "") for s in unknown)
+    raise InputError(f"unknown rule codes in {where}: {listed}; see `archassist rules` for the codes")
 
 
 def resolve_rules(
@@ -76,7 +107,7 @@ def resolve_rules(
     """The rules to run for these select / ignore lists, and a warning for each unknown selector."""
     messages: list[str] = []
     chosen: dict[str, Rule] = {}
-    selectors = _split(select)
+    selectors = split_selectors(select)
     if not selectors:
         chosen = {r.code: r for r in registry()}
     for selector in selectors:
@@ -85,7 +116,7 @@ def resolve_rules(
             messages.append(unknown_selector_message(selector, "select"))
             continue
         chosen.update((r.code, r) for r in rules)
-    for selector in _split(ignore):
+    for selector in split_selectors(ignore):
         rules = expand_selector(selector)
         if rules is None:
             messages.append(unknown_selector_message(selector, "ignore"))
