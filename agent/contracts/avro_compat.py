@@ -30,11 +30,12 @@ def _describe(schema: Any) -> str:
 
 
 def _decimal(schema: Any) -> tuple[int, int] | None:
-    props = getattr(schema, "props", {}) or {}
+    props: dict[str, Any] = getattr(schema, "props", {}) or {}
     if props.get("logicalType") != "decimal" or schema.type not in ("bytes", "fixed"):
         return None
+    precision, scale = props.get("precision"), props.get("scale", 0) or 0
     try:
-        return int(props.get("precision")), int(props.get("scale", 0) or 0)
+        return int(precision), int(scale)
     except (TypeError, ValueError):
         return None
 

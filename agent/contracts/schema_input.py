@@ -85,9 +85,9 @@ def guess_type(data: Any) -> SchemaType | None:
         return "json"
     if isinstance(data.get("items"), str):
         return "avro"
-    if keys := set(data) & _AVRO_MARKERS:
-        if not set(data) & _JSON_MARKERS or "fields" in keys or "symbols" in keys:
-            return "avro"
+    keys = set(data) & _AVRO_MARKERS
+    if keys and (not set(data) & _JSON_MARKERS or "fields" in keys or "symbols" in keys):
+        return "avro"
     if set(data) & _JSON_MARKERS:
         return "json"
     if isinstance(declared, str) and declared in _AVRO_TYPES and declared not in _JSON_TYPES:
@@ -105,7 +105,7 @@ def decide_type(datas: list[tuple[str, Any]], requested: str | None) -> SchemaTy
         if requested not in SCHEMA_TYPES:
             raise InputError(f"unknown schema type '{requested}'; use avro or json")
         return requested  # type: ignore[return-value]
-    seen: dict[str, str] = {}
+    seen: dict[SchemaType, str] = {}
     for label, data in datas:
         found = guess_type(data)
         if found is not None:
@@ -115,7 +115,7 @@ def decide_type(datas: list[tuple[str, Any]], requested: str | None) -> SchemaTy
             f"mixed schema types: {seen['avro']} is Avro but {seen['json']} is JSON Schema; compare schemas of "
             "one type (or pass --schema-type)"
         )
-    return next(iter(seen), "json")  # type: ignore[return-value]
+    return next(iter(seen), "json")
 
 
 # ---- JSON Schema ----------------------------------------------------------------------------------------------
