@@ -33,7 +33,8 @@ def _decimal(schema: Any) -> tuple[int, int] | None:
     props: dict[str, Any] = getattr(schema, "props", {}) or {}
     if props.get("logicalType") != "decimal" or schema.type not in ("bytes", "fixed"):
         return None
-    precision, scale = props.get("precision"), props.get("scale", 0) or 0
+    precision: Any = props.get("precision")
+    scale: Any = props.get("scale", 0) or 0
     try:
         return int(precision), int(scale)
     except (TypeError, ValueError):
