@@ -136,6 +136,8 @@ class ReviewOptions:
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: FailOn = "error"
     ref_root: Path | None = None  # AsyncAPI: the folder relative $refs may reach (default: the document's)
+    baseline: Path | None = None  # the deployed design: contract changes against it are checked (EDA209)
+    baseline_design: Any = None  # the loaded baseline (a Design), read once per review
 
 
 def merge_options(
@@ -275,13 +277,16 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
         notes = _adjust_outside_findings(list(imported.notes), imported.source, options)
         outside = _adjust_outside_findings(list(imported.schema_findings), imported.source, options) + notes
         kind = "asyncapi"
-    result = run(
-        design,
-        select=options.select,
-        ignore=registry_ignores,
-        severity_overrides=engine_severity,
-        source=source,
-    )
+    from archassist.agent.rules.contracts import review_baseline
+
+    with review_baseline(options.baseline_design):
+        result = run(
+            design,
+            select=options.select,
+            ignore=registry_ignores,
+            severity_overrides=engine_severity,
+            source=source,
+        )
     # For an imported document, a rule that only restates a "not declared" note is noise, not a finding.
     rule_findings = imported.reconcile(result.findings) if imported is not None else result.findings
     return FileReview(
@@ -293,6 +298,13 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
         unused_suppressions=result.unused_suppressions,
         notes=notes,
     )
+
+
+def load_baseline(path: str | Path, ref_root: Path | None = None) -> Any:
+    """The design to compare contracts with: a design file or an AsyncAPI document."""
+    doc = read_document(path)
+    imported = _import_asyncapi(Path(path), doc, ref_root)
+    return imported.design if imported is not None else design_from_document(doc).design
 
 
 def configuration_warnings(options: ReviewOptions) -> list[str]:
@@ -309,6 +321,8 @@ def review_paths(paths: Sequence[str | Path], options: ReviewOptions | None = No
     if not paths:
         raise InputError("no files to review; give one or more design or AsyncAPI files")
     warnings = configuration_warnings(options)
+    if options.baseline is not None and options.baseline_design is None:
+        options.baseline_design = load_baseline(options.baseline, options.ref_root)
     files = [review_file(path, options) for path in paths]
     return ReviewReport(files=files, fail_on=options.fail_on, warnings=warnings)
 
