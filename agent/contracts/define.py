@@ -171,7 +171,7 @@ def from_design(design: Design, event: Event, *, source: str, assumptions: list[
             items=f.items,
             required=f.required,
             description=f.description,
-            classification=classify(f, id_field),  # type: ignore[arg-type]
+            classification=classify(f, id_field),
             protection=f.protection if f.pii and f.protection != "none" else ("encrypted" if f.pii else "none"),
         )
         for f in event.fields
