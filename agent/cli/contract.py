@@ -74,9 +74,9 @@ def define(
             loaded = load_design(design)
         outcome = define_contract(target, loaded, design_label=str(design) if design else "the design")
         text = outcome.render(fmt)
+    _emit(text, output)
     for notice in outcome.notices:
         typer.echo(f"archassist: assumed: {notice}", err=True)
-    _emit(text, output)
 
 
 @contract_app.command("check")
