@@ -231,3 +231,45 @@ def test_a_single_schema_with_a_transitive_mode_is_refused() -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(InputError, match="unknown compatibility mode"):
         check_compatibility([V1], V1, "SIDEWAYS", "avro")
+
+
+_JSON_LEAF = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "integer", "minimum": 0},
+        {"type": "number", "maximum": 10},
+        {"type": "boolean"},
+        {"type": "string", "maxLength": 5, "pattern": "^[a-z]+$"},
+        {"enum": ["A", "B"]},
+        {"type": ["string", "null"]},
+        {"type": "array", "items": {"type": "integer"}},
+    ]
+)
+
+
+@st.composite
+def _json_object(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=4, unique=True))
+    schema: dict[str, Any] = {"type": "object", "properties": {n: draw(_JSON_LEAF) for n in names}}
+    schema["required"] = [n for n in names if draw(st.booleans())]
+    if draw(st.booleans()):
+        schema["additionalProperties"] = False
+    return schema
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json_object())
+def test_every_json_schema_is_fully_compatible_with_itself(schema: dict[str, Any]) -> None:
+    assert check_compatibility([schema], schema, "FULL", "json").compatible
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json_object(), st.sampled_from(["e", "f"]), _JSON_LEAF)
+def test_an_optional_property_added_to_a_closed_model_is_backward_compatible(
+    schema: dict[str, Any], name: str, leaf: dict[str, Any]
+) -> None:
+    closed = {**schema, "additionalProperties": False}
+    grown = {**closed, "properties": {**closed["properties"], name: leaf}}
+    assert check_compatibility([closed], grown, "BACKWARD", "json").compatible
+    forward = check_compatibility([closed], grown, "FORWARD", "json")
+    assert not forward.compatible and {b.breaks for b in forward.breaks} == {"old readers"}
