@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from archassist.agent.contracts.model import Consumer, Contract, ContractField, EnvelopeField
+from archassist.agent.contracts.model import Classification, Consumer, Contract, ContractField, EnvelopeField
 from archassist.agent.errors import InputError
 from archassist.agent.model.design import STANDARD_ENVELOPE, Design, Event, PayloadField
 from archassist.agent.model.naming import kebab, pascal, snake, words_of
@@ -53,7 +53,7 @@ class ContractOutcome:
         return render(self.contract, fmt)
 
 
-def classify(payload_field: PayloadField, aggregate_id: str | None) -> str:
+def classify(payload_field: PayloadField, aggregate_id: str | None) -> Classification:
     if payload_field.pii:
         return "pii"
     name = payload_field.name.lower()
@@ -111,7 +111,7 @@ def procedure(contract_event: str, version: int, topic: str, producer: str, read
     who = ", ".join(readers) if readers else "every consumer"
     return [
         f"Publish {contract_event} v{nxt} as a new version on its own subject (or topic {topic}.v{nxt}) instead of "
-        "changing v{version} in place.".replace("{version}", str(version)),
+        f"changing v{version} in place.",
         f"Dual-publish v{version} and v{nxt} from {producer} for the deprecation window ({days} days).",
         f"Coordinate the move with {who}; each switches to v{nxt} and confirms.",
         f"Add an upcaster from v{version} to v{nxt} so replays and the event store read old events as the new shape.",

@@ -54,7 +54,7 @@ def check_compatibility(
     ``schema_type`` is ``avro`` or ``json`` (guessed from the schemas when None). A single previous schema may
     be given on its own. Bad input raises :class:`InputError` with one line naming the schema and the fix.
     """
-    if isinstance(previous, (dict, bool)) or (isinstance(previous, str) and not isinstance(previous, list)):
+    if isinstance(previous, (dict, bool, str)):
         previous = [previous]
     items = list(previous)
     names = list(labels) if labels is not None else [f"schema {i + 1}" for i in range(len(items) + 1)]
