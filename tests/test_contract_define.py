@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import fastavro
 import jsonschema
@@ -27,7 +28,17 @@ from tests.conftest import ROOT
 FIXTURE = ROOT / "tests" / "fixtures" / "render_design.yaml"
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str) -> SimpleNamespace:
+    """Run the CLI in this process (a subprocess per call is slow on a shared machine)."""
+    from archassist.agent.cli.root import app
+
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
+
+
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "archassist.agent.cli", *args], capture_output=True, text=True, timeout=120
     )
@@ -122,6 +133,11 @@ def test_cli_define_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     ):
         done = _cli(*args)
         assert done.returncode == 2, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1
+    # and once as a real process, where main() turns every user error into one line
+    for args in (["contract", "X", "--design", str(bad)], ["contract", "invoice.paid", "-o", str(tmp_path / "no" / "f.md")]):
+        done = _process(*args)
+        assert done.returncode == 2
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "no").exists()
 

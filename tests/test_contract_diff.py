@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from archassist.agent.model.design import Design
@@ -14,11 +15,22 @@ from archassist.agent.model.io import save_design
 from archassist.agent.modes.contract import diff_designs
 from archassist.agent.modes.review import ReviewOptions, review_paths
 from archassist.agent.planner.compose import plan
+from typer.testing import CliRunner
 
 FLAGSHIP = "order fulfillment across payments, inventory, and shipping"
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str) -> SimpleNamespace:
+    """Run the CLI in this process (a subprocess per call is slow on a shared machine)."""
+    from archassist.agent.cli.root import app
+
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
+
+
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "archassist.agent.cli", *args], capture_output=True, text=True, timeout=120
     )
