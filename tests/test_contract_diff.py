@@ -172,3 +172,18 @@ def test_check_bad_input_is_one_line_exit_2(
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr
+
+
+def test_the_verdict_follows_the_designs_schema_format(flagship: Design) -> None:
+    # Avro readers ignore fields they do not know: removing a field passes BACKWARD, fails FORWARD.
+    old = flagship.model_copy(deep=True)
+    old.style.schema_format = "avro"
+    new = _changed(old)
+    by_event = {c.event: c for c in diff_designs(old, new).events}
+    assert by_event["PaymentCaptured"].breaking is False
+    forward = new.model_copy(deep=True)
+    captured = forward.event("PaymentCaptured")
+    assert captured is not None
+    captured.compatibility = "FORWARD"
+    change = {c.event: c for c in diff_designs(old, forward).events}["PaymentCaptured"]
+    assert change.breaking and change.breaks[0]["breaks"] == "old readers"

@@ -108,3 +108,16 @@ async def test_check_compatibility_bad_input_is_one_line(client: Client) -> None
     assert result.is_error
     text = result.content[0].text
     assert "invalid JSON" in text and "\n" not in text.strip()
+
+
+async def test_a_large_contract_keeps_structured_content_compact(client: Client) -> None:
+    from archassist.agent.model.design import Design, Event, PayloadField
+    from archassist.agent.model.io import dumps
+
+    fields = [PayloadField(name=f"field_{n}", type="string", description="x" * 80) for n in range(120)]
+    design = Design(name="big", events=[Event(name="ThingHappened", producer="thing-service", topic="things.events", fields=fields)])
+    tools = await _tools(client)
+    result = await client.call_tool("contract", {"target": "ThingHappened", "design_text": dumps(design, "yaml")})
+    data = _structured(result, tools["contract"])
+    assert data["artifacts_omitted"] is True and data["json_schema"] == {}
+    assert "field_119" in result.content[0].text

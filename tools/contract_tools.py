@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_SCHEMAS = 20
 MAX_BREAKS = 100
+MAX_STRUCTURED_CHARS = 20_000
 CompatibilityMode = Literal[
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
 ]
@@ -91,6 +92,10 @@ class ContractOutput(_Out):
     json_schema: dict[str, Any] = Field(description="The contract as JSON Schema 2020-12.")
     avro_schema: dict[str, Any] = Field(description="The contract as an Avro record schema.")
     example: dict[str, Any] = Field(description="A message both schemas accept.")
+    artifacts_omitted: bool = Field(
+        False, description="True when the schemas and example were too large to include; the Markdown text and "
+        "`archassist contract EVENT --format json` have them."
+    )
 
 
 class BreakOut(_Out):
@@ -154,6 +159,8 @@ def _contract(args: ContractInput, state: ServerState) -> tuple[ContractOutput, 
         avro_schema=avro_schema(c),
         example=example_message(c),
     )
+    if len(out.model_dump_json()) > MAX_STRUCTURED_CHARS:
+        out = out.model_copy(update={"json_schema": {}, "avro_schema": {}, "example": {}, "artifacts_omitted": True})
     return out, outcome.render("markdown")
 
 
