@@ -173,7 +173,10 @@ def check_json_schema(data: Any, label: str) -> None:
     from jsonschema import Draft7Validator, exceptions, validators
 
     cls = validators.validator_for(data, default=Draft7Validator) if isinstance(data, dict) else Draft7Validator
-    error = exceptions.best_match(_metaschema_validator(cls).iter_errors(data))
+    validator = _metaschema_validator(cls)
+    if validator.is_valid(data):
+        return
+    error = exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         where = "/" + "/".join(str(p) for p in error.absolute_path) if error.absolute_path else "the top level"
         raise InputError(f"{label}: not a valid JSON Schema at {where}: {error.message}")
