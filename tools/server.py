@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from archassist.agent.__about__ import __version__
-from archassist.tools import design_tools, memory_tools, migration_tools, prompts, resources, rule_tools
+from archassist.tools import (
+    contract_tools,
+    design_tools,
+    memory_tools,
+    migration_tools,
+    prompts,
+    resources,
+    rule_tools,
+)
 from archassist.tools.network import check_host, listen_socket
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import Workspace
@@ -67,7 +75,7 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
         version=__version__,
         instructions=INSTRUCTIONS,
     )
-    for module in (design_tools, rule_tools, memory_tools, migration_tools):
+    for module in (design_tools, rule_tools, memory_tools, migration_tools, contract_tools):
         module.register(server, state)
     prompts.register(server, state)
     resources.register(server, state)

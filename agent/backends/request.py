@@ -85,9 +85,31 @@ def base_url(env: Mapping[str, str] | None = None) -> str | None:
     return value or None
 
 
+def _without_dot_segments(url: str) -> str:
+    """The URL with ``.`` and ``..`` path segments resolved (RFC 3986, 5.2.4), as the SDK's HTTP client sends it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    kept: list[str] = []
+    segments = parts.path.split("/")
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+            if last:
+                kept.append("")
+        elif segment == ".":
+            if last:
+                kept.append("")
+        else:
+            kept.append(segment)
+    return urlunsplit(parts._replace(path="/".join(kept)))
+
+
 def messages_url(env: Mapping[str, str] | None = None) -> str:
     """Where a Messages call goes, joined the way the SDK joins its base URL and the path."""
-    return (base_url(env) or DEFAULT_BASE_URL).rstrip("/") + MESSAGES_PATH
+    return _without_dot_segments((base_url(env) or DEFAULT_BASE_URL).rstrip("/") + MESSAGES_PATH)
 
 
 def wire_body(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,10 @@ def review(
         Path | None,
         typer.Option("--ref-root", help="AsyncAPI: folder that relative $refs may reach (default: the document's)."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="The deployed design: flag breaking contract changes without a version bump."),
+    ] = None,
 ) -> None:
     """Review designs against the rules; exit 0 when clean, 1 on findings at --fail-on or above, 2 on bad input.
 
@@ -63,6 +67,7 @@ def review(
             _warn(message)
         options = merge_options(config, select=select, ignore=ignore, fail_on=fail_on)
         options.ref_root = ref_root
+        options.baseline = baseline
         report = review_paths(paths, options)
     except InputError as exc:
         _fail(str(exc))

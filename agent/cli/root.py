@@ -219,6 +219,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli.memory",
         "archassist.agent.cli.server",
         "archassist.agent.cli.migration",
+        "archassist.agent.cli.contract",
     ):
         try:
             mod = importlib.import_module(module)

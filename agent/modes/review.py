@@ -163,6 +163,8 @@ class ReviewOptions:
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: FailOn = "error"
     ref_root: Path | None = None  # AsyncAPI: the folder relative $refs may reach (default: the document's)
+    baseline: Path | None = None  # the deployed design: contract changes against it are checked (EDA209)
+    baseline_design: Any = None  # the loaded baseline (a Design), read once per review
 
 
 def merge_options(
@@ -340,13 +342,16 @@ def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOption
         notes = _adjust_outside_findings(list(imported.notes), imported.source, options)
         outside = _adjust_outside_findings(list(imported.schema_findings), imported.source, options) + notes
         kind = "asyncapi"
-    result = run(
-        design,
-        select=registry_select,
-        ignore=registry_ignores,
-        severity_overrides=engine_severity,
-        source=source,
-    )
+    from archassist.agent.rules.contracts import review_baseline
+
+    with review_baseline(options.baseline_design):
+        result = run(
+            design,
+            select=registry_select,
+            ignore=registry_ignores,
+            severity_overrides=engine_severity,
+            source=source,
+        )
     # For an imported document, a rule that only restates a "not declared" note is noise, not a finding.
     rule_findings = imported.reconcile(result.findings) if imported is not None else result.findings
     return FileReview(
@@ -358,6 +363,13 @@ def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOption
         unused_suppressions=result.unused_suppressions,
         notes=notes,
     )
+
+
+def load_baseline(path: str | Path, ref_root: Path | None = None) -> Any:
+    """The design to compare contracts with: a design file or an AsyncAPI document."""
+    doc = read_document(path)
+    imported = _import_asyncapi(Path(path), doc, ref_root)
+    return imported.design if imported is not None else design_from_document(doc).design
 
 
 def configuration_warnings(options: ReviewOptions) -> list[str]:
@@ -401,6 +413,8 @@ def review_paths(paths: Sequence[str | Path], options: ReviewOptions | None = No
     if not paths:
         raise InputError("no files to review; give one or more design or AsyncAPI files, folders, or - for stdin")
     warnings = configuration_warnings(options)
+    if options.baseline is not None and options.baseline_design is None:
+        options.baseline_design = load_baseline(options.baseline, options.ref_root)
     inputs = collect_inputs(paths)
     files = [review for review in (review_input(item, options) for item in inputs) if review is not None]
     if not files:

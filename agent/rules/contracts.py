@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from archassist.agent.model.design import STANDARD_ENVELOPE, Design
 from archassist.agent.rules.base import Violation, rule
@@ -228,3 +230,58 @@ def event_payload_thin(design: Design, index: DesignIndex) -> Iterator[Violation
                 f"event '{event.name}' carries only '{event.fields[0].name}'",
                 "add the facts that changed so consumers need not call the producer back",
             )
+
+
+# ---- against a baseline -------------------------------------------------------------------------------------------
+
+# The deployed design that `archassist review NEW --baseline OLD` compares with. A rule sees one design, so the
+# baseline travels beside it for the duration of one review; without one, the rules below have nothing to say.
+_BASELINE: ContextVar[Design | None] = ContextVar("archassist_review_baseline", default=None)
+
+# Rules that only report when a baseline is given; their failing cases live in tests/test_contract_diff.py.
+BASELINE_RULES = frozenset({"EDA209"})
+
+
+@contextmanager
+def review_baseline(design: Design | None) -> Iterator[None]:
+    """Review against ``design`` inside the block (None: no baseline)."""
+    token = _BASELINE.set(design)
+    try:
+        yield
+    finally:
+        _BASELINE.reset(token)
+
+
+@rule("EDA209", "breaking-change-without-version-bump", severity="error")
+def breaking_change_without_version_bump(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """An event's contract changed incompatibly since the baseline design, and its version stayed the same.
+
+    Why: Consumers and the schema registry tell contract versions apart by number. A breaking change (a removed
+    or retyped field, a new required field, a rename) published under the old version reaches consumers that
+    still expect the old shape: deserialization fails, or worse, succeeds with missing data, and replays of the
+    topic mix two shapes under one version. Checked only when a review is given the deployed design with
+    `--baseline`.
+
+    Anti-pattern: removing the required `amount` from `PaymentCaptured` and keeping `version: 1`.
+
+    Fix: Make the change compatible under the event's compatibility mode (optional fields with defaults), or
+    raise the version and follow the breaking-change procedure: a new subject, dual publishing during the
+    deprecation window, an upcaster for old events, and the consumers listed by `archassist contract diff`.
+    """
+    baseline = _BASELINE.get()
+    if baseline is None:
+        return
+    from archassist.agent.contracts.diff import diff
+
+    for change in diff(baseline, design).unannounced_breaks:
+        name = f"{change.event}' (now '{change.new_name}" if change.new_name else change.event
+        readers = sorted({r.service or r.name for r in change.readers})
+        who = f"; it is read by {', '.join(readers)}" if readers else ""
+        what = "; ".join(change.changes)
+        yield Violation(
+            f"/events/{change.new_position}/version" if change.new_position is not None else "/events",
+            f"event '{name}' changed incompatibly under {change.mode} ({what}) but keeps version "
+            f"{change.old_version}{who}",
+            f"raise '{change.new_name or change.event}' to version {(change.old_version or 1) + 1} and follow the breaking-change procedure "
+            "(`archassist contract diff` lists who to coordinate with), or make the change compatible",
+        )
