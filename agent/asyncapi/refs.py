@@ -126,7 +126,7 @@ class Resolver:
     def _real(path: Path) -> Path:
         try:
             return path.resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return path.absolute()
 
     def root_node(self) -> Node:
@@ -225,6 +225,11 @@ class Resolver:
 
     def _load(self, relative: str, node: Node, ref: str) -> str | None:
         anchor = node.anchor
+        if "\x00" in relative:
+            self._problem(
+                "AAPI901", ref, anchor, f"$ref {ref!r}{self._at(node)} names a file with a NUL byte, which no file has"
+            )
+            return None
         raw = Path(relative)
         candidate = raw if raw.is_absolute() else self._file_dir(node.file) / raw
         target = self._real(candidate)
