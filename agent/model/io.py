@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -209,6 +210,8 @@ def _parse_json(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
         ) from None
     except RecursionError:
         raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise DesignLoadError(_huge_number(source, None)) from None
     if positions is None:
         check_plain_data(data, source, limits)
     return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions or {}))
@@ -221,6 +224,33 @@ def _syntax_error(exc: yaml.YAMLError, source: str) -> DesignLoadError:
         problem = exc.problem or exc.context or "invalid syntax"
         return DesignLoadError(f"{where}: invalid YAML/JSON: {problem}; fix the syntax at that line")
     return DesignLoadError(f"{source}: invalid YAML/JSON: {exc}".replace("\n", " "))
+
+
+def _huge_number(source: str, mark: Any) -> str:
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+    return (
+        f"{where}: a number with more than {sys.get_int_max_str_digits():,} digits, which no design or AsyncAPI "
+        "field can hold; write a smaller number, or quote it if it is text"
+    )
+
+
+def _huge_integer_mark(root: yaml.Node) -> Any:
+    """Where the first over-long integer is written (error path only; the graph is already bounded)."""
+    limit = sys.get_int_max_str_digits()
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.endswith(":int") and len(node.value) > limit:
+                return node.start_mark
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 def _compose_positions(text: str, source: str, limits: LoaderLimits) -> dict[str, Position]:
@@ -248,6 +278,8 @@ def _parse_yaml(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source) from None
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise DesignLoadError(_huge_number(source, _huge_integer_mark(node))) from None
     finally:
         loader.dispose()
     positions: dict[str, Position] = {}
