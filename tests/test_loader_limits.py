@@ -150,7 +150,9 @@ def test_limits_leave_real_documents_alone() -> None:
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-        lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=4), children, max_size=6),
+        lambda children: (
+            st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=4), children, max_size=6)
+        ),
         max_leaves=80,
     )
 )
