@@ -186,14 +186,16 @@ def _just_under_limits(folder: Path) -> dict[str, Path]:
     # One event anchored, then aliased: little text, the most values after expansion.
     copies = min(items, (limits.max_nodes - 20) // 9)
     files["alias expansion (events)"] = (
-        "name: x\nassumptions: [&e {name: OrderPlaced, topic: orders.events, partition_key: order_id}]\n"
-        "events: [" + ",".join(["*e"] * copies) + "]\n"
+        "name: x\nevents: [&e {name: OrderPlaced, topic: orders.events, partition_key: order_id}, "
+        + ",".join(["*e"] * (copies - 1))
+        + "]\n"
     )
     long_name = "order." * ((limits.max_scalar_chars - 10) // 6)
     strings = max(1, limits.max_bytes // (limits.max_scalar_chars + 64) - 1)
     files["longest strings (topic names)"] = "name: x\ntopics:\n" + "".join(
         f"  - {{name: '{long_name}{i}.dlq', purpose: dead_letter}}\n" for i in range(strings)
     )
+    # Nesting is only possible where the model has free-form values; the loader still reads it all first.
     files["deepest nesting"] = "name: x\nassumptions: " + "[" * (limits.max_depth - 1) + "]" * (
         limits.max_depth - 1
     ) + "\n"

@@ -35,7 +35,7 @@ def test_billion_laughs_is_refused_fast() -> None:
     started = time.process_time()
     message = refusal(BILLION_LAUGHS)
     assert time.process_time() - started < 1.0
-    assert "expands through YAML aliases" in message and "100,000" in message
+    assert "expands through YAML aliases" in message and f"{LoaderLimits().max_nodes:,}" in message
     assert message.startswith("d.yaml:")  # names the line of the value that expands
 
 
@@ -63,7 +63,7 @@ def test_too_many_values_stops_during_composition() -> None:
     started = time.process_time()
     message = refusal(text, LoaderLimits(max_items=10**9))
     assert time.process_time() - started < 3.0  # composing all 200,000 would take several times longer
-    assert "more than 100,000 values" in message
+    assert f"more than {LoaderLimits().max_nodes:,} values" in message
 
 
 def test_explicit_tags_cannot_slip_past_the_value_budget() -> None:

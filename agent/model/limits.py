@@ -30,8 +30,8 @@ class LoaderLimits:
     """
 
     max_bytes: int = 8 * 1024 * 1024
-    max_nodes: int = 100_000  # YAML values (keys, scalars, lists, mappings), counted after alias expansion
-    max_items: int = 5_000  # entries in one list or mapping
+    max_nodes: int = 60_000  # YAML values (keys, scalars, lists, mappings), counted after alias expansion
+    max_items: int = 2_000  # entries in one list or mapping
     max_depth: int = 64  # levels of nesting; designs use about 6, AsyncAPI schemas rarely more than 20
     max_scalar_chars: int = 1_000_000  # characters in one string
 

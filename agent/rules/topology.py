@@ -244,17 +244,21 @@ def dead_letter_topic_source_unnamed(design: Design, index: DesignIndex) -> Iter
     Fix: Name the source: `<source-topic>.<consumer-group>.dlq`, e.g. `orders.events.payment-service.dlq`.
     """
     known = set(index.topics) | set(index.consumers) | index.consumer_groups | set(index.services)
+    known_parts = {tuple(name.split(".")) for name in known}
+    first_parts = {parts[0] for parts in known_parts}
+    widths = sorted({len(parts) for parts in known_parts if len(parts) <= _MAX_NAME_PARTS})
     for position, topic in enumerate(design.topics):
         if not is_dead_letter_topic(topic):
             continue
         parts = _strip_dead_letter_suffix(topic.name).split(".")
-        # Windows of a few parts suffice (no topic, consumer or service name has more), and keep the work linear.
+        # Only windows that start like a known name and are as wide as one can match: linear in the name.
         spans = (
-            ".".join(parts[i:j])
+            tuple(parts[i : i + width])
             for i in range(len(parts))
-            for j in range(i + 1, min(len(parts), i + _MAX_NAME_PARTS) + 1)
+            if parts[i] in first_parts
+            for width in widths
         )
-        if not any(span in known for span in spans):
+        if not any(span in known_parts for span in spans):
             yield Violation(
                 f"/topics/{position}/name",
                 f"dead-letter topic '{topic.name}' does not name its source topic or consumer",
