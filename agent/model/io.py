@@ -234,8 +234,10 @@ def _huge_number(source: str, mark: Any) -> str:
     )
 
 
-def _huge_integer_mark(root: yaml.Node) -> Any:
+def _huge_integer_mark(root: yaml.Node | None) -> Any:
     """Where the first over-long integer is written (error path only; the graph is already bounded)."""
+    if root is None:
+        return None
     limit = sys.get_int_max_str_digits()
     stack, seen = [root], set()
     while stack:

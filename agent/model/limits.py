@@ -55,7 +55,7 @@ class _NodeBudgetSpent(Exception):
     pass
 
 
-class _BoundedLoader(_BaseLoader):  # type: ignore[misc]
+class _BoundedLoader(_BaseLoader):
     """The C loader, counting nodes while it composes them so a huge document stops early.
 
     libyaml asks the resolver for the tag of every node written without an explicit tag; counting there keeps the
