@@ -170,7 +170,8 @@ def _just_under_limits(folder: Path) -> dict[str, Path]:
     from archassist.agent.model.limits import LoaderLimits
 
     limits = LoaderLimits()
-    files: dict[str, str] = {}
+    # The floor: what a whole process costs before any input is large (on a busy machine, mostly waiting).
+    files: dict[str, str] = {"floor (a one-line design)": "name: x\n"}
     items = limits.max_items - 1
     files["longest list (scalars)"] = "name: x\nassumptions: [" + ",".join(f"a{i}" for i in range(items)) + "]\n"
     # Events of 5 values each (mapping, 2 keys, 2 values), spread over lists under the entry limit.

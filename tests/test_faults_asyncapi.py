@@ -134,3 +134,27 @@ def test_mutated_corpus_documents_never_crash_the_importer(data: st.DataObject) 
     assert imported.design.name
     for finding in [*imported.schema_findings, *imported.notes, *check(imported.design)]:
         assert "\n" not in finding.message
+
+
+def test_referenced_files_share_one_budget_of_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many referenced files cannot multiply a document's cost: together they get one document's limit."""
+    from archassist.agent.model.limits import LoaderLimits
+
+    monkeypatch.setattr(io, "limits_in_force", lambda: LoaderLimits(max_nodes=400))
+    monkeypatch.setattr("archassist.agent.asyncapi.refs.limits_in_force", lambda: LoaderLimits(max_nodes=400))
+    payload = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(40)}}
+    channels = {}
+    for number in range(6):
+        (tmp_path / f"m{number}.yaml").write_text(io_dump({"payload": payload}), encoding="utf-8")
+        channels[f"orders.c{number}"] = {"subscribe": {"message": {"$ref": f"m{number}.yaml"}}}
+    document = {"asyncapi": "2.6.0", "info": {"title": "t", "version": "1"}, "channels": channels}
+    imported = import_asyncapi(document, SourceMap("doc.yaml"), tmp_path)
+    refused = [n for n in imported.notes if n.code in ("AAPI900", "AAPI901")]
+    assert refused, [n.message for n in imported.notes]
+    assert any("values" in n.message for n in refused)
+
+
+def io_dump(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data)
