@@ -142,9 +142,9 @@ def _values(node: _Node) -> st.SearchStrategy[Any]:
         if kind == "string":
             return _TEXT
         if kind == "integer":
-            return st.integers(min_value=2, max_value=500)
+            return st.integers(min_value=2, max_value=100)
         if kind == "number":
-            return st.floats(min_value=1.5, max_value=1e6, allow_nan=False)
+            return st.floats(min_value=1.5, max_value=100.0, allow_nan=False)  # under every float bound of the model
         return st.booleans()
     if isinstance(node, _Optional):
         return st.none() | _values(node.inner)

@@ -24,11 +24,13 @@ from archassist.agent.model.design import (
 from archassist.agent.render.formats import (
     FORMATS,
     REPORT_KEYS,
+    RETRY_COUNTING,
     SECTION_HEADINGS,
     event_store_ddl,
     format_days,
     md_cell,
     mermaid,
+    mermaid_diagrams,
     mermaid_flowchart,
     mermaid_sequence,
     outbox_ddl,
@@ -339,14 +341,26 @@ def test_report_has_exactly_the_seed_keys(design: Design) -> None:
         tuple(data)
         == REPORT_KEYS
         == (
+            "services",
+            "events",
             "event_store",
             "topics",
             "aggregates",
             "projections",
             "sagas",
             "dead_letter_config",
+            "decisions",
         )
     )
+    assert all(
+        list(s) == ["name", "bounded_context", "database", "publishing", "publishes", "consumes"]
+        for s in data["services"]
+    )
+    assert all(
+        list(e) == ["name", "version", "aggregate", "producer", "topic", "partition_key", "fields", "compatibility"]
+        for e in data["events"]
+    )
+    assert all(list(d) == ["id", "title", "status", "decision"] for d in data["decisions"])
     assert list(data["event_store"]) == ["table", "partitioning", "indexes", "unique", "snapshot_table"]
     assert all(
         list(t) == ["name", "partitions", "retention", "replication", "key", "events", "consumers"]
@@ -355,7 +369,13 @@ def test_report_has_exactly_the_seed_keys(design: Design) -> None:
     assert all(list(a) == ["name", "events", "snapshot_frequency"] for a in data["aggregates"])
     assert all(list(p) == ["name", "source_events", "update_strategy"] for p in data["projections"])
     assert all(list(s) == ["name", "coordination", "steps", "compensation"] for s in data["sagas"])
-    assert list(data["dead_letter_config"]) == ["max_retries", "backoff", "dlq_retention"]
+    assert list(data["dead_letter_config"]) == [
+        "max_attempts",
+        "max_retries",
+        "retry_counting",
+        "backoff",
+        "dlq_retention",
+    ]
 
 
 def test_report_values(design: Design) -> None:
@@ -412,7 +432,17 @@ def test_report_values(design: Design) -> None:
         },
     ]
     # The policy allows 4 attempts: the first delivery and 3 retries.
-    assert data["dead_letter_config"] == {"max_retries": 3, "backoff": "exponential", "dlq_retention": "14d"}
+    assert data["dead_letter_config"] == {
+        "max_attempts": 4,
+        "max_retries": 3,
+        "retry_counting": RETRY_COUNTING,
+        "backoff": "exponential",
+        "dlq_retention": "14d",
+    }
+    assert [s["name"] for s in data["services"]] == [s.name for s in design.services]
+    assert [e["name"] for e in data["events"]] == [e.name for e in design.events]
+    assert all(e["topic"] for e in data["events"])
+    assert [d["title"] for d in data["decisions"]] == [d.title for d in design.decisions]
 
 
 def test_report_snapshot_falls_back_to_the_event_store_for_event_sourced_services(design: Design) -> None:
@@ -431,7 +461,16 @@ def test_report_of_empty_design() -> None:
     data = report(Design(name="x"))
     assert data["event_store"] is None
     assert data["topics"] == data["aggregates"] == data["projections"] == data["sagas"] == []
-    assert data["dead_letter_config"] == {"max_retries": 4, "backoff": "exponential", "dlq_retention": "14d"}
+    assert data["services"] == data["events"] == data["decisions"] == []
+    assert data["dead_letter_config"]["max_attempts"] == 5 and data["dead_letter_config"]["max_retries"] == 4
+
+
+def test_report_and_markdown_state_the_same_attempts(design: Design) -> None:
+    """The Markdown says '4 attempts' for the default policy; the report says the same figure, and its retries."""
+    config = report(design)["dead_letter_config"]
+    policy_line = next(line for line in render(design, "markdown").splitlines() if "then the message moves" in line)
+    assert f"{config['max_attempts']} attempts" in policy_line
+    assert config["max_retries"] == config["max_attempts"] - 1
 
 
 @pytest.mark.parametrize(
@@ -584,14 +623,25 @@ def test_sequence_of_saga_without_steps() -> None:
         assert diagram.startswith("sequenceDiagram\n") and "no steps defined yet" in diagram
 
 
-def test_mermaid_format_is_flowchart_then_one_block_per_saga(design: Design) -> None:
+def test_mermaid_format_is_one_fenced_block_per_diagram(design: Design) -> None:
     text = render(design, "mermaid")
     assert text == mermaid(design)
-    blocks = text.rstrip("\n").split("\n\n")
-    assert len(blocks) == 1 + len(design.sagas)
-    assert blocks[0].startswith("flowchart LR\n")
-    assert all(block.startswith("sequenceDiagram\n") for block in blocks[1:])
-    assert "```" not in text
+    bodies = re.findall(r"^```mermaid\n(.*?)\n```$", text, flags=re.S | re.M)
+    assert len(bodies) == 1 + len(design.sagas) == len(mermaid_diagrams(design))
+    assert bodies[0].startswith("flowchart LR\n")
+    assert all(body.startswith("sequenceDiagram\n") for body in bodies[1:])
+    # Nothing outside the fences but the blank lines between them: the text pastes into Markdown as it is.
+    assert re.sub(r"```mermaid\n.*?\n```\n", "", text, flags=re.S).strip() == ""
+    assert [body.rstrip() for body in bodies] == [d.rstrip() for d in mermaid_diagrams(design)]
+
+
+def test_bare_diagrams_hold_one_diagram_each(design: Design) -> None:
+    diagrams = mermaid_diagrams(design)
+    assert diagrams[0] == mermaid_flowchart(design)
+    for diagram in diagrams:
+        assert "```" not in diagram
+        heads = [line for line in diagram.splitlines() if line in ("flowchart LR", "sequenceDiagram")]
+        assert len(heads) == 1
 
 
 # ----------------------------------------------------------------------------------------------------------

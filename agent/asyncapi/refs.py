@@ -8,13 +8,13 @@ broken reference must not stop the import of everything else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archassist.agent.errors import InputError
-from archassist.agent.model.io import escape_pointer_token, read_document
+from archassist.agent.model.io import escape_pointer_token, limits_in_force, read_document
 
 MAIN = ""  # the file key of the main document
 MAX_CHAIN = 64  # a longer chain of refs to refs is treated like a cycle
@@ -117,6 +117,9 @@ class Resolver:
     files: dict[str, Any] = field(default_factory=dict)
     problems: list[RefProblem] = field(default_factory=list)
     _seen_problems: set[tuple[str, str]] = field(default_factory=set)
+    # The referenced files share one budget of values, the loader's limit for one document: a document cannot
+    # multiply its cost by referencing many large files.
+    _values_left: int = field(default_factory=lambda: limits_in_force().max_nodes)
 
     def __post_init__(self) -> None:
         self.base_dir = self._real(self.base_dir)
@@ -126,7 +129,7 @@ class Resolver:
     def _real(path: Path) -> Path:
         try:
             return path.resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return path.absolute()
 
     def root_node(self) -> Node:
@@ -225,6 +228,11 @@ class Resolver:
 
     def _load(self, relative: str, node: Node, ref: str) -> str | None:
         anchor = node.anchor
+        if "\x00" in relative:
+            self._problem(
+                "AAPI901", ref, anchor, f"$ref {ref!r}{self._at(node)} names a file with a NUL byte, which no file has"
+            )
+            return None
         raw = Path(relative)
         candidate = raw if raw.is_absolute() else self._file_dir(node.file) / raw
         target = self._real(candidate)
@@ -243,11 +251,21 @@ class Resolver:
         if len(self.files) >= MAX_FILES:
             self._problem("AAPI900", ref, anchor, f"more than {MAX_FILES} referenced files; '{ref}' is not read")
             return None
+        if self._values_left <= 0:
+            self._problem(
+                "AAPI900",
+                ref,
+                anchor,
+                f"the referenced files already hold {limits_in_force().max_nodes:,} values, the limit for one "
+                f"document; '{ref}' is not read",
+            )
+            return None
         try:
-            parsed = read_document(target)
+            parsed = read_document(target, limits=replace(limits_in_force(), max_nodes=self._values_left))
         except InputError as exc:
             self._problem("AAPI901", ref, anchor, f"$ref '{ref}'{self._at(node)} cannot be read: {exc}")
             return None
+        self._values_left -= max(1, len(parsed.source.positions))
         self.files[key] = parsed.data
         return key
 

@@ -6,8 +6,8 @@ AsyncAPI bundles (a quarter of a second for a large document, plus its import), 
 check says the document is invalid, to produce the detailed errors that become findings. Tests hold the two to
 the same verdict on the corpus and on mutated documents.
 
-The schemas are not shipped with archassist (no maintained PyPI package carries them): they are read from a
-folder given by the caller, by ARCHASSIST_ASYNCAPI_SCHEMAS, or by a `schemas/` folder next to this module.
+The official schemas of 2.0.0–2.6.0 and 3.0.0 ship in the `schemas/` folder next to this module; a folder given by
+the caller or by ARCHASSIST_ASYNCAPI_SCHEMAS is searched first.
 """
 
 from __future__ import annotations

@@ -13,6 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
+# Bounds on the numbers a Design holds. Each is far beyond any real system, so it only refuses typos and hostile
+# input, and it keeps every computation on a design finite (no overflow, no range over a trillion versions).
+MAX_RATE_EPS = 1e9  # events per second: a thousand times the largest published Kafka deployments
+MAX_PEAK_FACTOR = 1000.0
+MIN_PARTITION_CAPACITY_EPS = 0.001  # one event every quarter of an hour per partition
+MAX_PARTITIONS = 100_000  # Kafka's own guidance tops out at a few hundred thousand per cluster
+MAX_REPLICAS = 100
+MAX_VERSION = 10_000  # schema versions of one event; upcaster chains are checked version by version
+MAX_RETENTION_DAYS = 36_500  # a hundred years
+MAX_DELAY_MS = 7 * 24 * 3600 * 1000  # a week: delays, handler times and latency targets
+MAX_TIMEOUT_S = 366 * 24 * 3600  # a year: sagas may wait for people (approvals, shipments), not for ever
+MAX_ATTEMPTS = 10_000
+MAX_MULTIPLIER = 100.0
+MAX_IN_FLIGHT = 10_000
+MAX_MESSAGE_BYTES = 1024**3  # no broker carries a single message above a gigabyte
+MAX_COUNT = 10**12  # event counts: stream lengths, snapshot intervals, queue depths
+
 STANDARD_ENVELOPE: tuple[str, ...] = (
     "event_id",
     "event_type",
@@ -56,16 +73,28 @@ class _Part(BaseModel):
 class Requirements(_Part):
     """What the brief asks of the system, as numbers the planner and the rules can reason about."""
 
-    throughput_eps: float | None = Field(None, ge=0, description="Sustained events per second, all flows.")
-    peak_factor: float = Field(1.0, ge=1, description="Peak load as a multiple of the sustained rate.")
-    latency_p99_ms: float | None = Field(None, gt=0, description="End-to-end p99 latency target.")
+    throughput_eps: float | None = Field(
+        None, ge=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Sustained events per second, all flows."
+    )
+    peak_factor: float = Field(
+        1.0, ge=1, le=MAX_PEAK_FACTOR, allow_inf_nan=False, description="Peak load as a multiple of the sustained rate."
+    )
+    latency_p99_ms: float | None = Field(
+        None, gt=0, le=MAX_DELAY_MS, allow_inf_nan=False, description="End-to-end p99 latency target."
+    )
     consistency: Literal["eventual", "strong", "read_your_writes"] = "eventual"
     delivery: Literal["at_least_once", "at_most_once", "effectively_once"] = "at_least_once"
     audit: bool = False
-    retention_days: float | None = Field(None, gt=0, description="How long history must be kept.")
+    retention_days: float | None = Field(
+        None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False, description="How long history must be kept."
+    )
     pii: bool = False
     partition_capacity_eps: float = Field(
-        1000, gt=0, description="Events per second one partition is assumed to absorb with one consumer."
+        1000,
+        ge=MIN_PARTITION_CAPACITY_EPS,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="Events per second one partition is assumed to absorb with one consumer.",
     )
 
 
@@ -130,8 +159,8 @@ class Aggregate(_Part):
     id_field: str
     commands: list[str] = Field(default_factory=list)
     events: list[str] = Field(default_factory=list)
-    snapshot_every: int | None = Field(None, gt=0, description="Snapshot after this many events.")
-    expected_stream_length: int | None = Field(None, ge=0, description="Typical events per instance.")
+    snapshot_every: int | None = Field(None, gt=0, le=MAX_COUNT, description="Snapshot after this many events.")
+    expected_stream_length: int | None = Field(None, ge=0, le=MAX_COUNT, description="Typical events per instance.")
     invariants: list[str] = Field(default_factory=list)
 
 
@@ -147,14 +176,14 @@ class Command(_Part):
 
 
 class Upcaster(_Part):
-    from_version: int = Field(ge=1)
-    to_version: int = Field(ge=2)
+    from_version: int = Field(ge=1, le=MAX_VERSION)
+    to_version: int = Field(ge=2, le=MAX_VERSION)
     description: str = ""
 
 
 class Event(_Part):
     name: str
-    version: int | None = Field(1, ge=1)
+    version: int | None = Field(1, ge=1, le=MAX_VERSION)
     kind: Literal["domain", "integration"] = "domain"
     description: str = ""
     aggregate: str | None = None
@@ -171,17 +200,19 @@ class Event(_Part):
     ordered_with: list[str] = Field(default_factory=list)
     external: bool = Field(False, description="Published for consumers outside this design.")
     expects_reply: bool = Field(False, description="The producer waits for an answer to this message.")
-    estimated_size_bytes: int | None = Field(None, ge=0)
+    estimated_size_bytes: int | None = Field(None, ge=0, le=MAX_MESSAGE_BYTES)
     upcasters: list[Upcaster] = Field(default_factory=list)
     deprecated: bool = False
 
 
 class Topic(_Part):
     name: str
-    partitions: int | None = Field(None, ge=1)
-    replication_factor: int | None = Field(3, ge=1)
-    min_insync_replicas: int | None = Field(2, ge=1)
-    retention_days: float | None = Field(7, gt=0, description="None keeps data forever.")
+    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS)
+    replication_factor: int | None = Field(3, ge=1, le=MAX_REPLICAS)
+    min_insync_replicas: int | None = Field(2, ge=1, le=MAX_REPLICAS)
+    retention_days: float | None = Field(
+        7, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False, description="None keeps data forever."
+    )
     cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
     compression: str = "zstd"
     partition_key: str | None = None
@@ -189,30 +220,32 @@ class Topic(_Part):
     commands: list[str] = Field(default_factory=list)
     purpose: Literal["operational", "audit", "analytics", "dead_letter", "retry", "command"] = "operational"
     durable: bool = True
-    throughput_eps: float | None = Field(None, ge=0, description="Peak events per second on this topic.")
+    throughput_eps: float | None = Field(
+        None, ge=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Peak events per second on this topic."
+    )
 
 
 class Idempotency(_Part):
     strategy: Literal["dedup_event_id", "idempotency_key", "natural_upsert", "none"] = "none"
     key: str | None = None
     store: str | None = None
-    ttl_days: float | None = Field(None, gt=0)
+    ttl_days: float | None = Field(None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False)
 
 
 class RetryPolicy(_Part):
-    max_attempts: int | None = Field(None, ge=1, description="None retries forever.")
+    max_attempts: int | None = Field(None, ge=1, le=MAX_ATTEMPTS, description="None retries forever.")
     backoff: Literal["none", "fixed", "linear", "exponential"] = "none"
-    initial_delay_ms: int = Field(0, ge=0)
-    max_delay_ms: int = Field(0, ge=0)
-    multiplier: float = Field(2.0, ge=1)
+    initial_delay_ms: int = Field(0, ge=0, le=MAX_DELAY_MS)
+    max_delay_ms: int = Field(0, ge=0, le=MAX_DELAY_MS)
+    multiplier: float = Field(2.0, ge=1, le=MAX_MULTIPLIER, allow_inf_nan=False)
     jitter: bool = False
 
 
 class DeadLetter(_Part):
     topic: str
-    retention_days: float | None = Field(None, gt=0)
+    retention_days: float | None = Field(None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False)
     redrive: Literal["manual", "automatic", "none"] = "manual"
-    alert_depth: int | None = Field(None, ge=0, description="Alert when this many messages wait.")
+    alert_depth: int | None = Field(None, ge=0, le=MAX_COUNT, description="Alert when this many messages wait.")
 
 
 class Consumer(_Part):
@@ -226,10 +259,10 @@ class Consumer(_Part):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     dead_letter: DeadLetter | None = None
     ordering: Literal["per_key", "none"] = "per_key"
-    concurrency: int = Field(1, ge=1)
-    processing_time_ms: float | None = Field(None, gt=0)
+    concurrency: int = Field(1, ge=1, le=MAX_PARTITIONS)
+    processing_time_ms: float | None = Field(None, gt=0, le=MAX_DELAY_MS, allow_inf_nan=False)
     in_flight_per_partition: int = Field(
-        1, ge=1, description="Calls in flight per partition for a keyed parallel consumer (order kept per key)."
+        1, ge=1, le=MAX_IN_FLIGHT, description="Calls in flight per partition for a keyed parallel consumer (order kept per key)."
     )
     delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
 
@@ -244,7 +277,7 @@ class Projection(_Part):
     update_strategy: Literal["eventual", "synchronous"] = "eventual"
     idempotent: bool = False
     rebuild: Literal["replay", "snapshot_and_replay", "none"] = "none"
-    lag_target_ms: int | None = Field(None, gt=0)
+    lag_target_ms: int | None = Field(None, gt=0, le=MAX_DELAY_MS)
 
 
 class SagaStep(_Part):
@@ -258,7 +291,7 @@ class SagaStep(_Part):
     compensation_command: str | None = None
     compensation_event: str | None = None
     compensation_idempotent: bool = False
-    timeout_s: float | None = Field(None, gt=0)
+    timeout_s: float | None = Field(None, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     retriable: bool = True
     pivot: bool = False
     side_effect: bool = True
@@ -273,7 +306,7 @@ class Saga(_Part):
     state_store: str | None = None
     completion_event: str | None = None
     failure_event: str | None = None
-    timeout_s: float | None = Field(None, gt=0)
+    timeout_s: float | None = Field(None, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
 
 
 class Column(_Part):
@@ -289,22 +322,24 @@ class EventStore(_Part):
     indexes: list[str] = Field(default_factory=list)
     unique: list[list[str]] = Field(default_factory=list)
     snapshot_table: str | None = "snapshots"
-    snapshot_every: int | None = Field(None, gt=0)
-    retention_days: float | None = Field(None, gt=0, description="None keeps events forever.")
+    snapshot_every: int | None = Field(None, gt=0, le=MAX_COUNT)
+    retention_days: float | None = Field(
+        None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False, description="None keeps events forever."
+    )
 
 
 class DeadLetterPolicy(_Part):
     """Design-wide default for failed messages; consumers may override it."""
 
-    max_attempts: int = Field(5, ge=1)
+    max_attempts: int = Field(5, ge=1, le=MAX_ATTEMPTS)
     backoff: Literal["fixed", "linear", "exponential"] = "exponential"
-    initial_delay_ms: int = Field(1000, ge=0)
-    max_delay_ms: int = Field(60_000, ge=0)
+    initial_delay_ms: int = Field(1000, ge=0, le=MAX_DELAY_MS)
+    max_delay_ms: int = Field(60_000, ge=0, le=MAX_DELAY_MS)
     jitter: bool = True
     topic_suffix: str = ".dlq"
-    retention_days: float = Field(14, gt=0)
+    retention_days: float = Field(14, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False)
     redrive: Literal["manual", "automatic", "none"] = "manual"
-    alert_depth: int = Field(1, ge=0)
+    alert_depth: int = Field(1, ge=0, le=MAX_COUNT)
 
 
 class Metric(_Part):
@@ -318,7 +353,7 @@ class Alert(_Part):
     name: str
     metric: str
     condition: Literal[">", ">=", "<", "<="] = ">"
-    threshold: float
+    threshold: float = Field(allow_inf_nan=False)
     unit: str = ""
     for_duration: str = "5m"
     severity: Literal["page", "ticket", "info"] = "ticket"

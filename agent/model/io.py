@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +18,14 @@ import yaml
 from archassist.agent.errors import InputError
 from archassist.agent.model.design import Design
 from archassist.agent.model.files import write_text_atomic
+from archassist.agent.model.limits import (
+    LimitExceeded,
+    LoaderLimits,
+    check_plain_data,
+    compose,
+    default_limits,
+    json_value_bound,
+)
 from pydantic import BaseModel, ValidationError
 
 try:
@@ -30,9 +38,9 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 Position = tuple[int, int]
 DesignFormat = Literal["json", "yaml"]
 
-MAX_INPUT_BYTES = int(os.environ.get("ARCHASSIST_MAX_INPUT_BYTES", str(32 * 1024 * 1024)))
-# YAML aliases can make a small file expand enormously (the "billion laughs" document); refuse beyond this.
-MAX_EXPANDED_NODES = 2_000_000
+# The byte cap is read at call time so that tests and embedders can lower it; the other limits live in
+# LoaderLimits (archassist.agent.model.limits), documented in docs/design-model.md.
+MAX_INPUT_BYTES = default_limits().max_bytes
 
 
 class DesignLoadError(InputError):
@@ -80,22 +88,6 @@ def pointer_of(loc: tuple[str | int, ...]) -> str:
     return "".join("/" + escape_pointer_token(part) for part in loc)
 
 
-def _count_expanded(node: yaml.Node, memo: dict[int, int]) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # a recursive alias counts once instead of looping forever
-    total = 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            total += _count_expanded(k, memo) + _count_expanded(v, memo)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            total += _count_expanded(item, memo)
-    memo[key] = total
-    return total
-
-
 def _record_positions(node: yaml.Node, pointer: str, out: dict[str, Position], seen: set[int]) -> None:
     if id(node) in seen:  # aliases share nodes; their positions are those of the anchor
         return
@@ -112,12 +104,28 @@ def _record_positions(node: yaml.Node, pointer: str, out: dict[str, Position], s
             _record_positions(item, f"{pointer}/{index}", out, seen)
 
 
-def _read_text(path: Path) -> str:
+def limits_in_force() -> LoaderLimits:
+    """The loader limits every input is held to (the byte cap from MAX_INPUT_BYTES, read at call time)."""
+    return LoaderLimits(max_bytes=MAX_INPUT_BYTES)
+
+
+def _mib(count: int) -> str:
+    return f"{count / 1048576:.1f}".removesuffix(".0")
+
+
+def read_text(path: str | Path, *, limits: LoaderLimits | None = None) -> str:
+    """The UTF-8 text of a file, refusing what cannot be a document: folders, devices, pipes, sockets, binary
+    files and files over the byte cap. Every refusal is a one-line DesignLoadError naming the file and the fix."""
+    limits = limits or limits_in_force()
+    cap = limits.max_bytes
+    path = Path(path)
     display = str(path)
     try:
         info = path.stat()
     except FileNotFoundError:
         raise DesignLoadError(f"{display}: no such file; check the path") from None
+    except ValueError:  # an embedded NUL byte: no file can have that name
+        raise DesignLoadError(f"{display!r}: not a valid file name (it contains a NUL byte); check the path") from None
     except OSError as exc:
         raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
@@ -126,20 +134,20 @@ def _read_text(path: Path) -> str:
         # Reading a device or a pipe could block forever or never end (/dev/zero).
         raise DesignLoadError(f"{display}: is not a regular file (a device, pipe or socket); give a design file")
     size = info.st_size
-    if size > MAX_INPUT_BYTES:
+    if size > cap:
         raise DesignLoadError(
-            f"{display}: file is {size / 1048576:.1f} MiB, over the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit; "
+            f"{display}: file is {size / 1048576:.1f} MiB, over the {_mib(cap)} MiB limit; "
             "split the design or raise ARCHASSIST_MAX_INPUT_BYTES"
         )
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_INPUT_BYTES + 1)  # bounded: the file may grow after the size check
+            raw = handle.read(cap + 1)  # bounded: the file may grow after the size check
     except PermissionError:
         raise DesignLoadError(f"{display}: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise DesignLoadError(f"{display}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_INPUT_BYTES:
-        raise DesignLoadError(f"{display}: file grew past the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit while being read")
+    if len(raw) > cap:
+        raise DesignLoadError(f"{display}: file grew past the {_mib(cap)} MiB limit while being read")
     if b"\x00" in raw[:8192]:
         raise DesignLoadError(f"{display}: looks like a binary file; expected YAML or JSON text")
     try:
@@ -150,22 +158,50 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def parse_document(text: str, source: str = "<input>") -> ParsedDocument:
-    """Parse YAML or JSON text into plain data and a source map; raise DesignLoadError on bad syntax."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+_read_text = read_text  # the name other modules used before the limits were public
+
+
+def parse_document(
+    text: str, source: str = "<input>", *, limits: LoaderLimits | None = None
+) -> ParsedDocument:
+    """Parse YAML or JSON text into plain data and a source map, within the loader limits.
+
+    Raises DesignLoadError (one line: where, what, the fix) on bad syntax, a recursive alias, an alias bomb, or a
+    document over a limit.
+    """
+    limits = limits or limits_in_force()
+    if len(text) > limits.max_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise DesignLoadError(
-            f"{source}: input is over the {MAX_INPUT_BYTES / 1048576:.0f} MiB limit; split it or raise "
+            f"{source}: input is over the {_mib(limits.max_bytes)} MiB limit; split it or raise "
             "ARCHASSIST_MAX_INPUT_BYTES"
         )
     if not text.strip():
         raise DesignLoadError(f"{source}: the document is empty; expected a design (see `archassist schema`)")
-    if text.lstrip().startswith(("{", "[")):
-        return _parse_json(text, source)
-    return _parse_yaml(text, source)
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            return _parse_json(text, source, limits)
+        return _parse_yaml(text, source, limits)
+    except LimitExceeded as exc:
+        raise DesignLoadError(str(exc)) from None
 
 
-def _parse_json(text: str, source: str) -> ParsedDocument:
-    """JSON is parsed by the JSON parser (YAML 1.1 rejects some valid JSON); positions come from YAML if it can."""
+def load_yaml_text(text: str, origin: str = "<input>", *, limits: LoaderLimits | None = None) -> Any:
+    """The plain data of a YAML or JSON text, held to the same limits as every design and AsyncAPI document."""
+    return parse_document(text, origin, limits=limits).data
+
+
+def _parse_json(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
+    """JSON is parsed by the JSON parser (YAML 1.1 reads some JSON differently); the YAML composer, which enforces
+    the limits, gives the positions. JSON that YAML cannot compose is held to the limits on its parsed data."""
+    try:
+        positions: dict[str, Position] | None = _compose_positions(text, source, limits)
+    except DesignLoadError:
+        positions = None
+    if positions is None and json_value_bound(text) > limits.max_nodes:
+        raise LimitExceeded(
+            f"{source}: the document may hold more than {limits.max_nodes:,} values, over the loader's limit; "
+            "split it into smaller documents"
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -174,36 +210,78 @@ def _parse_json(text: str, source: str) -> ParsedDocument:
         ) from None
     except RecursionError:
         raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
-    try:
-        positions = _parse_yaml(text, source).source.positions
-    except DesignLoadError:
-        positions = {}
-    return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions))
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise DesignLoadError(_huge_number(source, None)) from None
+    if positions is None:
+        check_plain_data(data, source, limits)
+    return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions or {}))
 
 
-def _parse_yaml(text: str, source: str) -> ParsedDocument:
-    loader = _Loader(text)
+def _syntax_error(exc: yaml.YAMLError, source: str) -> DesignLoadError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = exc.problem or exc.context or "invalid syntax"
+        return DesignLoadError(f"{where}: invalid YAML/JSON: {problem}; fix the syntax at that line")
+    return DesignLoadError(f"{source}: invalid YAML/JSON: {exc}".replace("\n", " "))
+
+
+def _huge_number(source: str, mark: Any) -> str:
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+    return (
+        f"{where}: a number with more than {sys.get_int_max_str_digits():,} digits, which no design or AsyncAPI "
+        "field can hold; write a smaller number, or quote it if it is text"
+    )
+
+
+def _huge_integer_mark(root: yaml.Node | None) -> Any:
+    """Where the first over-long integer is written (error path only; the graph is already bounded)."""
+    if root is None:
+        return None
+    limit = sys.get_int_max_str_digits()
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.endswith(":int") and len(node.value) > limit:
+                return node.start_mark
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
+def _compose_positions(text: str, source: str, limits: LoaderLimits) -> dict[str, Position]:
     try:
-        node = loader.get_single_node()
+        node, loader = compose(text, source, limits)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, source) from None
+    loader.dispose()
+    positions: dict[str, Position] = {}
+    if node is not None:
+        _record_positions(node, "", positions, set())
+    return positions
+
+
+def _parse_yaml(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
+    try:
+        node, loader = compose(text, source, limits)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, source) from None
+    try:
         if node is None:
             raise DesignLoadError(
                 f"{source}: the document is empty; expected a design (see `archassist schema`)"
             )
-        if _count_expanded(node, {}) > MAX_EXPANDED_NODES:
-            raise DesignLoadError(
-                f"{source}: the document expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases; "
-                "remove the alias chains"
-            )
         data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = exc.problem or exc.context or "invalid syntax"
-        raise DesignLoadError(f"{where}: invalid YAML/JSON: {problem}; fix the syntax at that line") from None
     except yaml.YAMLError as exc:
-        raise DesignLoadError(f"{source}: invalid YAML/JSON: {exc}".replace("\n", " ")) from None
-    except RecursionError:
-        raise DesignLoadError(f"{source}: the document nests too deeply to be a design") from None
+        raise _syntax_error(exc, source) from None
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise DesignLoadError(_huge_number(source, _huge_integer_mark(node))) from None
     finally:
         loader.dispose()
     positions: dict[str, Position] = {}
@@ -297,10 +375,10 @@ def loads(text: str, source: str = "<input>") -> LoadedDesign:
     return design_from_document(parse_document(text, source))
 
 
-def read_document(path: str | Path) -> ParsedDocument:
-    """Read and parse a YAML or JSON file into plain data with its source map."""
-    p = Path(path)
-    return parse_document(_read_text(p), str(path))
+def read_document(path: str | Path, *, limits: LoaderLimits | None = None) -> ParsedDocument:
+    """Read and parse a YAML or JSON file into plain data with its source map, within the loader limits: the byte
+    cap, no special files, no recursive aliases or alias bombs, bounded values, entries, nesting and strings."""
+    return parse_document(read_text(path, limits=limits), str(path), limits=limits)
 
 
 def read_text_file(path: str | Path) -> str:

@@ -4,7 +4,7 @@
 - ``json`` / ``yaml``: the Design file itself (through :mod:`archassist.agent.model.io`);
 - ``report``: the structured architecture report (event store, topics, aggregates, projections, sagas,
   dead-letter configuration);
-- ``mermaid``: the flow diagram plus one sequence diagram per saga;
+- ``mermaid``: the flow diagram plus one sequence diagram per saga, each in its own fenced block;
 - PostgreSQL DDL for the event store and the transactional outbox.
 
 Everything here is deterministic: the same Design always renders to the same text.
@@ -61,14 +61,21 @@ SECTION_HEADINGS: tuple[str, ...] = (
     "Suppressions",
 )
 
+# The seed report's keys, with the services, events and decisions a reader needs to act on it.
 REPORT_KEYS: tuple[str, ...] = (
+    "services",
+    "events",
     "event_store",
     "topics",
     "aggregates",
     "projections",
     "sagas",
     "dead_letter_config",
+    "decisions",
 )
+
+# One definition for every retry figure: an attempt is a delivery to the handler, the first one included.
+RETRY_COUNTING = "max_attempts counts every delivery, the first included; max_retries = max_attempts - 1"
 
 # Example messages make the envelope concrete; a few are enough, the catalog table lists the rest.
 EXAMPLE_EVENT_COUNT = 3
@@ -353,19 +360,55 @@ def report(design: Design) -> dict[str, Any]:
     ]
     policy = design.dead_letter_policy
     dead_letter_config = {
-        # The policy counts attempts, the first delivery included; the report counts retries after it.
+        "max_attempts": policy.max_attempts,
         "max_retries": policy.max_attempts - 1,
+        "retry_counting": RETRY_COUNTING,
         "backoff": policy.backoff,
         "dlq_retention": format_days(policy.retention_days),
     }
     return {
+        "services": _report_services(design),
+        "events": _report_events(design, topo),
         "event_store": event_store,
         "topics": topics,
         "aggregates": aggregates,
         "projections": projections,
         "sagas": sagas,
         "dead_letter_config": dead_letter_config,
+        "decisions": [
+            {"id": d.id, "title": d.title, "status": d.status, "decision": d.decision} for d in design.decisions
+        ],
     }
+
+
+def _report_services(design: Design) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": service.name,
+            "bounded_context": service.bounded_context or None,
+            "database": service.database,
+            "publishing": service.publishing,
+            "publishes": list(service.publishes),
+            "consumes": list(service.consumes),
+        }
+        for service in design.services
+    ]
+
+
+def _report_events(design: Design, topo: _Topology) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": event.name,
+            "version": event.version,
+            "aggregate": event.aggregate,
+            "producer": event.producer,
+            "topic": event.topic or next(iter(topo.topics(event.name)), None),
+            "partition_key": event.partition_key,
+            "fields": [f.name for f in event.fields],
+            "compatibility": event.compatibility,
+        }
+        for event in design.events
+    ]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -678,11 +721,17 @@ def _choreographed_compensations(
     return _compensation_block(ids, bus, saga, failed, undo)
 
 
+def mermaid_diagrams(design: Design) -> list[str]:
+    """Each diagram on its own, bare (no fences): the flowchart, then one sequence diagram per saga.
+
+    A Mermaid file or a renderer holds one diagram; use one of these for a `.mmd` file.
+    """
+    return [mermaid_flowchart(design), *(mermaid_sequence(design, saga) for saga in design.sagas)]
+
+
 def mermaid(design: Design) -> str:
-    """The flowchart, then one sequence diagram per saga; diagrams are separated by one blank line."""
-    blocks = [mermaid_flowchart(design)]
-    blocks += [mermaid_sequence(design, saga) for saga in design.sagas]
-    return "\n".join(blocks)
+    """Every diagram in its own ```mermaid fenced block, so the text pastes into Markdown and each block renders."""
+    return "\n".join(f"```mermaid\n{diagram.rstrip()}\n```\n" for diagram in mermaid_diagrams(design))
 
 
 # ----------------------------------------------------------------------------------------------------

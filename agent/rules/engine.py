@@ -12,6 +12,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archassist.agent.model.design import Design, Suppression
 from archassist.agent.model.findings import SEVERITY_ORDER, Finding, Severity
@@ -152,6 +153,8 @@ def _pointer_covers(prefix: str | None, pointer: str) -> bool:
     return pointer == prefix or pointer.startswith(prefix + "/")
 
 
+# Reports sort the same findings several times (by file, for counts, for output); the key is worth keeping.
+@lru_cache(maxsize=65_536)
 def _natural(pointer: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in pointer.split("/"))
 

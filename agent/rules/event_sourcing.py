@@ -127,8 +127,12 @@ def snapshot_interval_out_of_range(design: Design, index: DesignIndex) -> Iterat
             )
 
 
-def missing_upcast_versions(event: Event) -> list[int]:
-    """Versions below the event's current one that no upcaster chain from version 1 reaches."""
+def missing_upcast_versions(event: Event, limit: int = 100) -> list[int]:
+    """Versions below the event's current one that no upcaster chain from version 1 reaches (the first `limit`).
+
+    Works from the versions the upcasters reach, never from the range of all versions, so a version in the
+    thousands costs no more than the upcasters themselves.
+    """
     target = event.version or 1
     steps: dict[int, set[int]] = {}
     for upcaster in event.upcasters:
@@ -142,7 +146,17 @@ def missing_upcast_versions(event: Event) -> list[int]:
                 frontier.append(following)
     if target in reached:
         return []
-    return [v for v in range(2, target + 1) if v not in reached]
+    missing: list[int] = []
+    candidate = 2
+    for version in sorted(v for v in reached if v >= 2):
+        while candidate < version and len(missing) < limit:
+            missing.append(candidate)
+            candidate += 1
+        candidate = version + 1
+    while candidate <= target and len(missing) < limit:
+        missing.append(candidate)
+        candidate += 1
+    return missing
 
 
 @rule("EDA705", "upcaster-chain-incomplete", severity="error")

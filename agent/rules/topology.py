@@ -20,6 +20,7 @@ MIN_REPLICATION = 3
 MIN_INSYNC = 2
 OPERATIONAL_RETENTION_DAYS = 7
 HISTORY_RETENTION_DAYS = 30
+_MAX_NAME_PARTS = 8
 
 _TOPIC_SHAPE = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*){1,2}$")
 # MQTT topics are '/'-separated hierarchies, and a level per device or entity is idiomatic there.
@@ -243,12 +244,21 @@ def dead_letter_topic_source_unnamed(design: Design, index: DesignIndex) -> Iter
     Fix: Name the source: `<source-topic>.<consumer-group>.dlq`, e.g. `orders.events.payment-service.dlq`.
     """
     known = set(index.topics) | set(index.consumers) | index.consumer_groups | set(index.services)
+    known_parts = {tuple(name.split(".")) for name in known}
+    first_parts = {parts[0] for parts in known_parts}
+    widths = sorted({len(parts) for parts in known_parts if len(parts) <= _MAX_NAME_PARTS})
     for position, topic in enumerate(design.topics):
         if not is_dead_letter_topic(topic):
             continue
         parts = _strip_dead_letter_suffix(topic.name).split(".")
-        spans = (".".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
-        if not any(span in known for span in spans):
+        # Only windows that start like a known name and are as wide as one can match: linear in the name.
+        spans = (
+            tuple(parts[i : i + width])
+            for i in range(len(parts))
+            if parts[i] in first_parts
+            for width in widths
+        )
+        if not any(span in known_parts for span in spans):
             yield Violation(
                 f"/topics/{position}/name",
                 f"dead-letter topic '{topic.name}' does not name its source topic or consumer",
@@ -266,11 +276,18 @@ def peak_eps(design: Design, topic: Topic) -> float | None:
     return None if sustained is None else sustained * design.requirements.peak_factor
 
 
+# Above any count a broker accepts; a ratio beyond it (from values built without validation) is reported as this.
+_PARTITIONS_CEILING = 10**15
+
+
 def partitions_needed(design: Design, topic: Topic) -> int | None:
     peak = peak_eps(design, topic)
     if peak is None:
         return None
-    return max(1, math.ceil(peak / design.requirements.partition_capacity_eps))
+    ratio = peak / design.requirements.partition_capacity_eps
+    if not math.isfinite(ratio) or ratio > _PARTITIONS_CEILING:
+        return _PARTITIONS_CEILING
+    return max(1, math.ceil(ratio))
 
 
 @rule("EDA308", "partitions-below-throughput", severity="error")
