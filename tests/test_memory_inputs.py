@@ -61,12 +61,12 @@ def _count(db: Path) -> int:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("recursive.yaml", "title: loop\nevents: &a [*a]\n", "refers to itself"),
+        ("recursive.yaml", "title: loop\nevents: &a [*a]\n", "recursive YAML alias"),
         ("bomb.yaml", ALIAS_BOMB, "through YAML aliases"),
         ("bad.yaml", "title: [unclosed\n", "invalid YAML"),
         ("empty.yaml", "", "empty"),
         ("binary.yaml", "title: x\x00\x01", "binary"),
-        ("recursive.md", "---\nstatus: accepted\nx: &a [*a]\n---\n# T\n", "refers to itself"),
+        ("recursive.md", "---\nstatus: accepted\nx: &a [*a]\n---\n# T\n", "recursive YAML alias"),
         ("bomb.md", "---\n" + ALIAS_BOMB + "---\n# T\n", "through YAML aliases"),
     ],
 )

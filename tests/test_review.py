@@ -125,16 +125,18 @@ def test_a_malformed_file_is_an_eda000_finding_of_that_file(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    code, out, err = invoke("review", str(path), "--format", "json")
+    alone = invoke("review", str(path))
+    assert alone[0] == 2 and expected in alone[2]  # nothing reviewable: a usage error, one line
+    code, out, err = invoke("review", str(path), str(CLEAN), "--format", "json")
     assert code == 1 and err == ""
     data = json.loads(out)
     (finding,) = data["findings"]
     assert finding["code"] == "EDA000" and finding["severity"] == "error" and finding["file"] == str(path)
     assert expected in finding["message"] and finding["line"] == line
-    assert data["files"] == [
-        {"path": str(path), "kind": "unreadable", "design": "", "counts": {"error": 1, "warning": 0, "info": 0},
-         "suppressed": {}, "unused_suppressions": []}
-    ]
+    assert data["files"][0] == {
+        "path": str(path), "kind": "unreadable", "design": "", "counts": {"error": 1, "warning": 0, "info": 0},
+        "suppressed": {}, "unused_suppressions": [],
+    }
 
 
 # ---- text output ---------------------------------------------------------------------------------------------
@@ -384,7 +386,7 @@ def test_unknown_codes_on_the_command_line_are_an_error_listing_each(_no_outside
 def test_known_outside_codes_are_accepted_and_applied(_no_outside_config: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [\n", encoding="utf-8")
-    assert invoke("review", str(broken))[0] == 1
+    assert invoke("review", str(broken))[0] == 2
     assert invoke("review", str(broken), "--ignore", "EDA000,AAPI101")[0] == 0
     (_no_outside_config / ".archassist.toml").write_text('severity = { EDA000 = "warning" }\n', encoding="utf-8")
     code, out, _ = invoke("review", str(broken))
@@ -573,7 +575,7 @@ def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
 def test_an_explicitly_named_non_design_is_still_reviewed(tmp_path: Path) -> None:
     workflow = tmp_path / "ci.yml"
     workflow.write_text("jobs: {}\n", encoding="utf-8")
-    code, out, _ = invoke("review", str(workflow))
+    code, out, _ = invoke("review", str(workflow), str(CLEAN))
     assert code == 1 and "ci.yml:1:1  EDA000  not reviewed: name: required field is missing" in out
 
 

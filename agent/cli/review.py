@@ -73,6 +73,15 @@ def review(
         _fail(str(exc))
     for message in dict.fromkeys(report.warnings):
         _warn(message)
+    if report.files and all(
+        item.kind == "unreadable" and any(f.severity == "error" for f in item.findings) for item in report.files
+    ):
+        # Nothing could be reviewed: a usage error (one line per input, exit 2), not a review result.
+        for item in report.files:
+            for finding in item.findings:
+                where = f"{finding.file}:{finding.line}:{finding.column or 1}" if finding.line else finding.file
+                typer.echo(f"archassist: {where}: {finding.message}", err=True)
+        raise typer.Exit(2)
     if chosen == "text" and is_stdout(output) and sys.stdout.isatty():
         from rich.console import Console
 

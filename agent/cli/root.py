@@ -10,11 +10,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from archassist.agent.__about__ import __version__
 from archassist.agent.cli.common import fail
+
+if TYPE_CHECKING:
+    from archassist.agent.model.design import Design
 
 # pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
 # per command); archassist uses none. Setting the variable yourself restores the scan.
@@ -190,7 +193,24 @@ def design(
     if outcome.design is None:
         return
     chosen_format = pick_format(fmt.value if fmt else None, output, tuple(DesignFormat), DesignFormat.markdown.value)
+    if chosen_format == DesignFormat.mermaid.value and output is not None and output.suffix.lower() == ".mmd":
+        _write_diagram_files(outcome.design, output)
+        return
     emit(outcome.render(chosen_format), output, markdown=chosen_format == DesignFormat.markdown.value)
+
+
+def _write_diagram_files(design: Design, output: Path) -> None:
+    """A Mermaid file holds one diagram: the flowchart goes to OUTPUT, each saga's sequence diagram to
+    OUTPUT-STEM-2.mmd, -3.mmd, … beside it."""
+    from archassist.agent.cli.output import check_output, write_output
+    from archassist.agent.render.formats import mermaid_diagrams
+
+    diagrams = mermaid_diagrams(design)
+    targets = [output] + [output.with_name(f"{output.stem}-{n}{output.suffix}") for n in range(2, len(diagrams) + 1)]
+    for target in targets[1:]:
+        check_output(target)
+    for target, diagram in zip(targets, diagrams, strict=True):
+        write_output(diagram, target)
 
 
 @app.command()

@@ -24,7 +24,8 @@ file below it that is a design or an AsyncAPI document is reviewed (hidden folde
 environments are skipped, and so are files such as CI workflows or `package.json`). A file that cannot be read
 or loaded (missing, bad YAML, a field the Design model does not have…) does not stop the review: it is an
 `EDA000` error of that file, placed at the line the problem is on, and the other files are still reviewed, as a
-compiler reports a file it cannot parse. A folder with no design in it is an input error.
+compiler reports a file it cannot parse. When no input at all can be read (a single broken file, a folder with no
+design in it), nothing was reviewed: that is an input error, one line per input and exit 2.
 
 Selectors in `--select`, `--ignore` and the configuration accept a code (`EDA403`), a code prefix (`EDA4`,
 `EDA40`), a group (`reliability`), a rule name (`retry-unbounded`) or `ALL`, and the codes that are not rules
