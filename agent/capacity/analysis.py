@@ -64,6 +64,7 @@ class CapacityRow:
     drain_seconds: float | None
     retention_days: float | None
     within_retention: bool | None
+    assumed: list[str]  # the inputs this row took from a default because the design leaves them out
     consumer_index: int
     topic_index: int
 
@@ -270,6 +271,15 @@ def _capacity_rows(
         if topic_position is None:
             continue  # an undeclared topic is a reference finding; there is nothing to size it by
         topic = design.topics[topic_position]
+        assumed = [
+            name
+            for name, missing in (
+                ("processing_time_ms", consumer.processing_time_ms is None),
+                ("consumers", "concurrency" not in consumer.model_fields_set),
+                ("partitions", topic.partitions is None),
+            )
+            if missing
+        ]
         partitions = topic.partitions
         if partitions is None:
             partitions = DEFAULT_PARTITIONS
@@ -326,6 +336,7 @@ def _capacity_rows(
                 drain_seconds=drain,
                 retention_days=topic.retention_days,
                 within_retention=within,
+                assumed=assumed,
                 consumer_index=position,
                 topic_index=topic_position,
             )
