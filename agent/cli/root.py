@@ -182,6 +182,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli.asyncapi",
         "archassist.agent.cli.memory",
         "archassist.agent.cli.server",
+        "archassist.agent.cli.reliability",
     ):
         try:
             mod = importlib.import_module(module)
