@@ -26,7 +26,7 @@ from archassist.agent.model.findings import Finding
 
 TargetKind = Literal["design", "brief", "flow"]
 DESIGN_SUFFIXES = (".yaml", ".yml", ".json")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)", re.IGNORECASE)
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|min|sec|s|m|h|d)", re.IGNORECASE)
 _UNIT_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86_400.0}
 # Requests about one flow rather than a whole system: "retry strategy for X", "dead letters for X", …
 _FLOW_REQUEST = re.compile(
