@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from archassist.agent.__about__ import __version__
-from archassist.tools import design_tools, memory_tools, prompts, resources, rule_tools
+from archassist.tools import design_tools, memory_tools, prompts, reliability_tools, resources, rule_tools
 from archassist.tools.network import check_host
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import Workspace
@@ -36,7 +36,7 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
         version=__version__,
         instructions=INSTRUCTIONS,
     )
-    for module in (design_tools, rule_tools, memory_tools):
+    for module in (design_tools, rule_tools, memory_tools, reliability_tools):
         module.register(server, state)
     prompts.register(server, state)
     resources.register(server, state)
