@@ -43,7 +43,7 @@ class WhatIf:
             raise ValueError("target utilisation must be in (0, 1]")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CapacityRow:
     """One consumer group reading one topic."""
 
@@ -69,7 +69,7 @@ class CapacityRow:
     topic_index: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RetryRow:
     consumer: str
     group: str
@@ -89,7 +89,7 @@ class RetryRow:
     consumer_index: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DeadLetterRow:
     consumer: str
     topic: str | None
@@ -103,7 +103,7 @@ class DeadLetterRow:
     consumer_index: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IdempotencyRow:
     consumer: str
     strategy: str
@@ -118,7 +118,7 @@ class IdempotencyRow:
     consumer_index: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LatencyRow:
     flow: str
     hops: list[latency.Hop]
@@ -197,16 +197,15 @@ class _Notes:
     """Assumptions grouped by kind, so a large design gets one line per gap rather than one per consumer."""
 
     def __init__(self) -> None:
-        self._names: dict[str, list[str]] = defaultdict(list)
+        self._names: dict[str, dict[str, None]] = defaultdict(dict)
 
     def add(self, template: str, name: str) -> None:
-        names = self._names[template]
-        if name not in names:
-            names.append(name)
+        self._names[template].setdefault(name, None)
 
     def lines(self) -> list[str]:
         out = []
-        for template, names in self._names.items():
+        for template, seen in self._names.items():
+            names = list(seen)
             shown = ", ".join(f"'{n}'" for n in names[:_NAMES_SHOWN])
             if len(names) > _NAMES_SHOWN:
                 shown += f" and {len(names) - _NAMES_SHOWN} more"
@@ -239,7 +238,7 @@ def analyse(design: Design, what_if: WhatIf | None = None, *, index: DesignIndex
         rate = _capacity_rows(design, index, consumer, position, topics_read, processing, what_if, notes, result)
         if rate is not None:
             consumer_rate[position] = rate
-        _retry_rows(design, consumer, position, topics_read, processing, rate, what_if, retry_topic_names,
+        _retry_rows(design, index, consumer, position, topics_read, processing, rate, what_if, retry_topic_names,
                     lag_targets, result)
     _latency_rows(design, index, result)
     result.assumptions = [
@@ -362,6 +361,7 @@ def lag_target_of(consumer: Consumer, lag_targets: dict[str, list[tuple[set[str]
 
 def _retry_rows(
     design: Design,
+    index: DesignIndex,
     consumer: Consumer,
     position: int,
     topics_read: list[str],
@@ -418,7 +418,7 @@ def _retry_rows(
         )
     )
     dead_letter = consumer.dead_letter
-    topic = design.topic(dead_letter.topic) if dead_letter else None
+    topic = index.topic(dead_letter.topic) if dead_letter else None
     declared = dead_letter.retention_days if dead_letter else None
     enforced = topic.retention_days if topic is not None else declared
     result.dead_letters.append(

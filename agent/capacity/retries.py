@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from archassist.agent.capacity.backlog import SECONDS_PER_DAY
@@ -74,6 +75,8 @@ def retry_delays_ms(
     return delays
 
 
+# Large designs repeat a handful of retry policies across thousands of consumers.
+@lru_cache(maxsize=1024)
 def schedule(
     *,
     max_attempts: int,
