@@ -141,3 +141,19 @@ def test_reliability_on_a_design_imports_neither_sdk() -> None:
         "assert 'anthropic' not in sys.modules and 'mcp' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_folder_or_a_broken_file_is_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    (tmp_path / "bad.yaml").write_text("name: [\n", encoding="utf-8")
+    for target, message in ((tmp_path, "is a directory"), (tmp_path / "bad.yaml", "invalid YAML/JSON")):
+        ran = runner.invoke(app, ["reliability", str(target)])
+        assert ran.exit_code == 2 and message in ran.output and "Traceback" not in ran.output
+
+
+def test_a_design_without_consumers_still_plans() -> None:
+    from archassist.agent.model.design import Design
+    from archassist.agent.modes.reliability import plan_for
+
+    text = render_reliability(plan_for(Design(name="empty")), "markdown")
+    assert "0 consumer(s)" in text and "<svg" not in text

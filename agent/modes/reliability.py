@@ -136,12 +136,19 @@ class ReliabilityResult:
 # ---- the target ----------------------------------------------------------------------------------------------
 
 
+def _exists(text: str) -> bool:
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):  # a long brief is not a path the system can even look up
+        return False
+
+
 def resolve_target(target: str) -> tuple[Design, TargetKind, str | None, list[str]]:
     """The design a target names, its kind, the flow it focuses on, and what was assumed to get it."""
     text = target.strip()
     if not text:
         raise InputError('the target is empty; give a design file, a brief, or e.g. "retry strategy for webhook ingestion"')
-    looks_like_file = "\n" not in text and (text.lower().endswith(DESIGN_SUFFIXES) or Path(text).is_file())
+    looks_like_file = "\n" not in text and (text.lower().endswith(DESIGN_SUFFIXES) or _exists(text))
     if looks_like_file:
         from archassist.agent.model.io import load_design_file
 
