@@ -215,6 +215,18 @@ def _loop(d: Design) -> None:
         )
 
 
+def _short_drain_window(d: Design) -> None:
+    # 3 × 1 ms instances absorb 3,000/s of 600/s: a 15-min backlog of 540,000 drains in 225 s, 1,125 s after
+    # the outage began, while the topic keeps only 864 s
+    d.consumers[1].processing_time_ms = 1
+    d.topics[2].retention_days = 0.01
+
+
+def _saga_feeds_read_model(d: Design) -> None:
+    # subscribed to every source of order_summary (1 s lag target) while retrying in place for 15 s
+    d.consumers[0].subscriptions += ["OrderConfirmed", "OrderCancelled"]
+
+
 def _set(path: str, value: object) -> Mutation:
     """A mutation that sets one attribute, addressed like 'consumers.0.retry.max_attempts'."""
 
@@ -306,6 +318,13 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA410", _set("services.1.publishing", "direct"), "/services/1/publishing", "error"),
     ("EDA410", _set("services.1.publishing", "none"), "/services/1/publishing", "error"),
     ("EDA411", _set("consumers.0.delivery", "at_most_once"), "/consumers/0/delivery", "warning"),
+    # capacity (EDA42x): 3 instances at 20 ms absorb 150/s of a 600/s peak
+    ("EDA420", _set("consumers.1.processing_time_ms", 20), "/consumers/1/concurrency", "error"),
+    ("EDA421", _short_drain_window, "/topics/2/retention_days", "error"),
+    ("EDA422", _set("consumers.0.idempotency.ttl_days", 0.01), "/consumers/0/idempotency/ttl_days", "error"),
+    ("EDA423", _set("consumers.0.retry.max_attempts", 20_000), "/consumers/0/retry/max_attempts", "warning"),
+    ("EDA424", _saga_feeds_read_model, "/consumers/0/retry", "warning"),
+    ("EDA425", _set("topics.4.retention_days", 1), "/topics/4/retention_days", "warning"),
     ("EDA501", _drop_compensation, "/sagas/0/steps/0/compensation", "error"),
     (
         "EDA502",
@@ -445,6 +464,28 @@ def test_every_rule_has_a_failing_case() -> None:
             "EDA801",
             lambda d: d.services[1].sync_calls.append(SyncCall(target="order-service", on_event_path=False)),
         ),
+        # a group with the headroom to drain a 15-min outage well within a day's retention
+        ("EDA421", lambda d: (_set("consumers.1.processing_time_ms", 1)(d), _set("topics.2.retention_days", 1)(d))),
+        # retry topics let the partition move on; brief in-place retries stay under the lag target
+        (
+            "EDA424",
+            lambda d: (
+                _saga_feeds_read_model(d),
+                d.topics.append(Topic(name="orders.events.order-saga.retry", partitions=6, purpose="retry")),
+            ),
+        ),
+        (
+            "EDA424",
+            lambda d: (
+                _saga_feeds_read_model(d),
+                _set("consumers.0.retry", RetryPolicy(max_attempts=3, backoff="exponential", initial_delay_ms=100,
+                                                      max_delay_ms=400, jitter=True))(d),
+            ),
+        ),
+        # a short dead-letter policy is EDA408's finding, not the topic's
+        ("EDA425", lambda d: (_set("topics.4.retention_days", 1)(d), _set("consumers.1.dead_letter.retention_days", 1)(d))),
+        # a dedup store without a TTL remembers every key
+        ("EDA422", _set("consumers.0.idempotency.ttl_days", None)),
         # no retries at all: backoff and jitter do not matter
         ("EDA405", _set("consumers.0.retry", RetryPolicy(max_attempts=1))),
         ("EDA406", _set("consumers.0.retry", RetryPolicy(max_attempts=1))),

@@ -15,6 +15,7 @@ from archassist.tools import (
     memory_tools,
     migration_tools,
     prompts,
+    reliability_tools,
     resources,
     rule_tools,
 )
@@ -75,7 +76,8 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
         version=__version__,
         instructions=INSTRUCTIONS,
     )
-    for module in (design_tools, rule_tools, memory_tools, migration_tools, contract_tools):
+    tools = (design_tools, rule_tools, memory_tools, contract_tools, reliability_tools, migration_tools)
+    for module in tools:
         module.register(server, state)
     prompts.register(server, state)
     resources.register(server, state)

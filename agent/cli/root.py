@@ -238,8 +238,9 @@ def _register_extensions() -> None:
         "archassist.agent.cli.asyncapi",
         "archassist.agent.cli.memory",
         "archassist.agent.cli.server",
-        "archassist.agent.cli.migration",
         "archassist.agent.cli.contract",
+        "archassist.agent.cli.reliability",
+        "archassist.agent.cli.migration",
     ):
         try:
             mod = importlib.import_module(module)

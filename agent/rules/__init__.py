@@ -26,6 +26,7 @@ RULE_MODULES: tuple[str, ...] = (
     "observability",
     "privacy",
     "references",
+    "capacity",
 )
 
 __all__ = ["GROUP_TITLES", "Rule", "get_rule", "groups", "nearest_code", "registry"]

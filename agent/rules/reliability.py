@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archassist.agent.capacity.analysis import DEAD_LETTER_NOTICE_DAYS
 from archassist.agent.model.design import Consumer, Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 
 MAX_SANE_ATTEMPTS = 20
-MIN_DEAD_LETTER_RETENTION_DAYS = 7
+MIN_DEAD_LETTER_RETENTION_DAYS = DEAD_LETTER_NOTICE_DAYS
 SAFE_PUBLISHING = frozenset({"outbox", "cdc", "event_store"})
 DEAD_LETTER_METRIC_WORDS: tuple[str, ...] = ("dlq", "dead_letter", "dead-letter", "deadletter")
 

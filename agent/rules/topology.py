@@ -6,6 +6,8 @@ import math
 import re
 from collections.abc import Iterator
 
+from archassist.agent.capacity import sizing
+from archassist.agent.capacity.analysis import topic_peak_eps
 from archassist.agent.model.design import UNSPECIFIED_BROKER, Design, Topic
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
@@ -267,13 +269,8 @@ def dead_letter_topic_source_unnamed(design: Design, index: DesignIndex) -> Iter
 
 
 def peak_eps(design: Design, topic: Topic) -> float | None:
-    """The peak rate a topic must absorb: its own, else the design's sustained rate times the peak factor."""
-    if topic.throughput_eps is not None:
-        return topic.throughput_eps
-    if _exempt_from_shape(topic):
-        return None  # a dead-letter or retry topic only sees the failures
-    sustained = design.requirements.throughput_eps
-    return None if sustained is None else sustained * design.requirements.peak_factor
+    """The peak rate a topic must absorb (the capacity model's figure)."""
+    return topic_peak_eps(design, topic)
 
 
 # Above any count a broker accepts; a ratio beyond it (from values built without validation) is reported as this.
@@ -281,13 +278,16 @@ _PARTITIONS_CEILING = 10**15
 
 
 def partitions_needed(design: Design, topic: Topic) -> int | None:
+    """Partitions the broker side needs at full use: ceil(peak / partition capacity)."""
     peak = peak_eps(design, topic)
     if peak is None:
         return None
     ratio = peak / design.requirements.partition_capacity_eps
     if not math.isfinite(ratio) or ratio > _PARTITIONS_CEILING:
         return _PARTITIONS_CEILING
-    return max(1, math.ceil(ratio))
+    return sizing.partitions_needed(
+        peak, partition_capacity_eps=design.requirements.partition_capacity_eps, target_utilisation=1.0
+    )
 
 
 @rule("EDA308", "partitions-below-throughput", severity="error")
