@@ -133,6 +133,63 @@ class Domain(_KB):
         return next((e for e in self.events if e.name == name), None)
 
 
+class KVerb(_KB):
+    """What one verb of a brief means for the design; see knowledge/verbs.yaml for each key."""
+
+    participle: str | None = None
+    event_verb: str | None = None
+    object: str | None = None
+    reverse: str | None = None
+    pivot: bool = False
+    money: bool = False
+    claim: bool = False
+    message: bool = False
+    perspective: str | None = None
+    nominal: list[str] = Field(default_factory=list)
+    context: str | None = None
+    fallback_verb: str | None = None
+    received_as: str | None = None
+    intransitive: bool = False
+    failure: str | None = None
+    from_party: str | None = None
+    read_model: bool = False
+    object_class: str | None = None
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class KState(_KB):
+    verb: str
+
+
+class KImplied(_KB):
+    verb: str
+    object: str
+
+
+class Lexicon(_KB):
+    """The verb lexicon and the noun classes event storming reads a brief with."""
+
+    verbs: dict[str, KVerb]
+    messages: list[str]
+    documents: list[str]
+    generic_objects: list[str]
+    parties: list[str]
+    machines: list[str]
+    charges: list[str]
+    proposals: list[str]
+    evidence: list[str]
+    implied: dict[str, KImplied]
+    processes: list[str]
+    workforce: list[str]
+    weak_modifiers: list[str]
+    states: dict[str, KState]
+    occurrences: dict[str, str]
+    personal_data: dict[str, list[KField]]
+
+    def verb(self, lemma: str) -> KVerb | None:
+        return self.verbs.get(lemma)
+
+
 class Pattern(_KB):
     name: str
     title: str
@@ -218,6 +275,17 @@ def domains() -> dict[str, Domain]:
         except OSError:
             pass  # a read-only cache only costs speed
     return found
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The verb lexicon (knowledge/verbs.yaml), validated once per process."""
+    text = (resources.files("archassist.knowledge") / "verbs.yaml").read_text(encoding="utf-8")
+    raw = _read_yaml(text, "verbs.yaml")
+    try:
+        return Lexicon.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(f"knowledge/verbs.yaml: {exc}") from exc
 
 
 @cache
