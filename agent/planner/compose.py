@@ -41,6 +41,8 @@ from archassist.agent.model.design import (
 from archassist.agent.model.naming import kebab, pascal, slug, snake
 from archassist.agent.model.precedents import PlanOverrides, Precedent, interpret_precedents
 from archassist.agent.planner.brief import BriefFacts, parse_brief
+from archassist.agent.planner.storming import Storm, storm
+from archassist.agent.planner.synthesis import Synthesis, synthesise
 from archassist.agent.planner.knowledge import (
     THROUGHPUT_EPS,
     Domain,
@@ -163,7 +165,14 @@ def _generic_domain(noun: str) -> Domain:
 
 
 class _Planner:
-    def __init__(self, brief: str, facts: BriefFacts, overrides: PlanOverrides) -> None:
+    def __init__(
+        self,
+        brief: str,
+        facts: BriefFacts,
+        overrides: PlanOverrides,
+        stormed: Storm | None = None,
+        synthesis: Synthesis | None = None,
+    ) -> None:
         self.brief = brief
         self.facts = facts
         self.overrides = overrides
@@ -171,7 +180,9 @@ class _Planner:
         self.decisions: list[Decision] = []
         self.tradeoffs: list[Tradeoff] = []
         self.cited: list[str] = []
-        self.domains: list[Domain] = [m.domain for m in facts.domains]
+        self.stormed = stormed
+        self.synthesis = synthesis
+        self.domains: list[Domain] = self._choose_domains([m.domain for m in facts.domains])
         if not self.domains:
             nouns = [n for n in facts.nouns if len(n) >= 3][:3] or ["record"]
             self.domains = [_generic_domain(n) for n in nouns]
@@ -195,6 +206,16 @@ class _Planner:
             self._cite(overrides.max_attempts[1])
         self.consumed_by: dict[str, list[str]] = {}
         self.wired: set[tuple[str, str]] = set()
+
+    def _choose_domains(self, catalogued: list[Domain]) -> list[Domain]:
+        """The stormed contexts when the brief describes actions; catalogued domains fill in a brief that only
+        names areas ("order fulfillment across payments, inventory and shipping")."""
+        stormed = self.synthesis.domains if self.synthesis else []
+        actions = len(self.stormed.actions) if self.stormed else 0
+        if actions >= 2 and len(stormed) >= 2:
+            return list(stormed)
+        taken = {d.service for d in stormed} | {d.name for d in stormed}
+        return [*stormed, *(d for d in catalogued if d.service not in taken and d.name not in taken)]
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -297,6 +318,8 @@ class _Planner:
     # -- workflows ------------------------------------------------------------------------------------------
 
     def _workflows(self) -> list[_Workflow]:
+        if self.synthesis is not None and self.stormed is not None and len(self.stormed.actions) >= 2:
+            return self._stormed_workflows()
         flows: list[_Workflow] = []
         for initiator in self.domains:
             if initiator.saga.initiates is None:
@@ -312,6 +335,17 @@ class _Planner:
                 steps.sort(key=lambda pair: (pair[1].rank, pair[0].name))
                 flows.append(_Workflow(initiator=initiator, steps=steps))
         return flows
+
+    def _stormed_workflows(self) -> list[_Workflow]:
+        assert self.synthesis is not None
+        flow = self.synthesis.workflow
+        if flow is None:
+            return []
+        initiator = self.by_name.get(snake(flow.initiator))
+        steps = [(self.by_name[snake(s.context)], s.step) for s in flow.steps if snake(s.context) in self.by_name]
+        if initiator is None or initiator.saga.initiates is None or len(steps) < 2:
+            return []
+        return [_Workflow(initiator=initiator, steps=steps)]
 
     def _coordination(self, flows: list[_Workflow]) -> str:
         longest = max((len(f.steps) for f in flows), default=0)
@@ -1352,8 +1386,10 @@ class _Planner:
 def plan(brief: str, *, precedents: Sequence[Precedent] = ()) -> Plan:
     """Plan a complete Design for a brief, following the accepted precedents that apply to it."""
     facts = parse_brief(brief)
+    stormed = storm(brief)
+    synthesis = synthesise(stormed) if stormed.actions else None
     domain_names = facts.domain_names
     overrides = interpret_precedents(precedents, domain_names)
-    planner = _Planner(brief, facts, overrides)
+    planner = _Planner(brief, facts, overrides, stormed, synthesis)
     design = planner.build()
     return Plan(design=design, facts=facts, precedents=list(precedents), precedents_applied=planner.cited)
