@@ -146,7 +146,7 @@ class _Reader:
                         verb="miss",
                         obj=cause.obj,
                         event=pascal(cause.obj) + "Missed",
-                        command="Record" + pascal(cause.obj) + "Missed",
+                        command="Evaluate" + pascal(cause.obj),
                         actor=None,
                         recipient=None,
                         context=None,
@@ -370,6 +370,8 @@ class _Reader:
                 recipient = target
         self._with_charges(rest, clause)
         obj = _noun_phrase(obj_words, lex)
+        if obj_words[:1] == ["its"] and subject and obj:
+            obj = f"{_head(subject)} {obj}"  # "the campaign reaches its goal": the campaign's goal
         head_of = lambda phrase: phrase.split()[-1] if phrase else ""  # noqa: E731
         actor: str | None
         if passive:
@@ -623,6 +625,10 @@ class _Reader:
             state=True,
         )
         self._add(action)
+
+
+def _head(phrase: str) -> str:
+    return phrase.split()[-1] if phrase else ""
 
 
 def _lemma(word: str) -> str:

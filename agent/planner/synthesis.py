@@ -321,8 +321,11 @@ class _Builder:
         compensation = compensation_command = compensation_event = None
         if compensable and not pivot:
             undo = action.sense.reverse or "cancel"
-            compensation_command = pascal(undo) + pascal(action.obj)
-            compensation_event = pascal(action.obj) + _participle(undo)
+            # Undoing an action on a thing another context owns undoes the action, not the thing: "cancel the
+            # order fill", not "cancel the order".
+            thing = action.obj if self.owner_of.get(action.obj) == context.name else f"{action.obj} {action.verb}"
+            compensation_command = pascal(undo) + pascal(thing)
+            compensation_event = pascal(thing) + _participle(undo)
             compensation = f"{undo.capitalize()} the {action.obj} (undoes '{action.verb}')."
             self._event(context, aggregate, compensation_event, action, f"The {action.obj} was {_participle(undo).lower()}: the workflow is being undone.")
             self._command(context, aggregate, compensation_command, [compensation_event], compensation)
