@@ -53,6 +53,76 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+# -- parts added for designs read from what a brief says (event storming) --------------------------------------
+
+
+class BusinessRate(_Part):
+    """A rate as the brief states it, in its own unit, and the events per second it produces."""
+
+    quantity: float = Field(ge=0, description="How many business things happen per period (or are in the fleet).")
+    unit: str = Field(description="What is counted, in the brief's words: 'purchases', 'meters', 'orders'.")
+    per_seconds: float = Field(gt=0, description="The period the quantity happens in, in seconds.")
+    events_per_transaction: float = Field(
+        1, gt=0, description="Events one business thing produces on its way through the design."
+    )
+    peak: bool = Field(False, description="The brief states this rate for its busiest moment.")
+    assumed: bool = Field(False, description="The planner assumed the quantity (say so in the assumptions).")
+    source: str = Field("", description="The words of the brief the rate was read from.")
+
+    @property
+    def things_per_second(self) -> float:
+        return self.quantity / self.per_seconds
+
+    @property
+    def events_per_second(self) -> float:
+        return self.things_per_second * self.events_per_transaction
+
+
+class TopicCapacity(_Part):
+    """How a topic's partition count follows from its peak rate and its slowest consumer."""
+
+    peak_eps: float = Field(ge=0, description="Peak events per second of the events the topic carries.")
+    partition_capacity_eps: float = Field(gt=0, description="What one partition absorbs on the broker side.")
+    handler_ms: float | None = Field(None, gt=0, description="Processing time of the slowest consumer.")
+    consumer_eps_per_partition: float | None = Field(
+        None, gt=0, description="concurrency × 1000 / handler ms for one consumer on one partition."
+    )
+    target_utilisation: float = Field(0.7, gt=0, le=1)
+    partitions: int = Field(ge=1)
+    derivation: str = Field("", description="The arithmetic, written out.")
+
+
+class SagaOutcome(_Part):
+    """An ending of a saga besides success and failure: waitlisted, expired, carried forward."""
+
+    name: str
+    event: str | None = None
+    description: str = ""
+
+
+class RetryTopic(_Part):
+    """A non-blocking retry stage of a consumer: failed messages wait here, then return to the handler."""
+
+    topic: str
+    delay_ms: int = Field(ge=0)
+
+
+class Archive(_Part):
+    """Long-term history outside the broker: the retention tier and the replay source of read models."""
+
+    store: str = Field(description="Where history is kept: an object store, a data lake, a warehouse.")
+    retention_days: float | None = Field(None, gt=0, description="None keeps it forever.")
+    format: str = "parquet"
+    source_topics: list[str] = Field(default_factory=list)
+
+
+class NotModelled(_Part):
+    """Something the brief says that the design does not turn into a part, and why."""
+
+    text: str
+    reason: str
+
+
 class Requirements(_Part):
     """What the brief asks of the system, as numbers the planner and the rules can reason about."""
 
@@ -66,6 +136,9 @@ class Requirements(_Part):
     pii: bool = False
     partition_capacity_eps: float = Field(
         1000, gt=0, description="Events per second one partition is assumed to absorb with one consumer."
+    )
+    business_rates: list[BusinessRate] = Field(
+        default_factory=list, description="Rates as the brief states them; throughput_eps derives from them."
     )
 
 
@@ -122,6 +195,12 @@ class Service(_Part):
     )
     sync_calls: list[SyncCall] = Field(default_factory=list)
     owner: str = ""
+    event_sourced: bool | None = Field(
+        None, description="This service keeps its state as events; None follows style.event_sourcing."
+    )
+    ingestion: str | None = Field(
+        None, description="An ingestion path outside the broker (an MQTT gateway, an engine's own log)."
+    )
 
 
 class Aggregate(_Part):
@@ -190,6 +269,10 @@ class Topic(_Part):
     purpose: Literal["operational", "audit", "analytics", "dead_letter", "retry", "command"] = "operational"
     durable: bool = True
     throughput_eps: float | None = Field(None, ge=0, description="Peak events per second on this topic.")
+    partition_capacity_eps: float | None = Field(
+        None, gt=0, description="What one partition of this topic absorbs, when it differs from the design's."
+    )
+    capacity: TopicCapacity | None = Field(None, description="How the partition count was derived.")
 
 
 class Idempotency(_Part):
@@ -232,6 +315,9 @@ class Consumer(_Part):
         1, ge=1, description="Calls in flight per partition for a keyed parallel consumer (order kept per key)."
     )
     delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
+    retry_topics: list[RetryTopic] = Field(
+        default_factory=list, description="Non-blocking retry stages before the dead-letter topic."
+    )
 
 
 class Projection(_Part):
@@ -245,6 +331,9 @@ class Projection(_Part):
     idempotent: bool = False
     rebuild: Literal["replay", "snapshot_and_replay", "none"] = "none"
     lag_target_ms: int | None = Field(None, gt=0)
+    replay_source: Literal["topic", "event_store", "archive"] | None = Field(
+        None, description="Where a rebuild reads history from."
+    )
 
 
 class SagaStep(_Part):
@@ -274,6 +363,10 @@ class Saga(_Part):
     completion_event: str | None = None
     failure_event: str | None = None
     timeout_s: float | None = Field(None, gt=0)
+    starts_after_pivot: bool = Field(
+        False, description="The trigger is the point of no return: every step is retried forward."
+    )
+    outcomes: list[SagaOutcome] = Field(default_factory=list, description="Endings besides success and failure.")
 
 
 class Column(_Part):
@@ -383,6 +476,11 @@ class Design(_Part):
     decisions: list[Decision] = Field(default_factory=list)
     tradeoffs: list[Tradeoff] = Field(default_factory=list)
     suppressions: list[Suppression] = Field(default_factory=list)
+    archive: Archive | None = None
+    not_modelled: list[NotModelled] = Field(
+        default_factory=list, description="What the brief says that no part of the design models, and why."
+    )
+    notices: list[str] = Field(default_factory=list, description="What the reader must know about this design.")
 
     # Lookups by name; small designs make a linear scan the simplest correct choice, large ones are indexed
     # by the rules engine itself.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from archassist.agent.model.design import (
     Aggregate,
     Alert,
+    BusinessRate,
     Column,
     Command,
     Consumer,
@@ -36,7 +37,14 @@ from archassist.agent.model.design import (
     Service,
     Style,
     Topic,
+    TopicCapacity,
     Tradeoff,
+)
+from archassist.agent.capacity.sizing import (
+    DEFAULT_TARGET_UTILISATION,
+    consumer_capacity_eps,
+    consumers_needed,
+    partitions_needed,
 )
 from archassist.agent.model.naming import kebab, pascal, slug, snake
 from archassist.agent.model.precedents import PlanOverrides, Precedent, interpret_precedents
@@ -58,6 +66,11 @@ PARTITION_CAPACITY_EPS = 1000.0
 HEADROOM = 1.5
 MIN_PARTITIONS = 6
 HANDLER_TIME_MS = 20.0
+# Telemetry and clickstream consumers write in batches: a fraction of a millisecond of work per event.
+BATCH_HANDLER_TIME_MS = 1.0
+TELEMETRY_PARTITION_EPS = 5000.0
+# A keyed parallel consumer keeps this many calls in flight per partition (distinct keys, order kept per key).
+KEYED_IN_FLIGHT = 16
 AVERAGE_EVENT_BYTES = 1024
 OPERATIONAL_RETENTION_DAYS = 7.0
 AUDIT_TOPIC_RETENTION_DAYS = 30.0
@@ -78,6 +91,10 @@ class Plan:
 class _Workflow:
     initiator: Domain
     steps: list[tuple[Domain, KSagaStep]]
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def _field(f: KField, protect: str) -> PayloadField:
@@ -205,6 +222,7 @@ class _Planner:
             self.policy = self.policy.model_copy(update={"max_attempts": overrides.max_attempts[0]})
             self._cite(overrides.max_attempts[1])
         self.consumed_by: dict[str, list[str]] = {}
+        self.topic_consumption: dict[str, tuple[float, int]] = {}
         self.wired: set[tuple[str, str]] = set()
 
     def _choose_domains(self, catalogued: list[Domain]) -> list[Domain]:
@@ -250,12 +268,25 @@ class _Planner:
         f = self.facts
         notes = self.assumptions
         peak = f.peak_factor or 3.0
-        if f.peak_factor is None:
+        sustained = f.throughput_eps
+        if f.throughput_eps is not None and f.rate_is_peak:
+            sustained = f.throughput_eps / peak
+            notes.append(
+                f"'{f.throughput_source}' is the busiest moment the brief describes: it is the peak "
+                f"(≈ {_figure(f.throughput_eps)}/s); the sustained rate is assumed to be a third of it."
+            )
+        elif f.peak_factor is None:
             notes.append(
                 "Peak load is assumed to be 3× the sustained rate; state the real peak to resize topics."
             )
-        if f.throughput_eps is not None:
-            rate = f"{f.throughput_eps:,.1f}".rstrip("0").rstrip(".")
+        if f.fleet_assumed and f.fleet_period_s:
+            notes.append(
+                f"The brief does not say how many {f.fleet_unit} report; {f.fleet:,.0f} are assumed, so "
+                f"{f.fleet:,.0f} / {f.fleet_period_s:g} s ≈ {_figure(f.throughput_eps or 0)} events/s. "
+                "State the fleet size to resize the telemetry topics."
+            )
+        if f.throughput_eps is not None and not f.rate_is_peak:
+            rate = _figure(f.throughput_eps)
             notes.append(f"Sustained load read from the brief: '{f.throughput_source}' ≈ {rate} per second.")
         else:
             notes.append(
@@ -278,7 +309,8 @@ class _Planner:
             retention = max(retention or 0, days)
             self._cite(pid)
         self.requirements = Requirements(
-            throughput_eps=f.throughput_eps,
+            throughput_eps=sustained,
+            business_rates=self._business_rates(),
             peak_factor=peak,
             latency_p99_ms=f.latency_p99_ms,
             consistency="strong" if f.strong_consistency else "eventual",
@@ -298,6 +330,38 @@ class _Planner:
                 "Strong consistency is asked for: it holds inside each aggregate (one writer per key); "
                 "across services the design is eventually consistent by construction."
             )
+
+    def _business_rates(self) -> list[BusinessRate]:
+        f = self.facts
+        if f.throughput_eps is None or not f.throughput_source:
+            return []
+        if f.fleet is not None and f.fleet_period_s:
+            return [
+                BusinessRate(
+                    quantity=f.fleet,
+                    unit=f.fleet_unit or "devices",
+                    per_seconds=f.fleet_period_s,
+                    events_per_transaction=1,
+                    assumed=f.fleet_assumed,
+                    source=f.throughput_source,
+                )
+            ]
+        return [
+            BusinessRate(
+                quantity=f.throughput_eps,
+                unit=f.throughput_unit or "events",
+                per_seconds=1,
+                events_per_transaction=self._events_per_transaction() if f.instance_rate else 1,
+                peak=f.rate_is_peak,
+                source=f.throughput_source,
+            )
+        ]
+
+    def _events_per_transaction(self) -> float:
+        """Success-path facts one business transaction records: the stormed actions, or half a domain's events."""
+        if self.stormed is not None and len(self.stormed.actions) >= 2:
+            return float(len([a for a in self.stormed.actions if not a.otherwise and not a.clause.every_s]) or 1)
+        return float(max(1, max((len(d.events) for d in self.domains), default=2) // 2))
 
     def _domain_rate(self, domain: Domain) -> float:
         """Sustained events per second for one domain's topic."""
@@ -884,16 +948,18 @@ class _Planner:
         if self.overrides.compatibility:
             self._cite(self.overrides.compatibility[1])
         for d in self.domains:
-            rate = self._domain_rate(d)
-            peak = rate * self.requirements.peak_factor
-            partitions = max(MIN_PARTITIONS, math.ceil(peak * HEADROOM / PARTITION_CAPACITY_EPS))
             retention = self._retention(d)
+            command_peak = 0.0
             for aggregate in d.aggregates:
                 # One topic per aggregate keeps every event on a topic keyed the same way.
                 topic_name = self._topic_name(d, aggregate.name)
                 own = [e for e in d.events if self._aggregate(d, e.aggregate).name == aggregate.name]
                 if not own:
                     continue
+                rate, emitted = self._topic_rate(d, own)
+                peak = rate * self.requirements.peak_factor
+                command_peak = max(command_peak, peak)
+                partitions, capacity = self._size_topic(topic_name, peak, emitted)
                 topics.append(
                     Topic(
                         name=topic_name,
@@ -907,6 +973,8 @@ class _Planner:
                         events=[e.name for e in own],
                         purpose="audit" if audit else "operational",
                         throughput_eps=round(peak, 3),
+                        partition_capacity_eps=capacity.partition_capacity_eps if emitted else None,
+                        capacity=capacity,
                     )
                 )
                 for e in own:
@@ -933,6 +1001,8 @@ class _Planner:
             commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
             if commands:
                 ckey = commands[0].partition_key
+                peak = command_peak or self._domain_rate(d) * self.requirements.peak_factor
+                partitions, capacity = self._size_topic(f"{d.name}.commands", peak, False)
                 topics.append(
                     Topic(
                         name=f"{d.name}.commands",
@@ -946,6 +1016,7 @@ class _Planner:
                         commands=[c.name for c in commands],
                         purpose="command",
                         throughput_eps=round(peak, 3),
+                        capacity=capacity,
                     )
                 )
         for service in sorted({c.service for c in self.consumers}):
@@ -964,6 +1035,63 @@ class _Planner:
             )
         return topics, events
 
+    def _topic_rate(self, d: Domain, own: list[KEvent]) -> tuple[float, bool]:
+        """Sustained events/s of the events that really travel on one topic, and whether a fleet emits them."""
+        f = self.facts
+        sustained = self.requirements.throughput_eps
+        emitted_names = self.synthesis.emitted if self.synthesis else set()
+        emitted = any(e.name in emitted_names for e in own)
+        stormed = self.stormed is not None and len(self.stormed.actions) >= 2
+        if sustained is None:
+            return THROUGHPUT_EPS[d.throughput], emitted
+        if emitted and not f.instance_rate:
+            return sustained, True
+        if not stormed:
+            return self._domain_rate(d), emitted
+        if f.instance_rate:
+            facts = {a.event for a in self.stormed.actions} if self.stormed else set()
+            per_transaction = max(1, sum(1 for e in own if e.name in facts))
+            return sustained * per_transaction, emitted
+        if emitted_names:
+            # The stated rate is the fleet's or the clients'; the facts derived from it are far fewer.
+            return THROUGHPUT_EPS["medium"], emitted
+        return sustained, emitted
+
+    def _size_topic(self, name: str, peak: float, emitted: bool) -> tuple[int, TopicCapacity]:
+        """Partitions from the capacity model: the broker's share per partition and the consumers' throughput."""
+        partition_eps = TELEMETRY_PARTITION_EPS if emitted else PARTITION_CAPACITY_EPS
+        handler = BATCH_HANDLER_TIME_MS if emitted else HANDLER_TIME_MS
+        in_flight = 1 if peak <= PARTITION_CAPACITY_EPS else KEYED_IN_FLIGHT
+        partitions = partitions_needed(
+            peak,
+            partition_capacity_eps=partition_eps,
+            processing_time_ms=handler,
+            in_flight_per_partition=in_flight,
+            target_utilisation=DEFAULT_TARGET_UTILISATION,
+            minimum=MIN_PARTITIONS,
+        )
+        per_partition = consumer_capacity_eps(
+            partitions=1, consumers=1, processing_time_ms=handler, in_flight_per_partition=in_flight
+        )
+        effective = min(partition_eps, per_partition)
+        derivation = (
+            f"peak {_figure(peak)}/s ÷ (min(partition {_figure(partition_eps)}/s, consumer {in_flight} × 1000 / "
+            f"{handler:g} ms = {_figure(per_partition)}/s) × {DEFAULT_TARGET_UTILISATION:g} utilisation) = "
+            f"{_figure(peak / (effective * DEFAULT_TARGET_UTILISATION))} → {partitions} partitions"
+            f"{f' (at least {MIN_PARTITIONS})' if partitions == MIN_PARTITIONS else ''}"
+        )
+        self.topic_consumption[name] = (handler, in_flight)
+        capacity = TopicCapacity(
+            peak_eps=round(peak, 3),
+            partition_capacity_eps=partition_eps,
+            handler_ms=handler,
+            consumer_eps_per_partition=round(per_partition, 3),
+            target_utilisation=DEFAULT_TARGET_UTILISATION,
+            partitions=partitions,
+            derivation=derivation,
+        )
+        return partitions, capacity
+
     def _retention(self, d: Domain) -> float:
         override = self.overrides.retention_days.get(d.name)
         if override is not None:
@@ -979,11 +1107,23 @@ class _Planner:
         by_name = {t.name: t for t in topics}
         sized: list[Consumer] = []
         for c in self.consumers:
-            read = [by_name[t] for t in {topic_of.get(s) for s in c.subscriptions} if t in by_name]
-            partitions = min((t.partitions or 1) for t in read) if read else 1
-            peak = max((t.throughput_eps or 0) for t in read) if read else 0
-            needed = math.ceil(peak * HEADROOM * HANDLER_TIME_MS / 1000) if peak else 1
-            sized.append(c.model_copy(update={"concurrency": max(1, min(partitions, needed))}))
+            read = sorted(
+                (by_name[t] for t in {topic_of.get(s) for s in c.subscriptions} if t in by_name), key=lambda t: t.name
+            )
+            if not read:
+                sized.append(c)
+                continue
+            partitions = min((t.partitions or 1) for t in read)
+            peak = max((t.throughput_eps or 0) for t in read)
+            handler, in_flight = max(self.topic_consumption.get(t.name, (HANDLER_TIME_MS, 1)) for t in read)
+            needed = consumers_needed(
+                peak, partitions=partitions, processing_time_ms=handler, in_flight_per_partition=in_flight
+            )
+            sized.append(
+                c.model_copy(
+                    update={"concurrency": needed, "processing_time_ms": handler, "in_flight_per_partition": in_flight}
+                )
+            )
         self.consumers = sized
 
     def _event_store(self) -> EventStore:

@@ -365,6 +365,7 @@ class _Builder:
         in_saga = set()
         if self.out.workflow is not None:
             in_saga = {s.step.success_event for s in self.out.workflow.steps} | {self.out.workflow.trigger.event}
+        stream = next((a for a in self.storm.actions if a.event in self.out.emitted), None)
         for action in self.storm.actions:
             context = self._context_for(action)
             if previous is not None and action.event not in in_saga:
@@ -372,6 +373,11 @@ class _Builder:
                 cause = previous
                 if action.conditional or action.otherwise:
                     cause = self._condition_cause(action) or previous
+                    source_context = self._context_for(cause)
+                elif not action.clause.continues and stream is not None and stream is not action:
+                    # "bills are computed monthly", "outages trigger alerts": a new statement about a fleet's data
+                    # is derived from the stream the fleet emits, not from the sentence before it.
+                    cause = stream
                     source_context = self._context_for(cause)
                 if source_context != context:
                     self._context(context).reactions.append(

@@ -270,7 +270,7 @@ def partitions_needed(design: Design, topic: Topic) -> int | None:
     peak = peak_eps(design, topic)
     if peak is None:
         return None
-    return max(1, math.ceil(peak / design.requirements.partition_capacity_eps))
+    return max(1, math.ceil(peak / (topic.partition_capacity_eps or design.requirements.partition_capacity_eps)))
 
 
 @rule("EDA308", "partitions-below-throughput", severity="error")
@@ -298,6 +298,7 @@ def partitions_below_throughput(design: Design, index: DesignIndex) -> Iterator[
             )
         elif needed is not None and topic.partitions < needed:
             peak = peak_eps(design, topic) or 0.0
+            capacity = topic.partition_capacity_eps or design.requirements.partition_capacity_eps
             yield Violation(
                 f"/topics/{position}/partitions",
                 f"topic '{topic.name}' has {topic.partitions} partitions but its peak of {peak:,.0f} events/s "
