@@ -176,6 +176,7 @@ class Lexicon(_KB):
     parties: list[str]
     machines: list[str]
     charges: list[str]
+    money_nouns: list[str]
     proposals: list[str]
     evidence: list[str]
     implied: dict[str, KImplied]

@@ -54,7 +54,7 @@ class Action:
 
     @property
     def money(self) -> bool:
-        return self.sense.money
+        return self.sense.money or _head(self.obj) in lexicon().money_nouns
 
     @property
     def message(self) -> bool:
@@ -497,7 +497,7 @@ class _Reader:
             if phrase.split()[-1] in self.lex.charges:
                 self._nominal_fact(clause, "charge", phrase)
             elif preposition == "for" and len(cut) == 1 and self._is_nominal(cut[0]):
-                nominal = self._nominal_action(cut)
+                nominal = self._nominal_action(cut, bare=True)
                 if nominal is not None:
                     self._nominal_fact(clause, *nominal)
 
@@ -547,7 +547,7 @@ class _Reader:
         if not found:
             self.storm.not_modelled.append((clause.source, "no action recognised in this part of the brief"))
 
-    def _nominal_action(self, phrase: list[str]) -> tuple[str, str] | None:
+    def _nominal_action(self, phrase: list[str], bare: bool = False) -> tuple[str, str] | None:
         """ "table reservations" -> (reserve, table); "webhook ingestion" -> (ingest, webhook); "a no-show"."""
         joined = " ".join(inflection.noun_lemma(w) for w in phrase)
         for occurrence, verb in self.lex.occurrences.items():
@@ -570,8 +570,8 @@ class _Reader:
                 if single in self.lex.processes:
                     return lemma, _noun_phrase([*before, single], self.lex)
                 obj = _noun_phrase(before, self.lex) if before else ""
-                if not obj and not sense.object and single not in self.lex.charges:
-                    return None  # a bare "confirmation": a mention, not an action
+                if not obj and not bare and single not in self.lex.charges:
+                    return None  # a bare "payments" or "confirmation": an area the brief names, not an action
                 return lemma, obj or sense.object or single
         return None
 

@@ -235,6 +235,11 @@ class _Builder:
             self.out.schedules[action.event] = action.clause.schedule
         if action.clause.within_s:
             self.out.timeouts[action.event] = action.clause.within_s
+        if action.sense.failure:
+            # An inbound boundary can refuse what arrives ("webhook ingestion"): the refusal is a fact too.
+            failure = pascal(action.obj) + _participle(action.sense.failure)
+            self._event(context, aggregate, failure, action, f"The {action.obj} was refused.", kind="failure")
+            self._command(context, aggregate, action.command, [action.event, failure], _imperative(action))
         if context.first_actor is None:
             context.first_actor = action.actor
         return context, aggregate
@@ -267,9 +272,9 @@ class _Builder:
         initiator_name = self._context_for(trigger)
         initiator = self._context(initiator_name)
         trigger_aggregate = self._aggregate(initiator, trigger)
-        pivot_at = next((i for i, a in enumerate(rest) if a.sense.pivot), None)
+        pivot_at = next((i for i, a in enumerate(rest) if _saga_sense(a).pivot), None)
         if pivot_at is None:
-            pivot_at = next((i for i, a in enumerate(rest) if not a.sense.reverse), None)
+            pivot_at = next((i for i, a in enumerate(rest) if not _saga_sense(a).reverse), None)
         steps: list[StormedStep] = []
         captures: list[StormedStep] = []
         for index, action in enumerate(rest):
@@ -314,13 +319,14 @@ class _Builder:
 
     def _step(self, action: Action, *, pivot: bool, compensable: bool) -> StormedStep:
         context, aggregate = self._record(action)
-        failure_verb = action.sense.failure or "fail"
+        sense = _saga_sense(action)
+        failure_verb = sense.failure or "fail"
         failure = f"{pascal(action.obj)}{_participle(failure_verb)}"
         self._event(context, aggregate, failure, action, f"{_describe(action)} could not be done.", kind="failure")
         self._command(context, aggregate, action.command, [action.event, failure], _imperative(action))
         compensation = compensation_command = compensation_event = None
         if compensable and not pivot:
-            undo = action.sense.reverse or "cancel"
+            undo = sense.reverse or "cancel"
             # Undoing an action on a thing another context owns undoes the action, not the thing: "cancel the
             # order fill", not "cancel the order".
             thing = action.obj if self.owner_of.get(action.obj) == context.name else f"{action.obj} {action.verb}"
@@ -451,6 +457,14 @@ class _Builder:
             )
         self.out.domains = out
         return self.out
+
+
+def _saga_sense(action: Action) -> KVerb:
+    """ "the bank issues a provisional credit": issuing money is the money's own verb (a credit can be reversed)."""
+    own = lexicon().verb(_head(action.obj))
+    if action.verb in ("issue", "grant", "send") and own is not None and own.money:
+        return own
+    return action.sense
 
 
 def _derived(action: Action, verb: str, obj: str) -> Action:
