@@ -13,7 +13,8 @@ from functools import cache
 
 from archassist.agent.planner.knowledge import Domain, domains
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Letters of any script, so "über" stays one word (and is then skipped as a noun) instead of becoming "ber".
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 STOPWORDS = frozenset(
     [
@@ -590,7 +591,7 @@ def _nouns(words: list[str], claimed: Iterable[str]) -> list[str]:
     skip = set(claimed)
     for w in words:
         base = stem(w)
-        if w in STOPWORDS or base in STOPWORDS or len(w) < 3 or w.isdigit() or any(c.isdigit() for c in w):
+        if w in STOPWORDS or base in STOPWORDS or len(w) < 3 or not w.isascii() or any(c.isdigit() for c in w):
             continue
         if base in skip or base in seen:
             continue

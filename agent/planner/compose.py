@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from archassist.agent.model.design import (
     Aggregate,
     Alert,
+    Archive,
     BusinessRate,
     Column,
     Command,
@@ -27,12 +28,14 @@ from archassist.agent.model.design import (
     EventStore,
     Idempotency,
     Metric,
+    NotModelled,
     Observability,
     PayloadField,
     Projection,
     Requirements,
     RetryPolicy,
     Saga,
+    SagaOutcome,
     SagaStep,
     Service,
     Style,
@@ -776,6 +779,11 @@ class _Planner:
         commands = self._commands()
         self._size_consumers(topics, events)
         event_store = self._event_store() if event_sourced else None
+        self._outcomes()
+        archive = self._archive(topics, event_sourced)
+        if archive is not None or event_sourced:
+            source = "event_store" if event_sourced else "archive"
+            projections = [p.model_copy(update={"replay_source": source}) for p in projections]
         self.style = Style(
             coordination=coordination,
             event_sourcing=event_sourced,
@@ -809,6 +817,9 @@ class _Planner:
             observability=self._observability(topics, projections),
             decisions=self.decisions,
             tradeoffs=self._tradeoffs(coordination, event_sourced),
+            archive=archive,
+            not_modelled=self._not_modelled(),
+            notices=self._notices(),
         )
         return design
 
@@ -827,26 +838,94 @@ class _Planner:
 
     def _services(self, event_sourced: bool) -> list[Service]:
         out: list[Service] = []
+        emitted = self.synthesis.emitted if self.synthesis else set()
         for d in self.domains:
             publishes = [e.name for e in d.events]
             consumes = sorted({s for c in self.consumers if c.service == d.service for s in c.subscriptions})
+            # A fleet's readings or a client's clicks are produced straight to their topic: there is no state
+            # change to keep consistent with them, so no database and no outbox in the way of the rate.
+            streaming = bool(publishes) and all(e in emitted for e in publishes) and not consumes
             out.append(
                 Service(
                     name=d.service,
                     bounded_context=d.bounded_context,
                     description=d.description,
                     aggregates=[a.name for a in d.aggregates],
-                    database=self._db(d.service),
+                    database=None if streaming else self._db(d.service),
                     publishes=publishes,
                     consumes=consumes,
-                    publishing=self._publishing(d.name, event_sourced),
+                    publishing="direct" if streaming else self._publishing(d.name, event_sourced),
                     owner=f"{d.name} team",
+                    event_sourced=event_sourced and not streaming,
+                    ingestion=self._ingestion() if streaming else None,
                 )
             )
         for extra in self.extra_services:
             consumes = sorted({s for c in self.consumers if c.service == extra.name for s in c.subscriptions})
             out.append(extra.model_copy(update={"consumes": consumes}))
         return out
+
+    def _ingestion(self) -> str | None:
+        if "mqtt" in self.brief.lower():
+            return "MQTT gateway: devices publish to the gateway, which produces to the broker"
+        return None
+
+    def _not_modelled(self) -> list[NotModelled]:
+        if self.stormed is None:
+            return []
+        return [NotModelled(text=text, reason=reason) for text, reason in self.stormed.not_modelled]
+
+    def _notices(self) -> list[str]:
+        out: list[str] = []
+        letters = [c for c in self.brief if c.isalpha()]
+        foreign = sum(1 for c in letters if not c.isascii())
+        if letters and foreign / len(letters) > 0.02:
+            out.append(
+                "The brief does not read as English: the planner reads English briefs only, so this design rests "
+                "on the few words it recognised. Restate the brief in English for a design built from it."
+            )
+        if (self.stormed is None or not self.stormed.actions) and not self.facts.domains:
+            out.append(
+                "No action (who does what) and no business area of the knowledge base was recognised in the "
+                "brief; the design is a generic skeleton. Describe what happens, e.g. 'customers place orders, "
+                "we charge them and ship the goods'."
+            )
+        return out
+
+    def _outcomes(self) -> None:
+        """Endings besides success and failure: a claim that lapses before the workflow finishes."""
+        flow = self.synthesis.workflow if self.synthesis else None
+        if flow is None or not self.sagas:
+            return
+        outcomes = []
+        if flow.expiry_event and any(e.name == flow.expiry_event for d in self.domains for e in d.events):
+            span = f" after {flow.expiry_s:g} s" if flow.expiry_s else ""
+            outcomes.append(
+                SagaOutcome(
+                    name="expired",
+                    event=flow.expiry_event,
+                    description=f"The claim lapsed{span} before the workflow finished; completed steps are "
+                    "compensated as on failure.",
+                )
+            )
+        saga = self.sagas[0]
+        timeout = saga.timeout_s
+        if flow.expiry_s:
+            timeout = max(flow.expiry_s, sum(s.timeout_s or 0 for s in saga.steps))
+        self.sagas[0] = saga.model_copy(update={"outcomes": outcomes, "timeout_s": timeout})
+
+    def _archive(self, topics: list[Topic], event_sourced: bool) -> Archive | None:
+        """History kept longer than the topics keep it lives in an archive tier, the replay source of read models."""
+        retention = self.requirements.retention_days
+        longest = max((t.retention_days or 0 for t in topics if t.purpose != "dead_letter"), default=0)
+        if retention is None or retention <= longest:
+            return None
+        return Archive(
+            store="object storage (data lake), written by a sink connector",
+            retention_days=retention,
+            format="parquet",
+            source_topics=[t.name for t in topics if t.purpose in ("operational", "audit")],
+        )
 
     def _aggregates(self, event_sourced: bool) -> list[Aggregate]:
         out: list[Aggregate] = []
