@@ -516,7 +516,7 @@ def _read_fleet(text: str, facts: BriefFacts) -> None:
 
 def _read_peak_rate(text: str, facts: BriefFacts) -> None:
     """ "50k purchases per minute when a big show goes on sale": the stated rate is the peak, not the average."""
-    if not facts.throughput_source or facts.fleet is not None and facts.throughput_unit == facts.fleet_unit:
+    if not facts.throughput_source or (facts.fleet is not None and facts.throughput_unit == facts.fleet_unit):
         return
     at = text.find(facts.throughput_source)
     if at < 0:

@@ -8,10 +8,15 @@ and dead-letter topics, sagas with compensations and timeouts, read models, obse
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from archassist.agent.capacity.sizing import (
+    DEFAULT_TARGET_UTILISATION,
+    consumer_capacity_eps,
+    consumers_needed,
+    partitions_needed,
+)
 from archassist.agent.model.design import (
     Aggregate,
     Alert,
@@ -43,17 +48,9 @@ from archassist.agent.model.design import (
     TopicCapacity,
     Tradeoff,
 )
-from archassist.agent.capacity.sizing import (
-    DEFAULT_TARGET_UTILISATION,
-    consumer_capacity_eps,
-    consumers_needed,
-    partitions_needed,
-)
 from archassist.agent.model.naming import kebab, pascal, slug, snake
 from archassist.agent.model.precedents import PlanOverrides, Precedent, interpret_precedents
 from archassist.agent.planner.brief import BriefFacts, parse_brief
-from archassist.agent.planner.storming import Storm, storm
-from archassist.agent.planner.synthesis import Synthesis, synthesise
 from archassist.agent.planner.knowledge import (
     THROUGHPUT_EPS,
     Domain,
@@ -64,6 +61,8 @@ from archassist.agent.planner.knowledge import (
     KProjection,
     KSagaStep,
 )
+from archassist.agent.planner.storming import Storm, storm
+from archassist.agent.planner.synthesis import Synthesis, synthesise
 
 PARTITION_CAPACITY_EPS = 1000.0
 HEADROOM = 1.5
@@ -392,11 +391,11 @@ class _Planner:
             if initiator.saga.initiates is None:
                 continue
             steps = [
-                (d, d.saga.participates)
+                (d, step)
                 for d in self.domains
-                if d.saga.participates is not None
-                and d.name != initiator.name
-                and (not d.saga.participates.serves or initiator.name in d.saga.participates.serves)
+                if d.saga.participates is not None and d.name != initiator.name
+                for step in (d.saga.participates, *d.saga.also)
+                if not step.serves or initiator.name in step.serves
             ]
             if steps:
                 steps.sort(key=lambda pair: (pair[1].rank, pair[0].name))
@@ -614,6 +613,18 @@ class _Planner:
                     f"record the step and send {nxt}",
                     [nxt],
                 )
+                pivot_at = next((i for i, (_, p) in enumerate(flow.steps) if p.pivot), len(flow.steps))
+                if index >= pivot_at:
+                    # Past the point of no return a failure is retried forward, never compensated.
+                    if s.failure_event not in {e for c in self.consumers for e in c.subscriptions if c.service == orchestrator}:
+                        self._consumer(
+                            orchestrator,
+                            f"retry-on-{kebab(s.failure_event)}",
+                            [s.failure_event],
+                            f"retry {s.command} with backoff: the step is past the pivot and cannot be undone",
+                            [s.command],
+                        )
+                    continue
                 undo = [
                     p.compensation_command
                     for _, p in reversed(flow.steps[:index])

@@ -108,6 +108,9 @@ class KSagaStep(_KB):
 class KSagaRole(_KB):
     initiates: KSagaInitiator | None = None
     participates: KSagaStep | None = None
+    also: list[KSagaStep] = Field(
+        default_factory=list, description="Further steps of the same domain in the workflow (capture after the pivot)."
+    )
 
 
 class Domain(_KB):

@@ -18,11 +18,11 @@ from archassist.agent.planner.knowledge import KVerb, Lexicon, lexicon
 from archassist.agent.rules.words import is_past_participle
 
 DETERMINERS = frozenset(
-    "a an the their its his her our your my some all each every any this that these those".split()
+    ["a", "an", "the", "their", "its", "his", "her", "our", "your", "my", "some", "all", "each", "every", "any", "this", "that", "these", "those"]
 )
-AUX = frozenset("is are was were be been being get gets got".split())
+AUX = frozenset(["is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"])
 PREPOSITIONS = frozenset(
-    "to for on at by from with into of in through via between across after before about over under including".split()
+    ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including"]
 )
 PARTICLES = frozenset({"up", "in", "out", "back", "off"})
 PRONOUNS = frozenset({"it", "them", "they", "one", "someone", "him", "her"})
@@ -185,14 +185,11 @@ class _Reader:
             self.skipped.add(index)
             self.storm.not_modelled.append((clause.source, "a requirement: read into the design's requirements"))
             return
-        if index == 0 and not clause.continues and self._base_verb(words[0]) and len(words) > 1 and not (
-            inflection.can_be_noun(words[0])
-        ):
-            if words[1] in DETERMINERS or not inflection.verb_lemma(words[1]):
-                # "migrate a monolith's checkout ...": a task for the architect, not an action of the business
-                self.skipped.add(index)
-                self.storm.not_modelled.append((clause.source, "the task the brief sets, not a business action"))
-                return
+        if self._task(index, clause, words):
+            # "migrate a monolith's checkout ...": a task for the architect, not an action of the business
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, "the task the brief sets, not a business action"))
+            return
         hyphen = self._hyphen_fact(words, clause)
         if hyphen:
             return
@@ -223,6 +220,13 @@ class _Reader:
         subjects = self._conjuncts(subject) if passive else [subject]
         for one in subjects:
             self._action(index, clause, one, lemma, rest, passive)
+
+    def _task(self, index: int, clause: Clause, words: list[str]) -> bool:
+        if index != 0 or clause.continues or len(words) < 2 or not self._base_verb(words[0]):
+            return False
+        if inflection.can_be_noun(words[0]):
+            return False
+        return words[1] in DETERMINERS or not inflection.verb_lemma(words[1])
 
     def _hyphen_fact(self, words: list[str], clause: Clause) -> bool:
         """ "user-created": a thing and what happened to it, written as one word."""

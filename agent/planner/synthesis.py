@@ -146,9 +146,9 @@ class _Builder:
         """Readings and telemetry belong to the device or client that emits them: keyed by it, ordered per it."""
         if not action.actor:
             return None
-        if action.sense.event_verb == "report" or action.verb in ("report", "stream", "receive") and action.actor:
-            if _head(action.actor) not in self.lex.parties or action.verb == "receive":
-                return action.actor
+        reports = action.sense.event_verb == "report" or action.verb in ("report", "stream", "receive")
+        if reports and (_head(action.actor) not in self.lex.parties or action.verb == "receive"):
+            return action.actor
         return None
 
     def _invariants(self, action: Action, thing: str) -> list[str]:
@@ -261,7 +261,7 @@ class _Builder:
 
     def _workflow(self) -> None:
         chain = self._chain()
-        if len(chain) < 3 or not any(a.money or a.sense.claim for a in chain[1:]) and not chain[0].sense.claim:
+        if len(chain) < 3 or (not any(a.money or a.sense.claim for a in chain[1:]) and not chain[0].sense.claim):
             return
         if not any(a.money for a in chain):
             return
