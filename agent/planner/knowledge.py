@@ -283,13 +283,33 @@ def domains() -> dict[str, Domain]:
 
 @cache
 def lexicon() -> Lexicon:
-    """The verb lexicon (knowledge/verbs.yaml), validated once per process."""
+    """The verb lexicon (knowledge/verbs.yaml), validated once and kept in the user cache like the catalog."""
     text = (resources.files("archassist.knowledge") / "verbs.yaml").read_text(encoding="utf-8")
+    digest = hashlib.sha256(Path(__file__).read_bytes() + text.encode()).hexdigest()[:24]
+    cached = _cache_file(f"lexicon-{digest}")
+    if cached is not None and cached.is_file():
+        try:
+            with cached.open("rb") as handle:
+                found = pickle.load(handle)
+            if isinstance(found, Lexicon):
+                return found
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
     raw = _read_yaml(text, "verbs.yaml")
     try:
-        return Lexicon.model_validate(raw)
+        lex = Lexicon.model_validate(raw)
     except ValidationError as exc:
         raise KnowledgeError(f"knowledge/verbs.yaml: {exc}") from exc
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(lex, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only cache only costs speed
+    return lex
 
 
 @cache
