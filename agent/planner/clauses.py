@@ -199,6 +199,8 @@ def _has_verb(text: str) -> bool:
     words = [w for w in text.split() if not _is_determiner(w)]
     if _has_aux(text):
         return True
+    if len(words) >= 2 and words[0].endswith("s") and verb_lemma(words[1]) == words[1]:
+        return True  # "authors submit manuscripts": a plural subject and its verb
     return any(
         verb_lemma(w) is not None and not w.endswith("ing") and (w.endswith("s") or w.endswith("ed") or w == "paid")
         for w in words[1:4]

@@ -235,7 +235,18 @@ class _Planner:
         if actions >= 2 and len(stormed) >= 2:
             return list(stormed)
         taken = {d.service for d in stormed} | {d.name for d in stormed}
-        return [*stormed, *(d for d in catalogued if d.service not in taken and d.name not in taken)]
+        parts = {a.name for d in stormed for a in d.aggregates} | {e.name for d in stormed for e in d.events}
+        parts |= {c.name for d in stormed for c in d.commands}
+        return [
+            *stormed,
+            *(
+                d
+                for d in catalogued
+                if d.service not in taken
+                and d.name not in taken
+                and not parts & ({a.name for a in d.aggregates} | {e.name for e in d.events} | {c.name for c in d.commands})
+            ),
+        ]
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

@@ -405,6 +405,28 @@ class _Builder:
         siblings = [a for a in self.storm.actions if a.clause.condition_of is not None and a is not action]
         return siblings[-1] if siblings else None
 
+    def _confirm(self, action: Action) -> None:
+        """One context alone still owes the party an answer: notifications confirm the outcome to them."""
+        if self._context_for(action) == NOTIFICATION:
+            return
+        party = action.actor or action.recipient or "requester"
+        confirmed = _derived(action, "send", f"{action.obj} confirmation")
+        confirmed.sense = KVerb(message=True, participle="Sent")
+        confirmed.recipient = party
+        context = self._context(NOTIFICATION)
+        aggregate = self._aggregate(context, confirmed)
+        name = pascal(f"{action.obj} confirmation") + "Sent"
+        self._event(context, aggregate, name, confirmed, f"The {party} was told that the {action.obj} was recorded.")
+        self._command(context, aggregate, f"Send{pascal(action.obj)}Confirmation", [name], "Send the confirmation.")
+        context.reactions.append(
+            KReaction(
+                domain=snake(self._context_for(action)),
+                event=action.event,
+                action=f"confirm the {action.obj} to the {party}",
+                emits=[name],
+            )
+        )
+
     def _deliver(self, action: Action) -> None:
         """What a person receives must reach them: notifications deliver it and record that they did."""
         delivered = _derived(action, "deliver", action.obj)
@@ -430,6 +452,8 @@ class _Builder:
             self._record(action)
         self._workflow()
         self._reactions()
+        if len([c for c in self.contexts.values() if c.events]) < 2 and self.storm.actions:
+            self._confirm(self.storm.actions[-1])
         for action in self.storm.actions:
             if self._emitter(action):
                 self.out.keys[action.event] = f"{snake(self._emitter(action) or '')}_id"
