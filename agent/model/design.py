@@ -87,7 +87,7 @@ class TopicCapacity(_Part):
     consumer_eps_per_partition: float | None = Field(
         None, gt=0, description="concurrency × 1000 / handler ms for one consumer on one partition."
     )
-    target_utilisation: float = Field(0.7, gt=0, le=1)
+    target_utilisation: float = Field(0.7, gt=0, description="Share of capacity the sizing aims to use.")
     partitions: int = Field(ge=1)
     derivation: str = Field("", description="The arithmetic, written out.")
 

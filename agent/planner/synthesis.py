@@ -104,6 +104,7 @@ class _Builder:
         self.aggregate_of: dict[str, tuple[str, str]] = {}  # event -> (context, aggregate)
         self.catalog = _catalog_fields()
         self.out = Synthesis(domains=[], workflow=None)
+        self.trigger_id: str | None = None
 
     # -- contexts -------------------------------------------------------------------------------------------
 
@@ -272,6 +273,7 @@ class _Builder:
         initiator_name = self._context_for(trigger)
         initiator = self._context(initiator_name)
         trigger_aggregate = self._aggregate(initiator, trigger)
+        self.trigger_id = trigger_aggregate.id_field
         pivot_at = next((i for i, a in enumerate(rest) if _saga_sense(a).pivot), None)
         if pivot_at is None:
             pivot_at = next((i for i, a in enumerate(rest) if not _saga_sense(a).reverse), None)
@@ -319,11 +321,13 @@ class _Builder:
 
     def _step(self, action: Action, *, pivot: bool, compensable: bool) -> StormedStep:
         context, aggregate = self._record(action)
+        self._reference(context, action.event)
         sense = _saga_sense(action)
         failure_verb = sense.failure or "fail"
         failure = f"{pascal(action.obj)}{_participle(failure_verb)}"
         self._event(context, aggregate, failure, action, f"{_describe(action)} could not be done.", kind="failure")
         self._command(context, aggregate, action.command, [action.event, failure], _imperative(action))
+        self._reference(context, failure)
         compensation = compensation_command = compensation_event = None
         if compensable and not pivot:
             undo = sense.reverse or "cancel"
@@ -353,6 +357,15 @@ class _Builder:
             pivot=pivot,
         )
         return StormedStep(context=context.name, step=step)
+
+    def _reference(self, context: _Context, event: str) -> None:
+        """A step's facts name the business transaction they belong to (the workflow's trigger)."""
+        trigger = self.trigger_id
+        found = context.events.get(event)
+        if trigger is None or found is None or any(f.name == trigger for f in found.fields):
+            return
+        ref = KField(name=trigger, type="uuid", description="The business transaction this step belongs to")
+        context.events[event] = found.model_copy(update={"fields": [found.fields[0], ref, *found.fields[1:]]})
 
     def _authorise_and_capture(self, action: Action) -> tuple[StormedStep, StormedStep]:
         """Money taken before the point of no return is authorised there and captured after it."""
@@ -447,7 +460,17 @@ class _Builder:
 
     # -- assembly ---------------------------------------------------------------------------------------------
 
+    def _claims(self) -> None:
+        """ "fans hold seats …; unpaid holds expire": the hold is the claim on the seat, so its facts are the seat's."""
+        for claim in (a for a in self.storm.actions if a.sense.claim):
+            nouns = set(claim.sense.nominal) | {claim.verb}
+            for action in self.storm.actions:
+                if action is not claim and action.obj in nouns and action.context is None:
+                    action.obj = claim.obj
+                    action.context = self._context_for(claim)
+
     def build(self) -> Synthesis:
+        self._claims()
         for action in self.storm.actions:
             self._record(action)
         self._workflow()
