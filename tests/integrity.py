@@ -88,12 +88,13 @@ def integrity_problems(design: Design) -> list[str]:
                 problems.append(f"saga {saga.name}: unknown event {ref}")
         if saga.coordination == "orchestration" and saga.orchestrator not in services:
             problems.append(f"saga {saga.name}: unknown orchestrator")
-        for step in saga.steps:
+        pivot = next((i for i, st in enumerate(saga.steps) if st.pivot), len(saga.steps))
+        for position, step in enumerate(saga.steps):
             if step.service not in services:
                 problems.append(f"saga {saga.name} step {step.name}: unknown service")
             if step.timeout_s is None:
                 problems.append(f"saga {saga.name} step {step.name} has no timeout")
-            if step.side_effect and not (step.compensation and step.compensation_event):
+            if position < pivot and step.side_effect and not (step.compensation and step.compensation_event):
                 problems.append(f"saga {saga.name} step {step.name} has no compensation")
             for ref in (step.success_event, step.failure_event, step.compensation_event):
                 if ref and ref not in events:

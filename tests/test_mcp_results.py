@@ -116,6 +116,7 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
         "get_design": [{"id": 1}],
         "contract": [{"target": "invoice.paid"}, {"target": "OrderPlaced", "path": "orders.yaml"}],
         "check_compatibility": [{"schemas": [json.dumps(OLD_SCHEMA), json.dumps(NEW_SCHEMA)], "mode": "BACKWARD"}],
+        "reliability": [{"path": "orders.yaml", "outage": "30m"}, {"brief": "retry strategy for webhook ingestion"}],
         "migration": [
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},

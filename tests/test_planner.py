@@ -65,8 +65,11 @@ def test_fulfillment_brief_recognises_the_four_domains_and_orchestrates() -> Non
     }
     (saga,) = design.sagas
     assert saga.trigger_event == "OrderPlaced"
-    assert [s.service for s in saga.steps] == ["inventory-service", "payment-service", "shipping-service"]
-    assert all(s.compensation and s.timeout_s for s in saga.steps if s.side_effect)
+    # Stock is reserved and the card authorised before the shipment is booked; the capture is the point of no
+    # return and comes last, so every step before it can still be undone.
+    assert [s.name for s in saga.steps] == ["reserve_stock", "authorize_payment", "book_shipment", "capture_payment"]
+    assert [s.pivot for s in saga.steps] == [False, False, False, True]
+    assert all(s.compensation and s.timeout_s for s in saga.steps[:3])
     coordination = design.decisions[0]
     assert "orchestration" in coordination.title and coordination.alternatives
 

@@ -67,8 +67,10 @@ def retry_delays_ms(
         elif backoff == "linear":
             delay = float(initial_delay_ms) * k
         else:
-            # beyond ~1000 doublings the float overflows; the cap (if any) applies long before
-            delay = float(initial_delay_ms) * multiplier ** min(k - 1, 1000)
+            try:
+                delay = float(initial_delay_ms) * multiplier ** (k - 1)
+            except OverflowError:  # the cap, when there is one, applies long before
+                delay = math.inf
         if max_delay_ms > 0:
             delay = min(delay, float(max_delay_ms))
         delays.append(delay)

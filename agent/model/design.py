@@ -70,14 +70,130 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+# -- parts added for designs read from what a brief says (event storming) --------------------------------------
+
+
+class BusinessRate(_Part):
+    """A rate as the brief states it, in its own unit, and the events per second it produces."""
+
+    quantity: float = Field(
+        ge=0,
+        le=1e15,
+        allow_inf_nan=False,
+        description="How many business things happen per period (or are in the fleet).",
+    )
+    unit: str = Field(description="What is counted, in the brief's words: 'purchases', 'meters', 'orders'.")
+    per_seconds: float = Field(
+        gt=0,
+        le=MAX_RETENTION_DAYS * 86_400,
+        allow_inf_nan=False,
+        description="The period the quantity happens in, in seconds.",
+    )
+    events_per_transaction: float = Field(
+        1,
+        gt=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="Events one business thing produces on its way through the design.",
+    )
+    peak: bool = Field(False, description="The brief states this rate for its busiest moment.")
+    assumed: bool = Field(False, description="The planner assumed the quantity (say so in the assumptions).")
+    source: str = Field("", description="The words of the brief the rate was read from.")
+
+    @property
+    def things_per_second(self) -> float:
+        return self.quantity / self.per_seconds
+
+    @property
+    def events_per_second(self) -> float:
+        return self.things_per_second * self.events_per_transaction
+
+
+class TopicCapacity(_Part):
+    """How a topic's partition count follows from its peak rate and its slowest consumer."""
+
+    peak_eps: float = Field(
+        ge=0,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="Peak events per second of the events the topic carries.",
+    )
+    partition_capacity_eps: float = Field(
+        ge=MIN_PARTITION_CAPACITY_EPS,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="What one partition absorbs on the broker side.",
+    )
+    handler_ms: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_DELAY_MS,
+        allow_inf_nan=False,
+        description="Processing time of the slowest consumer.",
+    )
+    consumer_eps_per_partition: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="concurrency × 1000 / handler ms for one consumer on one partition.",
+    )
+    target_utilisation: float = Field(
+        0.7, gt=0, allow_inf_nan=False, description="Share of capacity the sizing aims to use."
+    )
+    partitions: int = Field(ge=1, le=MAX_PARTITIONS)
+    derivation: str = Field("", description="The arithmetic, written out.")
+
+
+class SagaOutcome(_Part):
+    """An ending of a saga besides success and failure: waitlisted, expired, carried forward."""
+
+    name: str
+    event: str | None = None
+    description: str = ""
+
+
+class RetryTopic(_Part):
+    """A non-blocking retry stage of a consumer: failed messages wait here, then return to the handler."""
+
+    topic: str
+    delay_ms: int = Field(ge=0, le=MAX_DELAY_MS)
+
+
+class Archive(_Part):
+    """Long-term history outside the broker: the retention tier and the replay source of read models."""
+
+    store: str = Field(description="Where history is kept: an object store, a data lake, a warehouse.")
+    retention_days: float | None = Field(
+        None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False, description="None keeps it forever."
+    )
+    format: str = "parquet"
+    source_topics: list[str] = Field(default_factory=list)
+
+
+class NotModelled(_Part):
+    """Something the brief says that the design does not turn into a part, and why."""
+
+    text: str
+    reason: str
+
+
 class Requirements(_Part):
     """What the brief asks of the system, as numbers the planner and the rules can reason about."""
 
     throughput_eps: float | None = Field(
-        None, ge=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Sustained events per second, all flows."
+        None,
+        ge=0,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="Sustained events per second, all flows.",
     )
     peak_factor: float = Field(
-        1.0, ge=1, le=MAX_PEAK_FACTOR, allow_inf_nan=False, description="Peak load as a multiple of the sustained rate."
+        1.0,
+        ge=1,
+        le=MAX_PEAK_FACTOR,
+        allow_inf_nan=False,
+        description="Peak load as a multiple of the sustained rate.",
     )
     latency_p99_ms: float | None = Field(
         None, gt=0, le=MAX_DELAY_MS, allow_inf_nan=False, description="End-to-end p99 latency target."
@@ -95,6 +211,9 @@ class Requirements(_Part):
         le=MAX_RATE_EPS,
         allow_inf_nan=False,
         description="Events per second one partition is assumed to absorb with one consumer.",
+    )
+    business_rates: list[BusinessRate] = Field(
+        default_factory=list, description="Rates as the brief states them; throughput_eps derives from them."
     )
 
 
@@ -151,6 +270,12 @@ class Service(_Part):
     )
     sync_calls: list[SyncCall] = Field(default_factory=list)
     owner: str = ""
+    event_sourced: bool | None = Field(
+        None, description="This service keeps its state as events; None follows style.event_sourcing."
+    )
+    ingestion: str | None = Field(
+        None, description="An ingestion path outside the broker (an MQTT gateway, an engine's own log)."
+    )
 
 
 class Aggregate(_Part):
@@ -159,8 +284,12 @@ class Aggregate(_Part):
     id_field: str
     commands: list[str] = Field(default_factory=list)
     events: list[str] = Field(default_factory=list)
-    snapshot_every: int | None = Field(None, gt=0, le=MAX_COUNT, description="Snapshot after this many events.")
-    expected_stream_length: int | None = Field(None, ge=0, le=MAX_COUNT, description="Typical events per instance.")
+    snapshot_every: int | None = Field(
+        None, gt=0, le=MAX_COUNT, description="Snapshot after this many events."
+    )
+    expected_stream_length: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Typical events per instance."
+    )
     invariants: list[str] = Field(default_factory=list)
 
 
@@ -223,6 +352,14 @@ class Topic(_Part):
     throughput_eps: float | None = Field(
         None, ge=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Peak events per second on this topic."
     )
+    partition_capacity_eps: float | None = Field(
+        None,
+        ge=MIN_PARTITION_CAPACITY_EPS,
+        le=MAX_RATE_EPS,
+        allow_inf_nan=False,
+        description="What one partition of this topic absorbs, when it differs from the design's.",
+    )
+    capacity: TopicCapacity | None = Field(None, description="How the partition count was derived.")
 
 
 class Idempotency(_Part):
@@ -245,7 +382,9 @@ class DeadLetter(_Part):
     topic: str
     retention_days: float | None = Field(None, gt=0, le=MAX_RETENTION_DAYS, allow_inf_nan=False)
     redrive: Literal["manual", "automatic", "none"] = "manual"
-    alert_depth: int | None = Field(None, ge=0, le=MAX_COUNT, description="Alert when this many messages wait.")
+    alert_depth: int | None = Field(
+        None, ge=0, le=MAX_COUNT, description="Alert when this many messages wait."
+    )
 
 
 class Consumer(_Part):
@@ -262,9 +401,15 @@ class Consumer(_Part):
     concurrency: int = Field(1, ge=1, le=MAX_PARTITIONS)
     processing_time_ms: float | None = Field(None, gt=0, le=MAX_DELAY_MS, allow_inf_nan=False)
     in_flight_per_partition: int = Field(
-        1, ge=1, le=MAX_IN_FLIGHT, description="Calls in flight per partition for a keyed parallel consumer (order kept per key)."
+        1,
+        ge=1,
+        le=MAX_IN_FLIGHT,
+        description="Calls in flight per partition for a keyed parallel consumer (order kept per key).",
     )
     delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
+    retry_topics: list[RetryTopic] = Field(
+        default_factory=list, description="Non-blocking retry stages before the dead-letter topic."
+    )
 
 
 class Projection(_Part):
@@ -278,6 +423,9 @@ class Projection(_Part):
     idempotent: bool = False
     rebuild: Literal["replay", "snapshot_and_replay", "none"] = "none"
     lag_target_ms: int | None = Field(None, gt=0, le=MAX_DELAY_MS)
+    replay_source: Literal["topic", "event_store", "archive"] | None = Field(
+        None, description="Where a rebuild reads history from."
+    )
 
 
 class SagaStep(_Part):
@@ -307,6 +455,12 @@ class Saga(_Part):
     completion_event: str | None = None
     failure_event: str | None = None
     timeout_s: float | None = Field(None, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    starts_after_pivot: bool = Field(
+        False, description="The trigger is the point of no return: every step is retried forward."
+    )
+    outcomes: list[SagaOutcome] = Field(
+        default_factory=list, description="Endings besides success and failure."
+    )
 
 
 class Column(_Part):
@@ -418,6 +572,13 @@ class Design(_Part):
     decisions: list[Decision] = Field(default_factory=list)
     tradeoffs: list[Tradeoff] = Field(default_factory=list)
     suppressions: list[Suppression] = Field(default_factory=list)
+    archive: Archive | None = None
+    not_modelled: list[NotModelled] = Field(
+        default_factory=list, description="What the brief says that no part of the design models, and why."
+    )
+    notices: list[str] = Field(
+        default_factory=list, description="What the reader must know about this design."
+    )
 
     # Lookups by name; small designs make a linear scan the simplest correct choice, large ones are indexed
     # by the rules engine itself.

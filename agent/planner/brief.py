@@ -13,7 +13,8 @@ from functools import cache
 
 from archassist.agent.planner.knowledge import Domain, domains
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Letters of any script, so "über" stays one word (and is then skipped as a noun) instead of becoming "ber".
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 STOPWORDS = frozenset(
     [
@@ -326,6 +327,11 @@ class BriefFacts:
     broker: str | None = None
     schema_format: str | None = None
     strong_consistency: bool = False
+    rate_is_peak: bool = False
+    fleet: float | None = None
+    fleet_unit: str | None = None
+    fleet_period_s: float | None = None
+    fleet_assumed: bool = False
 
     @property
     def domain_names(self) -> list[str]:
@@ -403,7 +409,8 @@ _AUDIT = re.compile(
     r"\b(audit\w*|complian\w*|regulat\w*|sox|pci(?:[- ]dss)?|hipaa|finra|mifid|psd2|basel|traceab\w*|forensic\w*)\b"
 )
 _PII = re.compile(
-    r"\b(gdpr|ccpa|lgpd|pii|personal data|personally identifiable|privacy|right to be forgotten|data protection)\b"
+    r"\b(gdpr|ccpa|lgpd|pii|personal(?: \w+)? data|personally identifiable|privacy|right to be forgotten"
+    r"|data protection|health data|medical records?)\b"
 )
 _GDPR = re.compile(r"\b(gdpr|ccpa|lgpd|right to be forgotten|erasure)\b")
 _EXACTLY_ONCE = re.compile(r"\bexactly[- ]once\b|\beffectively[- ]once\b|\bno duplicates?\b|\bdeduplicat\w*")
@@ -465,6 +472,58 @@ def _read_rate(text: str, facts: BriefFacts) -> None:
             best = (value, m.group("unit"), m.group(0).strip(), stem(m.group("unit")) not in _GENERIC_UNITS)
     if best is not None:
         facts.throughput_eps, facts.throughput_unit, facts.throughput_source, facts.instance_rate = best
+
+
+_FLEET = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|m|million|b|billion)?\s+(?P<unit>[a-z-]+)\s+"
+    r"(?:[a-z-]+\s+){1,4}?every\s+(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?|days?)\b"
+)
+_PERIODIC = re.compile(
+    r"\b(?P<unit>[a-z-]+s)\s+(?:stream|report|send|emit|publish|push)\w*\s+(?:[a-z-]+\s+){0,3}?every\s+"
+    r"(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?)\b"
+)
+_PEAK_WORDS = re.compile(
+    r"\b(when|whenever|during|at the open|at peak|at launch|on sale|in bursts?|rush|spikes?|busiest|flash sales?)\b"
+)
+_PERIOD_S = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "day": 86400}
+# A fleet that reports periodically but is not counted in the brief is assumed to be this large.
+ASSUMED_FLEET = 10_000
+
+
+def _period(n: str | None, per: str) -> float:
+    base = per.rstrip("s") if per not in ("s",) else per
+    return float(n or 1) * _PERIOD_S.get(base, 1)
+
+
+def _read_fleet(text: str, facts: BriefFacts) -> None:
+    """ "2 million meters report readings every 15 minutes": a fleet reporting on a period is a rate."""
+    m = _FLEET.search(text)
+    if m:
+        facts.fleet = _number(m.group("num"), m.group("mult"))
+        facts.fleet_unit = m.group("unit")
+        facts.fleet_period_s = _period(m.group("n"), m.group("per"))
+    else:
+        m = _PERIODIC.search(text)
+        if not m:
+            return
+        facts.fleet, facts.fleet_unit, facts.fleet_assumed = ASSUMED_FLEET, m.group("unit"), True
+        facts.fleet_period_s = _period(m.group("n"), m.group("per"))
+    rate = facts.fleet / facts.fleet_period_s
+    if facts.throughput_eps is None or rate > facts.throughput_eps:
+        facts.throughput_eps, facts.throughput_unit = rate, facts.fleet_unit
+        facts.throughput_source, facts.instance_rate, facts.rate_is_peak = m.group(0).strip(), False, False
+
+
+def _read_peak_rate(text: str, facts: BriefFacts) -> None:
+    """ "50k purchases per minute when a big show goes on sale": the stated rate is the peak, not the average."""
+    if not facts.throughput_source or (facts.fleet is not None and facts.throughput_unit == facts.fleet_unit):
+        return
+    at = text.find(facts.throughput_source)
+    if at < 0:
+        return
+    rest = re.split(r"[.;]", text[at + len(facts.throughput_source) :], maxsplit=1)[0]
+    if _PEAK_WORDS.search(rest[:60]):
+        facts.rate_is_peak = True
 
 
 def _read_latency(text: str, facts: BriefFacts) -> None:
@@ -532,7 +591,7 @@ def _nouns(words: list[str], claimed: Iterable[str]) -> list[str]:
     skip = set(claimed)
     for w in words:
         base = stem(w)
-        if w in STOPWORDS or base in STOPWORDS or len(w) < 3 or w.isdigit() or any(c.isdigit() for c in w):
+        if w in STOPWORDS or base in STOPWORDS or len(w) < 3 or not w.isascii() or any(c.isdigit() for c in w):
             continue
         if base in skip or base in seen:
             continue
@@ -548,6 +607,8 @@ def parse_brief(text: str) -> BriefFacts:
     claimed = {stem(w) for m in facts.domains for w in tokens(m.matched)}
     facts.nouns = _nouns(words, claimed)
     _read_rate(low, facts)
+    _read_fleet(low, facts)
+    _read_peak_rate(low, facts)
     _read_latency(low, facts)
     _read_retention(low, facts)
     peak = _PEAK.search(low)

@@ -8,13 +8,20 @@ and dead-letter topics, sagas with compensations and timeouts, read models, obse
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from archassist.agent.capacity.sizing import (
+    DEFAULT_TARGET_UTILISATION,
+    consumer_capacity_eps,
+    consumers_needed,
+    partitions_needed,
+)
 from archassist.agent.model.design import (
     Aggregate,
     Alert,
+    Archive,
+    BusinessRate,
     Column,
     Command,
     Consumer,
@@ -26,16 +33,19 @@ from archassist.agent.model.design import (
     EventStore,
     Idempotency,
     Metric,
+    NotModelled,
     Observability,
     PayloadField,
     Projection,
     Requirements,
     RetryPolicy,
     Saga,
+    SagaOutcome,
     SagaStep,
     Service,
     Style,
     Topic,
+    TopicCapacity,
     Tradeoff,
 )
 from archassist.agent.model.naming import kebab, pascal, slug, snake
@@ -51,11 +61,18 @@ from archassist.agent.planner.knowledge import (
     KProjection,
     KSagaStep,
 )
+from archassist.agent.planner.storming import Storm, storm
+from archassist.agent.planner.synthesis import Synthesis, synthesise
 
 PARTITION_CAPACITY_EPS = 1000.0
 HEADROOM = 1.5
 MIN_PARTITIONS = 6
 HANDLER_TIME_MS = 20.0
+# Telemetry and clickstream consumers write in batches: a fraction of a millisecond of work per event.
+BATCH_HANDLER_TIME_MS = 1.0
+TELEMETRY_PARTITION_EPS = 5000.0
+# A keyed parallel consumer keeps this many calls in flight per partition (distinct keys, order kept per key).
+KEYED_IN_FLIGHT = 16
 AVERAGE_EVENT_BYTES = 1024
 OPERATIONAL_RETENTION_DAYS = 7.0
 AUDIT_TOPIC_RETENTION_DAYS = 30.0
@@ -76,6 +93,10 @@ class Plan:
 class _Workflow:
     initiator: Domain
     steps: list[tuple[Domain, KSagaStep]]
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def _field(f: KField, protect: str) -> PayloadField:
@@ -162,8 +183,22 @@ def _generic_domain(noun: str) -> Domain:
     )
 
 
+# A projector is ordered and its read model has a lag target of about a second: a poison event must not hold the
+# partition through the side-effect retry schedule (seconds to minutes). A few quick attempts, then the
+# dead-letter topic, keep the stall at 100 + 200 ms plus three handler runs.
+PROJECTOR_RETRY = RetryPolicy(
+    max_attempts=3, backoff="exponential", initial_delay_ms=100, max_delay_ms=400, multiplier=2.0, jitter=True
+)
+
 class _Planner:
-    def __init__(self, brief: str, facts: BriefFacts, overrides: PlanOverrides) -> None:
+    def __init__(
+        self,
+        brief: str,
+        facts: BriefFacts,
+        overrides: PlanOverrides,
+        stormed: Storm | None = None,
+        synthesis: Synthesis | None = None,
+    ) -> None:
         self.brief = brief
         self.facts = facts
         self.overrides = overrides
@@ -171,7 +206,9 @@ class _Planner:
         self.decisions: list[Decision] = []
         self.tradeoffs: list[Tradeoff] = []
         self.cited: list[str] = []
-        self.domains: list[Domain] = [m.domain for m in facts.domains]
+        self.stormed = stormed
+        self.synthesis = synthesis
+        self.domains: list[Domain] = self._choose_domains([m.domain for m in facts.domains])
         if not self.domains:
             nouns = [n for n in facts.nouns if len(n) >= 3][:3] or ["record"]
             self.domains = [_generic_domain(n) for n in nouns]
@@ -194,7 +231,29 @@ class _Planner:
             self.policy = self.policy.model_copy(update={"max_attempts": overrides.max_attempts[0]})
             self._cite(overrides.max_attempts[1])
         self.consumed_by: dict[str, list[str]] = {}
+        self.topic_consumption: dict[str, tuple[float, int]] = {}
         self.wired: set[tuple[str, str]] = set()
+
+    def _choose_domains(self, catalogued: list[Domain]) -> list[Domain]:
+        """The stormed contexts when the brief describes actions; catalogued domains fill in a brief that only
+        names areas ("order fulfillment across payments, inventory and shipping")."""
+        stormed = self.synthesis.domains if self.synthesis else []
+        actions = len(self.stormed.actions) if self.stormed else 0
+        if actions >= 2 and len(stormed) >= 2:
+            return list(stormed)
+        taken = {d.service for d in stormed} | {d.name for d in stormed}
+        parts = {a.name for d in stormed for a in d.aggregates} | {e.name for d in stormed for e in d.events}
+        parts |= {c.name for d in stormed for c in d.commands}
+        return [
+            *stormed,
+            *(
+                d
+                for d in catalogued
+                if d.service not in taken
+                and d.name not in taken
+                and not parts & ({a.name for a in d.aggregates} | {e.name for e in d.events} | {c.name for c in d.commands})
+            ),
+        ]
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -229,12 +288,25 @@ class _Planner:
         f = self.facts
         notes = self.assumptions
         peak = f.peak_factor or 3.0
-        if f.peak_factor is None:
+        sustained = f.throughput_eps
+        if f.throughput_eps is not None and f.rate_is_peak:
+            sustained = f.throughput_eps / peak
+            notes.append(
+                f"'{f.throughput_source}' is the busiest moment the brief describes: it is the peak "
+                f"(≈ {_figure(f.throughput_eps)}/s); the sustained rate is assumed to be a third of it."
+            )
+        elif f.peak_factor is None:
             notes.append(
                 "Peak load is assumed to be 3× the sustained rate; state the real peak to resize topics."
             )
-        if f.throughput_eps is not None:
-            rate = f"{f.throughput_eps:,.1f}".rstrip("0").rstrip(".")
+        if f.fleet_assumed and f.fleet_period_s:
+            notes.append(
+                f"The brief does not say how many {f.fleet_unit} report; {f.fleet:,.0f} are assumed, so "
+                f"{f.fleet:,.0f} / {f.fleet_period_s:g} s ≈ {_figure(f.throughput_eps or 0)} events/s. "
+                "State the fleet size to resize the telemetry topics."
+            )
+        if f.throughput_eps is not None and not f.rate_is_peak:
+            rate = _figure(f.throughput_eps)
             notes.append(f"Sustained load read from the brief: '{f.throughput_source}' ≈ {rate} per second.")
         else:
             notes.append(
@@ -257,7 +329,8 @@ class _Planner:
             retention = max(retention or 0, days)
             self._cite(pid)
         self.requirements = Requirements(
-            throughput_eps=f.throughput_eps,
+            throughput_eps=sustained,
+            business_rates=self._business_rates(),
             peak_factor=peak,
             latency_p99_ms=f.latency_p99_ms,
             consistency="strong" if f.strong_consistency else "eventual",
@@ -278,6 +351,38 @@ class _Planner:
                 "across services the design is eventually consistent by construction."
             )
 
+    def _business_rates(self) -> list[BusinessRate]:
+        f = self.facts
+        if f.throughput_eps is None or not f.throughput_source:
+            return []
+        if f.fleet is not None and f.fleet_period_s:
+            return [
+                BusinessRate(
+                    quantity=f.fleet,
+                    unit=f.fleet_unit or "devices",
+                    per_seconds=f.fleet_period_s,
+                    events_per_transaction=1,
+                    assumed=f.fleet_assumed,
+                    source=f.throughput_source,
+                )
+            ]
+        return [
+            BusinessRate(
+                quantity=f.throughput_eps,
+                unit=f.throughput_unit or "events",
+                per_seconds=1,
+                events_per_transaction=self._events_per_transaction() if f.instance_rate else 1,
+                peak=f.rate_is_peak,
+                source=f.throughput_source,
+            )
+        ]
+
+    def _events_per_transaction(self) -> float:
+        """Success-path facts one business transaction records: the stormed actions, or half a domain's events."""
+        if self.stormed is not None and len(self.stormed.actions) >= 2:
+            return float(len([a for a in self.stormed.actions if not a.otherwise and not a.clause.every_s]) or 1)
+        return float(max(1, max((len(d.events) for d in self.domains), default=2) // 2))
+
     def _domain_rate(self, domain: Domain) -> float:
         """Sustained events per second for one domain's topic."""
         f = self.facts
@@ -297,21 +402,34 @@ class _Planner:
     # -- workflows ------------------------------------------------------------------------------------------
 
     def _workflows(self) -> list[_Workflow]:
+        if self.synthesis is not None and self.stormed is not None and len(self.stormed.actions) >= 2:
+            return self._stormed_workflows()
         flows: list[_Workflow] = []
         for initiator in self.domains:
             if initiator.saga.initiates is None:
                 continue
             steps = [
-                (d, d.saga.participates)
+                (d, step)
                 for d in self.domains
-                if d.saga.participates is not None
-                and d.name != initiator.name
-                and (not d.saga.participates.serves or initiator.name in d.saga.participates.serves)
+                if d.saga.participates is not None and d.name != initiator.name
+                for step in (d.saga.participates, *d.saga.also)
+                if not step.serves or initiator.name in step.serves
             ]
             if steps:
                 steps.sort(key=lambda pair: (pair[1].rank, pair[0].name))
                 flows.append(_Workflow(initiator=initiator, steps=steps))
         return flows
+
+    def _stormed_workflows(self) -> list[_Workflow]:
+        assert self.synthesis is not None
+        flow = self.synthesis.workflow
+        if flow is None:
+            return []
+        initiator = self.by_name.get(snake(flow.initiator))
+        steps = [(self.by_name[snake(s.context)], s.step) for s in flow.steps if snake(s.context) in self.by_name]
+        if initiator is None or initiator.saga.initiates is None or len(steps) < 2:
+            return []
+        return [_Workflow(initiator=initiator, steps=steps)]
 
     def _coordination(self, flows: list[_Workflow]) -> str:
         longest = max((len(f.steps) for f in flows), default=0)
@@ -422,7 +540,9 @@ class _Planner:
                 action=action,
                 emits=list(dict.fromkeys(emits)),
                 idempotency=idempotency,
-                retry=RetryPolicy(
+                retry=PROJECTOR_RETRY
+                if upsert_key
+                else RetryPolicy(
                     max_attempts=p.max_attempts,
                     backoff="exponential",
                     initial_delay_ms=p.initial_delay_ms,
@@ -513,6 +633,18 @@ class _Planner:
                     f"record the step and send {nxt}",
                     [nxt],
                 )
+                pivot_at = next((i for i, (_, p) in enumerate(flow.steps) if p.pivot), len(flow.steps))
+                if index >= pivot_at:
+                    # Past the point of no return a failure is retried forward, never compensated.
+                    if s.failure_event not in {e for c in self.consumers for e in c.subscriptions if c.service == orchestrator}:
+                        self._consumer(
+                            orchestrator,
+                            f"retry-on-{kebab(s.failure_event)}",
+                            [s.failure_event],
+                            f"retry {s.command} with backoff: the step is past the pivot and cannot be undone",
+                            [s.command],
+                        )
+                    continue
                 undo = [
                     p.compensation_command
                     for _, p in reversed(flow.steps[:index])
@@ -678,6 +810,11 @@ class _Planner:
         commands = self._commands()
         self._size_consumers(topics, events)
         event_store = self._event_store() if event_sourced else None
+        self._outcomes()
+        archive = self._archive(topics, event_sourced)
+        if archive is not None or event_sourced:
+            source = "event_store" if event_sourced else "archive"
+            projections = [p.model_copy(update={"replay_source": source}) for p in projections]
         self.style = Style(
             coordination=coordination,
             event_sourcing=event_sourced,
@@ -711,6 +848,9 @@ class _Planner:
             observability=self._observability(topics, projections),
             decisions=self.decisions,
             tradeoffs=self._tradeoffs(coordination, event_sourced),
+            archive=archive,
+            not_modelled=self._not_modelled(),
+            notices=self._notices(),
         )
         return design
 
@@ -729,26 +869,94 @@ class _Planner:
 
     def _services(self, event_sourced: bool) -> list[Service]:
         out: list[Service] = []
+        emitted = self.synthesis.emitted if self.synthesis else set()
         for d in self.domains:
             publishes = [e.name for e in d.events]
             consumes = sorted({s for c in self.consumers if c.service == d.service for s in c.subscriptions})
+            # A fleet's readings or a client's clicks are produced straight to their topic: there is no state
+            # change to keep consistent with them, so no database and no outbox in the way of the rate.
+            streaming = bool(publishes) and all(e in emitted for e in publishes) and not consumes
             out.append(
                 Service(
                     name=d.service,
                     bounded_context=d.bounded_context,
                     description=d.description,
                     aggregates=[a.name for a in d.aggregates],
-                    database=self._db(d.service),
+                    database=None if streaming else self._db(d.service),
                     publishes=publishes,
                     consumes=consumes,
-                    publishing=self._publishing(d.name, event_sourced),
+                    publishing="direct" if streaming else self._publishing(d.name, event_sourced),
                     owner=f"{d.name} team",
+                    event_sourced=event_sourced and not streaming,
+                    ingestion=self._ingestion() if streaming else None,
                 )
             )
         for extra in self.extra_services:
             consumes = sorted({s for c in self.consumers if c.service == extra.name for s in c.subscriptions})
             out.append(extra.model_copy(update={"consumes": consumes}))
         return out
+
+    def _ingestion(self) -> str | None:
+        if "mqtt" in self.brief.lower():
+            return "MQTT gateway: devices publish to the gateway, which produces to the broker"
+        return None
+
+    def _not_modelled(self) -> list[NotModelled]:
+        if self.stormed is None:
+            return []
+        return [NotModelled(text=text, reason=reason) for text, reason in self.stormed.not_modelled]
+
+    def _notices(self) -> list[str]:
+        out: list[str] = []
+        letters = [c for c in self.brief if c.isalpha()]
+        foreign = sum(1 for c in letters if not c.isascii())
+        if letters and foreign / len(letters) > 0.02:
+            out.append(
+                "The brief does not read as English: the planner reads English briefs only, so this design rests "
+                "on the few words it recognised. Restate the brief in English for a design built from it."
+            )
+        if (self.stormed is None or not self.stormed.actions) and not self.facts.domains:
+            out.append(
+                "No action (who does what) and no business area of the knowledge base was recognised in the "
+                "brief; the design is a generic skeleton. Describe what happens, e.g. 'customers place orders, "
+                "we charge them and ship the goods'."
+            )
+        return out
+
+    def _outcomes(self) -> None:
+        """Endings besides success and failure: a claim that lapses before the workflow finishes."""
+        flow = self.synthesis.workflow if self.synthesis else None
+        if flow is None or not self.sagas:
+            return
+        outcomes = []
+        if flow.expiry_event and any(e.name == flow.expiry_event for d in self.domains for e in d.events):
+            span = f" after {flow.expiry_s:g} s" if flow.expiry_s else ""
+            outcomes.append(
+                SagaOutcome(
+                    name="expired",
+                    event=flow.expiry_event,
+                    description=f"The claim lapsed{span} before the workflow finished; completed steps are "
+                    "compensated as on failure.",
+                )
+            )
+        saga = self.sagas[0]
+        timeout = saga.timeout_s
+        if flow.expiry_s:
+            timeout = max(flow.expiry_s, sum(s.timeout_s or 0 for s in saga.steps))
+        self.sagas[0] = saga.model_copy(update={"outcomes": outcomes, "timeout_s": timeout})
+
+    def _archive(self, topics: list[Topic], event_sourced: bool) -> Archive | None:
+        """History kept longer than the topics keep it lives in an archive tier, the replay source of read models."""
+        retention = self.requirements.retention_days
+        longest = max((t.retention_days or 0 for t in topics if t.purpose != "dead_letter"), default=0)
+        if retention is None or retention <= longest:
+            return None
+        return Archive(
+            store="object storage (data lake), written by a sink connector",
+            retention_days=retention,
+            format="parquet",
+            source_topics=[t.name for t in topics if t.purpose in ("operational", "audit")],
+        )
 
     def _aggregates(self, event_sourced: bool) -> list[Aggregate]:
         out: list[Aggregate] = []
@@ -850,16 +1058,18 @@ class _Planner:
         if self.overrides.compatibility:
             self._cite(self.overrides.compatibility[1])
         for d in self.domains:
-            rate = self._domain_rate(d)
-            peak = rate * self.requirements.peak_factor
-            partitions = max(MIN_PARTITIONS, math.ceil(peak * HEADROOM / PARTITION_CAPACITY_EPS))
             retention = self._retention(d)
+            command_peak = 0.0
             for aggregate in d.aggregates:
                 # One topic per aggregate keeps every event on a topic keyed the same way.
                 topic_name = self._topic_name(d, aggregate.name)
                 own = [e for e in d.events if self._aggregate(d, e.aggregate).name == aggregate.name]
                 if not own:
                     continue
+                rate, emitted = self._topic_rate(d, own)
+                peak = rate * self.requirements.peak_factor
+                command_peak = max(command_peak, peak)
+                partitions, capacity = self._size_topic(topic_name, peak, emitted)
                 topics.append(
                     Topic(
                         name=topic_name,
@@ -873,6 +1083,8 @@ class _Planner:
                         events=[e.name for e in own],
                         purpose="audit" if audit else "operational",
                         throughput_eps=round(peak, 3),
+                        partition_capacity_eps=capacity.partition_capacity_eps if emitted else None,
+                        capacity=capacity,
                     )
                 )
                 for e in own:
@@ -899,6 +1111,8 @@ class _Planner:
             commands = [c for c in self.commands.values() if c.topic == f"{d.name}.commands"]
             if commands:
                 ckey = commands[0].partition_key
+                peak = command_peak or self._domain_rate(d) * self.requirements.peak_factor
+                partitions, capacity = self._size_topic(f"{d.name}.commands", peak, False)
                 topics.append(
                     Topic(
                         name=f"{d.name}.commands",
@@ -912,6 +1126,7 @@ class _Planner:
                         commands=[c.name for c in commands],
                         purpose="command",
                         throughput_eps=round(peak, 3),
+                        capacity=capacity,
                     )
                 )
         for service in sorted({c.service for c in self.consumers}):
@@ -930,6 +1145,63 @@ class _Planner:
             )
         return topics, events
 
+    def _topic_rate(self, d: Domain, own: list[KEvent]) -> tuple[float, bool]:
+        """Sustained events/s of the events that really travel on one topic, and whether a fleet emits them."""
+        f = self.facts
+        sustained = self.requirements.throughput_eps
+        emitted_names = self.synthesis.emitted if self.synthesis else set()
+        emitted = any(e.name in emitted_names for e in own)
+        stormed = self.stormed is not None and len(self.stormed.actions) >= 2
+        if sustained is None:
+            return THROUGHPUT_EPS[d.throughput], emitted
+        if emitted and not f.instance_rate:
+            return sustained, True
+        if not stormed:
+            return self._domain_rate(d), emitted
+        if f.instance_rate:
+            facts = {a.event for a in self.stormed.actions} if self.stormed else set()
+            per_transaction = max(1, sum(1 for e in own if e.name in facts))
+            return sustained * per_transaction, emitted
+        if emitted_names:
+            # The stated rate is the fleet's or the clients'; the facts derived from it are far fewer.
+            return THROUGHPUT_EPS["medium"], emitted
+        return sustained, emitted
+
+    def _size_topic(self, name: str, peak: float, emitted: bool) -> tuple[int, TopicCapacity]:
+        """Partitions from the capacity model: the broker's share per partition and the consumers' throughput."""
+        partition_eps = TELEMETRY_PARTITION_EPS if emitted else PARTITION_CAPACITY_EPS
+        handler = BATCH_HANDLER_TIME_MS if emitted else HANDLER_TIME_MS
+        in_flight = 1 if peak <= PARTITION_CAPACITY_EPS else KEYED_IN_FLIGHT
+        partitions = partitions_needed(
+            peak,
+            partition_capacity_eps=partition_eps,
+            processing_time_ms=handler,
+            in_flight_per_partition=in_flight,
+            target_utilisation=DEFAULT_TARGET_UTILISATION,
+            minimum=MIN_PARTITIONS,
+        )
+        per_partition = consumer_capacity_eps(
+            partitions=1, consumers=1, processing_time_ms=handler, in_flight_per_partition=in_flight
+        )
+        effective = min(partition_eps, per_partition)
+        derivation = (
+            f"peak {_figure(peak)}/s ÷ (min(partition {_figure(partition_eps)}/s, consumer {in_flight} × 1000 / "
+            f"{handler:g} ms = {_figure(per_partition)}/s) × {DEFAULT_TARGET_UTILISATION:g} utilisation) = "
+            f"{_figure(peak / (effective * DEFAULT_TARGET_UTILISATION))} → {partitions} partitions"
+            f"{f' (at least {MIN_PARTITIONS})' if partitions == MIN_PARTITIONS else ''}"
+        )
+        self.topic_consumption[name] = (handler, in_flight)
+        capacity = TopicCapacity(
+            peak_eps=round(peak, 3),
+            partition_capacity_eps=partition_eps,
+            handler_ms=handler,
+            consumer_eps_per_partition=round(per_partition, 3),
+            target_utilisation=DEFAULT_TARGET_UTILISATION,
+            partitions=partitions,
+            derivation=derivation,
+        )
+        return partitions, capacity
+
     def _retention(self, d: Domain) -> float:
         override = self.overrides.retention_days.get(d.name)
         if override is not None:
@@ -945,11 +1217,23 @@ class _Planner:
         by_name = {t.name: t for t in topics}
         sized: list[Consumer] = []
         for c in self.consumers:
-            read = [by_name[t] for t in {topic_of.get(s) for s in c.subscriptions} if t in by_name]
-            partitions = min((t.partitions or 1) for t in read) if read else 1
-            peak = max((t.throughput_eps or 0) for t in read) if read else 0
-            needed = math.ceil(peak * HEADROOM * HANDLER_TIME_MS / 1000) if peak else 1
-            sized.append(c.model_copy(update={"concurrency": max(1, min(partitions, needed))}))
+            read = sorted(
+                (by_name[t] for t in {topic_of.get(s) for s in c.subscriptions} if t in by_name), key=lambda t: t.name
+            )
+            if not read:
+                sized.append(c)
+                continue
+            partitions = min((t.partitions or 1) for t in read)
+            peak = max((t.throughput_eps or 0) for t in read)
+            handler, in_flight = max(self.topic_consumption.get(t.name, (HANDLER_TIME_MS, 1)) for t in read)
+            needed = consumers_needed(
+                peak, partitions=partitions, processing_time_ms=handler, in_flight_per_partition=in_flight
+            )
+            sized.append(
+                c.model_copy(
+                    update={"concurrency": needed, "processing_time_ms": handler, "in_flight_per_partition": in_flight}
+                )
+            )
         self.consumers = sized
 
     def _event_store(self) -> EventStore:
@@ -1352,8 +1636,10 @@ class _Planner:
 def plan(brief: str, *, precedents: Sequence[Precedent] = ()) -> Plan:
     """Plan a complete Design for a brief, following the accepted precedents that apply to it."""
     facts = parse_brief(brief)
+    stormed = storm(brief)
+    synthesis = synthesise(stormed) if stormed.actions else None
     domain_names = facts.domain_names
     overrides = interpret_precedents(precedents, domain_names)
-    planner = _Planner(brief, facts, overrides)
+    planner = _Planner(brief, facts, overrides, stormed, synthesis)
     design = planner.build()
     return Plan(design=design, facts=facts, precedents=list(precedents), precedents_applied=planner.cited)

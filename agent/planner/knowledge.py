@@ -108,6 +108,9 @@ class KSagaStep(_KB):
 class KSagaRole(_KB):
     initiates: KSagaInitiator | None = None
     participates: KSagaStep | None = None
+    also: list[KSagaStep] = Field(
+        default_factory=list, description="Further steps of the same domain in the workflow (capture after the pivot)."
+    )
 
 
 class Domain(_KB):
@@ -131,6 +134,64 @@ class Domain(_KB):
 
     def event(self, name: str) -> KEvent | None:
         return next((e for e in self.events if e.name == name), None)
+
+
+class KVerb(_KB):
+    """What one verb of a brief means for the design; see knowledge/verbs.yaml for each key."""
+
+    participle: str | None = None
+    event_verb: str | None = None
+    object: str | None = None
+    reverse: str | None = None
+    pivot: bool = False
+    money: bool = False
+    claim: bool = False
+    message: bool = False
+    perspective: str | None = None
+    nominal: list[str] = Field(default_factory=list)
+    context: str | None = None
+    fallback_verb: str | None = None
+    received_as: str | None = None
+    intransitive: bool = False
+    failure: str | None = None
+    from_party: str | None = None
+    read_model: bool = False
+    object_class: str | None = None
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class KState(_KB):
+    verb: str
+
+
+class KImplied(_KB):
+    verb: str
+    object: str
+
+
+class Lexicon(_KB):
+    """The verb lexicon and the noun classes event storming reads a brief with."""
+
+    verbs: dict[str, KVerb]
+    messages: list[str]
+    documents: list[str]
+    generic_objects: list[str]
+    parties: list[str]
+    machines: list[str]
+    charges: list[str]
+    money_nouns: list[str]
+    proposals: list[str]
+    evidence: list[str]
+    implied: dict[str, KImplied]
+    processes: list[str]
+    workforce: list[str]
+    weak_modifiers: list[str]
+    states: dict[str, KState]
+    occurrences: dict[str, str]
+    personal_data: dict[str, list[KField]]
+
+    def verb(self, lemma: str) -> KVerb | None:
+        return self.verbs.get(lemma)
 
 
 class Pattern(_KB):
@@ -218,6 +279,37 @@ def domains() -> dict[str, Domain]:
         except OSError:
             pass  # a read-only cache only costs speed
     return found
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The verb lexicon (knowledge/verbs.yaml), validated once and kept in the user cache like the catalog."""
+    text = (resources.files("archassist.knowledge") / "verbs.yaml").read_text(encoding="utf-8")
+    digest = hashlib.sha256(Path(__file__).read_bytes() + text.encode()).hexdigest()[:24]
+    cached = _cache_file(f"lexicon-{digest}")
+    if cached is not None and cached.is_file():
+        try:
+            with cached.open("rb") as handle:
+                found = pickle.load(handle)
+            if isinstance(found, Lexicon):
+                return found
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
+    raw = _read_yaml(text, "verbs.yaml")
+    try:
+        lex = Lexicon.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(f"knowledge/verbs.yaml: {exc}") from exc
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(lex, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only cache only costs speed
+    return lex
 
 
 @cache

@@ -58,6 +58,7 @@ SECTION_HEADINGS: tuple[str, ...] = (
     "Decisions",
     "Trade-offs",
     "Findings",
+    "Not modelled",
     "Suppressions",
 )
 

@@ -30,7 +30,8 @@ def event_store_missing(design: Design, index: DesignIndex) -> Iterator[Violatio
     Fix: Declare the event store: table, columns, the unique (aggregate_id, version) constraint, indexes and
     snapshot table.
     """
-    if design.style.event_sourcing and design.event_store is None:
+    event_sourced = design.style.event_sourcing or any(s.event_sourced for s in design.services)
+    if event_sourced and design.event_store is None:
         yield Violation(
             "/event_store",
             "the design is event-sourced but has no event store",

@@ -282,12 +282,11 @@ def partitions_needed(design: Design, topic: Topic) -> int | None:
     peak = peak_eps(design, topic)
     if peak is None:
         return None
-    ratio = peak / design.requirements.partition_capacity_eps
+    capacity = topic.partition_capacity_eps or design.requirements.partition_capacity_eps
+    ratio = peak / capacity
     if not math.isfinite(ratio) or ratio > _PARTITIONS_CEILING:
         return _PARTITIONS_CEILING
-    return sizing.partitions_needed(
-        peak, partition_capacity_eps=design.requirements.partition_capacity_eps, target_utilisation=1.0
-    )
+    return sizing.partitions_needed(peak, partition_capacity_eps=capacity, target_utilisation=1.0)
 
 
 @rule("EDA308", "partitions-below-throughput", severity="error")
@@ -315,6 +314,7 @@ def partitions_below_throughput(design: Design, index: DesignIndex) -> Iterator[
             )
         elif needed is not None and topic.partitions < needed:
             peak = peak_eps(design, topic) or 0.0
+            capacity = topic.partition_capacity_eps or design.requirements.partition_capacity_eps
             yield Violation(
                 f"/topics/{position}/partitions",
                 f"topic '{topic.name}' has {topic.partitions} partitions but its peak of {peak:,.0f} events/s "
