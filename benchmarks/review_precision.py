@@ -61,6 +61,7 @@ _NAMED = re.compile(
 )
 _NUMBER = re.compile(r"\d+")
 _PATH = re.compile(r"(?<![\w/])/(?:[\w.#-]+/)+[\w.#-]*")
+_LIST_AT_END = re.compile(r" \([^()]*\)$")
 _PLACES = re.compile(r"(\d+) places in all")
 _LINE = re.compile(r"\bline (\d+)")
 
@@ -80,9 +81,14 @@ class Seen:
 
 def shape_of(message: str) -> str:
     text = _PLACES.sub("", message).split(" — ")[0]
-    text = _PATH.sub("PATH", _QUOTED.sub("*", text))
+    text = _LIST_AT_END.sub(" (…)", _PATH.sub("PATH", _QUOTED.sub("*", text)))
     text = _NAMED.sub(lambda m: f"{m[1]} *", text)
-    return _NUMBER.sub("#", text).strip()
+    text = _NUMBER.sub("#", text).strip()
+    # Findings now use AsyncAPI's words (message, channel, operation); the judgement on them is the same.
+    for design_word, document_word in (("event *", "message *"), ("topic *", "channel *"), ("consumer *", "operation *")):
+        if text.startswith(design_word):
+            text = document_word + text[len(design_word) :]
+    return text
 
 
 def _files(name: str) -> list[Path]:

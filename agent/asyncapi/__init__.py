@@ -106,18 +106,23 @@ class AsyncApiImport:
         return [*self.schema_findings, *self.notes]
 
     def reconcile(self, rule_findings: list[Finding]) -> list[Finding]:
-        """The rule findings on the imported design, less those that only restate a "not declared" fact.
+        """The rule findings on the imported design, less those that only restate a "not declared" fact, told in
+        the document's terms: pointers into the document, channels, operations and messages.
 
         A rule such as "consumer has no dead-letter topic" fires on every imported consumer because AsyncAPI
         cannot say it; the importer's info note already reports that, so the rule's error would be noise. Rule
-        findings about what the document does say (a declared replication factor of 1, say) are all kept.
+        findings about what the document does say (a declared replication factor of 1, say) are all kept. When a
+        `$ref` could not be read, "nothing uses this" findings are dropped: the unread part may be the user.
         """
+        unread = any(CODES[n.code].group == "reference" for n in self.notes)
         kept: list[Finding] = []
         for finding in rule_findings:
             kinds = RULE_OVERLAP.get(finding.code, ())
             if kinds and self._covered(kinds, finding.pointer):
                 continue
-            kept.append(finding)
+            if unread and finding.code in UNREAD_REF_RULES:
+                continue
+            kept.append(in_document_terms(finding, self.design_pointers))
         return kept
 
     def _covered(self, kinds: tuple[str, ...], pointer: str) -> bool:
@@ -131,6 +136,35 @@ class AsyncApiImport:
     def summary(self) -> UnsaidSummary:
         limitations = sum(1 for n in self.notes if CODES[n.code].group in ("limitation", "reference"))
         return UnsaidSummary(dict(self.unsaid), len(self.schema_findings), limitations)
+
+
+# Rules that report something as unused or missing: a `$ref` that could not be read may hold what they miss.
+_DOCUMENT_ROOTS = ("/asyncapi", "/channels", "/operations", "/components", "/servers", "/info", "/id")
+UNREAD_REF_RULES = frozenset({"EDA921", "EDA923", "EDA924", "EDA926"})
+_DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\btopic '"), "channel '"),
+                 (re.compile(r"\bconsumer '"), "operation '"), (re.compile(r"\bevents '"), "messages '"))
+
+
+def document_pointer(design_pointer: str, pointers: dict[str, str]) -> str:
+    """The place in the AsyncAPI document a Design pointer came from: its own anchor, else its nearest parent's."""
+    probe = design_pointer
+    while True:
+        found = pointers.get(probe)
+        if found is not None:
+            return found
+        if not probe:
+            return ""
+        probe = probe.rsplit("/", 1)[0]
+
+
+def in_document_terms(finding: Finding, pointers: dict[str, str]) -> Finding:
+    """A finding on the imported Design, pointing into the document and worded in AsyncAPI's terms."""
+    message = finding.message
+    for pattern, word in _DESIGN_WORDS:
+        message = pattern.sub(word, message)
+    finding.message = message
+    finding.pointer = document_pointer(finding.pointer, pointers)
+    return finding
 
 
 def _where(source: SourceMap, pointer: str) -> str:
@@ -264,6 +298,9 @@ def import_asyncapi(
         notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
     design_source, pointers = design_source_map(result.anchors, source)
     findings, unsaid = finalize_notes(notes, result.design, source, design_source)
+    for finding in findings:
+        if not finding.pointer.startswith(_DOCUMENT_ROOTS):
+            finding.pointer = document_pointer(finding.pointer, pointers)
     return AsyncApiImport(
         design=result.design,
         notes=[*schema_notes, *findings],

@@ -22,6 +22,9 @@ class Code:
     label: str = ""
     # Rule codes whose findings on an imported design only restate this "not declared" fact.
     covers: tuple[str, ...] = ()
+    # The protocol families (rules.index.PROTOCOL_FAMILIES) on which the note is worth a finding; elsewhere the
+    # fact is remembered quietly (it still stands in for the rules it covers). None: every protocol.
+    protocols: frozenset[str] | None = None
 
 
 _ALL: tuple[Code, ...] = (
@@ -61,7 +64,8 @@ _ALL: tuple[Code, ...] = (
         "AsyncAPI has no field for it: add `x-idempotency: {strategy: dedup_event_id, key: event_id}` to the "
         "receive operation.",
         "consumer idempotency",
-        covers=("EDA401", "EDA402",)
+        covers=("EDA401", "EDA402",),
+        protocols=frozenset({"kafka", "amqp", "mqtt", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI105", "consumer-retry", "info", "not-declared",
@@ -69,14 +73,16 @@ _ALL: tuple[Code, ...] = (
         "Add `x-retry: {max_attempts: 5, backoff: exponential, initial_delay_ms: 1000, max_delay_ms: 60000}` to "
         "the receive operation.",
         "retry policy",
-        covers=("EDA403", "EDA404", "EDA405", "EDA406",)
+        covers=("EDA403", "EDA404", "EDA405", "EDA406",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other"}),
     ),
     Code(
         "AAPI106", "dead-letter", "info", "not-declared",
         "A receive operation does not say where messages go that cannot be processed (dead letter).",
         "Add `x-dead-letter: {topic: orders.dlq, redrive: manual}` to the receive operation.",
         "dead letter",
-        covers=("EDA407", "EDA408",)
+        covers=("EDA407", "EDA408",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other"}),
     ),
     Code(
         "AAPI107", "consumer-group", "info", "not-declared",
@@ -94,6 +100,7 @@ _ALL: tuple[Code, ...] = (
         "`ce_subject`, `ce_time`), best in a message trait every message uses.",
         "envelope headers",
         covers=("EDA201",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI109", "correlation-id", "info", "not-declared",
@@ -101,21 +108,24 @@ _ALL: tuple[Code, ...] = (
         "Add `correlationId: {location: '$message.header#/correlationId'}` to the message and declare the "
         "`correlationId` header in its `headers` schema.",
         "envelope correlation id header",
-        covers=("EDA201",)
+        covers=("EDA201",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI110", "event-version", "info", "not-declared",
         "A message does not declare the version of its schema.",
         "Add `x-version: 1` to the message (and raise it with every breaking change).",
         "event version",
-        covers=("EDA202",)
+        covers=("EDA202",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI111", "compatibility", "info", "not-declared",
         "A message does not declare the compatibility mode its schema evolves under.",
         "Add `x-compatibility: BACKWARD` (or FORWARD, FULL, NONE, …_TRANSITIVE) to the message.",
         "schema compatibility mode",
-        covers=("EDA203",)
+        covers=("EDA203",),
+        protocols=frozenset({"kafka", "nats", "other"}),
     ),
     Code(
         "AAPI112", "payload-schema", "info", "not-declared",
@@ -130,7 +140,8 @@ _ALL: tuple[Code, ...] = (
         "Import the producing application's own AsyncAPI document too, or add `x-producer: service-name` to the "
         "message.",
         "event producer",
-        covers=("EDA204", "EDA205",)
+        covers=("EDA204", "EDA205",),
+        protocols=frozenset(),
     ),
     Code(
         "AAPI114", "broker", "info", "not-declared",
@@ -153,6 +164,7 @@ _ALL: tuple[Code, ...] = (
         "AsyncAPI has no place for it: add it to the imported design's `observability` section.",
         "monitoring",
         covers=("EDA409", "EDA901", "EDA902", "EDA903"),
+        protocols=frozenset(),
     ),
     Code(
         "AAPI117", "shared-message", "info", "limitation",

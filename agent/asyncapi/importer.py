@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from archassist.agent.asyncapi.codes import CODES
+from archassist.agent.asyncapi.kinds import message_role
 from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
 from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
 from archassist.agent.model.design import (
@@ -38,6 +39,7 @@ from archassist.agent.model.design import (
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.io import Position, SourceMap
 from archassist.agent.model.naming import slug, words_of
+from archassist.agent.rules.index import protocol_family
 from pydantic import ValidationError
 
 _PROTOCOLS: dict[str, str] = {
@@ -151,6 +153,7 @@ class _EventDraft:
     topics: list[str] = field(default_factory=list)
     sent_topics: list[str] = field(default_factory=list)
     expects_reply: bool = False
+    is_reply: bool = False  # listed as the reply of an operation
     schema_format: str = "json_schema"
     kafka: bool = False
 
@@ -297,7 +300,10 @@ class Mapper:
         """Record a note about a Design part (something the document leaves unsaid, or maps differently) and
         remember the part, so that rule findings which only restate the note are reconciled away. `quiet`
         remembers it without a finding (the fact does not apply to the protocol, or another note already says it)."""
-        self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
+        spec = CODES[code]
+        self.unsaid_items.setdefault(spec.name, set()).add(_item_of(pointer))
+        if spec.protocols is not None and protocol_family(self.broker) not in spec.protocols:
+            quiet = True
         if not quiet:
             self.notes.append(_Note(code, subject, pointer, message))
 
@@ -469,6 +475,8 @@ class Mapper:
                 reply_events = self._op_messages(reply, reply_channel)
                 for draft in messages:
                     draft.expects_reply = True
+                for draft in reply_events:
+                    draft.is_reply = True
             if action == "send":
                 for draft in messages:
                     self._produce(draft, topic)
@@ -943,13 +951,21 @@ class Mapper:
         if draft.key_anchor:
             self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
         subject = f"message {draft.name}"
+        role = message_role(
+            draft.name, is_reply=draft.is_reply, expects_reply=draft.expects_reply, channels=draft.topics,
+            sent=draft.sent, received=draft.received,
+        )
+        # An event envelope, a schema version and a compatibility mode are asked of facts that others keep and
+        # replay; a request or a reply needs its correlation id, which AAPI109 asks for. On Kafka the log keeps
+        # requests and replies too, so their schemas evolve under the same rules.
+        exchange = role in ("request", "reply") and protocol_family(self.broker) != "kafka"
         if not draft.fields_known:
             self._note("AAPI112", subject, f"{pointer}/fields")
         missing = [f for f in STANDARD_ENVELOPE if f != "correlation_id" and f not in draft.envelope]
         if missing:
             self._note(
                 "AAPI108", subject, f"{pointer}/envelope",
-                f"not declared: envelope headers for {', '.join(missing)} of {subject}",
+                f"not declared: envelope headers for {', '.join(missing)} of {subject}", quiet=exchange,
             )
         if "correlation_id" not in draft.envelope:
             self._note("AAPI109", subject, f"{pointer}/envelope")
@@ -963,9 +979,9 @@ class Mapper:
             # Kafka topics carry the visible note; elsewhere the protocol has no partition key to declare.
             self._note("AAPI101", subject, f"{pointer}/partition_key", quiet=True)
         if draft.version is None:
-            self._note("AAPI110", subject, f"{pointer}/version")
+            self._note("AAPI110", subject, f"{pointer}/version", quiet=exchange)
         if draft.compatibility is None:
-            self._note("AAPI111", subject, f"{pointer}/compatibility")
+            self._note("AAPI111", subject, f"{pointer}/compatibility", quiet=exchange)
         if draft.producer is None:
             self._note("AAPI113", subject, f"{pointer}/producer")
         return Event(
@@ -982,6 +998,7 @@ class Mapper:
             owner=draft.producer if draft.sent and draft.producer == self.service_name else None,
             external=draft.sent,
             expects_reply=draft.expects_reply,
+            role=role,
         )
 
     def _build_topic(self, i: int, topic: _TopicDraft, drafts: list[_EventDraft]) -> Topic:
@@ -1019,7 +1036,7 @@ class Mapper:
                         if not ok]
                 self._note(
                     "AAPI103", subject, f"{pointer}/retention_days",
-                    f"not declared: {' and '.join(what)} of {subject} (the Design keeps archassist's defaults)",
+                    f"not declared: {' and '.join(what)} of {subject}",
                 )
         else:
             self._note("AAPI102", subject, f"{pointer}/partitions", quiet=True)
@@ -1126,15 +1143,18 @@ def finalize_notes(
             unsaid[spec.name] = len(group)
         collections = {"/" + n.pointer.split("/")[1] for n in group if n.pointer.count("/") >= 2}
         collection = next(iter(collections)) if len(collections) == 1 else ""
-        fold = (
-            spec.group == "not-declared"
-            and collection in sizes
-            and len(group) >= 3
-            and len({n.pointer.split("/")[2] for n in group}) == sizes[collection]
-        )
+        # One finding for a kind that many parts share, when it says the same of each (a note that names what
+        # is missing, differently per part, stays per part); it never claims "any of" when some parts declare it.
+        shapes = {(n.message or "").replace(n.subject, "") for n in group}
+        fold = spec.group == "not-declared" and collection in sizes and len(group) >= 3 and len(shapes) == 1
         if fold:
             noun = collection.strip("/")
-            message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"
+            items = sorted({int(n.pointer.split("/")[2]) for n in group if n.pointer.split("/")[2].isdigit()})
+            if len(items) == sizes[collection]:
+                message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"
+            else:
+                named = ", ".join(n.subject.split(" ", 1)[-1] for n in group[:5]) + (", …" if len(group) > 5 else "")
+                message = f"not declared: {spec.label} of {len(items)} of the {sizes[collection]} {noun} ({named})"
             findings.append(_finding(code, message, collection, source.file, design_source))
             continue
         for note in group:

@@ -171,6 +171,11 @@ class Event(_Part):
     ordered_with: list[str] = Field(default_factory=list)
     external: bool = Field(False, description="Published for consumers outside this design.")
     expects_reply: bool = Field(False, description="The producer waits for an answer to this message.")
+    role: Literal["event", "command", "request", "reply"] = Field(
+        "event",
+        description="What the message is: a fact (event), an order to one handler (command), or one half of a "
+        "request/reply exchange. Naming and contract rules for events apply to events only.",
+    )
     estimated_size_bytes: int | None = Field(None, ge=0)
     upcasters: list[Upcaster] = Field(default_factory=list)
     deprecated: bool = False

@@ -25,6 +25,7 @@ from archassist.agent.model.findings import SEVERITY_ORDER, Finding
 from archassist.agent.model.io import SourceMap, design_from_document, read_document
 from archassist.agent.rules import get_rule
 from archassist.agent.rules.engine import resolve_rules, resolve_severities, run, sort_findings
+from archassist.agent.rules.folding import fold_repeats
 
 FailOn = Literal["error", "warning", "info", "never"]
 FAIL_ON_LEVELS: tuple[str, ...] = ("error", "warning", "info", "never")
@@ -288,7 +289,7 @@ def review_file(path: str | Path, options: ReviewOptions | None = None) -> FileR
         path=str(path),
         kind=kind,
         design_name=design.name,
-        findings=sort_findings(outside + rule_findings),
+        findings=fold_repeats(sort_findings(outside + rule_findings)),
         suppressed=result.suppressed,
         unused_suppressions=result.unused_suppressions,
         notes=notes,

@@ -10,6 +10,7 @@ from archassist.agent.model.design import UNSPECIFIED_BROKER, Design, Topic
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
     DEAD_LETTER_SUFFIXES,
+    TOPIC_BROKERS,
     DesignIndex,
     is_dead_letter_topic,
     is_retry_topic,
@@ -148,7 +149,7 @@ def ordered_events_split(design: Design, index: DesignIndex) -> Iterator[Violati
             )
 
 
-@rule("EDA305", "topic-name-shape", severity="warning")
+@rule("EDA305", "topic-name-shape", severity="warning", protocols=TOPIC_BROKERS)
 def topic_name_shape(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """A topic name does not follow `{domain}.{event}` or `{domain}.events`.
 
@@ -199,7 +200,7 @@ def _technical_words(topic_name: str) -> list[str]:
     return found
 
 
-@rule("EDA306", "topic-name-technical", severity="warning")
+@rule("EDA306", "topic-name-technical", severity="warning", protocols=TOPIC_BROKERS)
 def topic_name_technical(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """A topic is named after technology or plumbing instead of a business domain.
 

@@ -152,3 +152,30 @@ def as_fact(name: str) -> str | None:
             rest.append(word)
     rest = rest or list(words[1:])
     return "".join(w.capitalize() for w in rest) + past_participle(words[0])
+
+
+# Words that say nothing about the fact and are dropped from a suggested event name.
+_FILLER = word_set("event events msg info notification payload v")
+
+
+def fact_name(name: str) -> str:
+    """A past-tense event name for a message name without one: serviceChangeEvent -> ServiceChanged,
+    PaymentStatus -> PaymentStatusUpdated. Never empty."""
+    command = as_fact(name)
+    if command:
+        return command
+    words = [w for w in split_words(name) if w not in _FILLER and not w.isdigit()] or list(split_words(name))
+    for position in range(len(words) - 1, -1, -1):
+        word = words[position]
+        if word in IMPERATIVE_VERBS or past_forms(word)[1] != regular_guess(word):
+            rest = words[:position] + words[position + 1 :]
+            if rest:
+                return "".join(w.capitalize() for w in rest) + past_participle(word)
+    return "".join(w.capitalize() for w in words) + "Updated"
+
+
+def regular_guess(word: str) -> str:
+    """What past_forms answers for a word it has no entry for (used to tell known verbs from other words)."""
+    from archassist.agent.rules.verb_forms import regular_past
+
+    return regular_past(word)
