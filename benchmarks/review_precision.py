@@ -54,6 +54,8 @@ DOCUMENTS: dict[str, str] = {
     "microcks-account-service-amqp-2.1.yaml": "amqp",
     "spec-3.0-social-media": "mqtt",
 }
+# Files of a folder whose protocol differs from the folder's.
+FILE_PROTOCOLS: dict[str, str] = {"spec-3.0-social-media/frontend/asyncapi.yaml": "websocket"}
 LABEL_KINDS = ("useful", "noise", "false")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
 _NAMED = re.compile(
@@ -103,7 +105,7 @@ def collect() -> list[Seen]:
     for name in DOCUMENTS:
         for path in _files(name):
             review = review_file(path)
-            protocol = DOCUMENTS[name]
+            protocol = FILE_PROTOCOLS.get(str(path.relative_to(CORPUS)), DOCUMENTS[name])
             for finding in review.findings:
                 places = _PLACES.search(finding.message)
                 listed = tuple(int(n) for n in _LINE.findall(finding.message.split(" — ", 1)[-1]))

@@ -115,8 +115,12 @@ class AsyncApiImport:
         `$ref` could not be read, "nothing uses this" findings are dropped: the unread part may be the user.
         """
         unread = any(CODES[n.code].group == "reference" for n in self.notes)
+        # camelCase message ids are AsyncAPI's own habit: a name convention is a finding only when names mix them.
+        one_convention = len({naming_convention(e.name) for e in self.design.events}) <= 1
         kept: list[Finding] = []
         for finding in rule_findings:
+            if finding.code == "EDA104" and one_convention:
+                continue
             kinds = RULE_OVERLAP.get(finding.code, ())
             if kinds and self._covered(kinds, finding.pointer):
                 continue
@@ -141,8 +145,21 @@ class AsyncApiImport:
 # Rules that report something as unused or missing: a `$ref` that could not be read may hold what they miss.
 _DOCUMENT_ROOTS = ("/asyncapi", "/channels", "/operations", "/components", "/servers", "/info", "/id")
 UNREAD_REF_RULES = frozenset({"EDA921", "EDA923", "EDA924", "EDA926"})
-_DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\btopic '"), "channel '"),
+_DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\bevent name '"), "message name '"), (re.compile(r"\btopic '"), "channel '"),
                  (re.compile(r"\bconsumer '"), "operation '"), (re.compile(r"\bevents '"), "messages '"))
+
+
+def naming_convention(name: str) -> str:
+    """pascal, camel (one lowercase word counts as camel), snake, kebab, dotted or mixed."""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+        return "pascal"
+    if re.fullmatch(r"[a-z][A-Za-z0-9]*", name):
+        return "camel"
+    for convention, pattern in (("snake", r"[a-z0-9]+(_[a-z0-9]+)+"), ("kebab", r"[a-z0-9]+(-[a-z0-9]+)+"),
+                                ("dotted", r"[A-Za-z0-9]+(\.[A-Za-z0-9]+)+")):
+        if re.fullmatch(pattern, name):
+            return convention
+    return "mixed"
 
 
 def document_pointer(design_pointer: str, pointers: dict[str, str]) -> str:

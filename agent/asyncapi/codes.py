@@ -74,7 +74,9 @@ _ALL: tuple[Code, ...] = (
         "the receive operation.",
         "retry policy",
         covers=("EDA403", "EDA404", "EDA405", "EDA406",),
-        protocols=frozenset({"kafka", "amqp", "nats", "other"}),
+        # Retries are the consumer's own business and AsyncAPI has no field for them; the dead-letter note asks
+        # the question that matters (where does a message go that keeps failing), so this one stays quiet.
+        protocols=frozenset(),
     ),
     Code(
         "AAPI106", "dead-letter", "info", "not-declared",

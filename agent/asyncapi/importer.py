@@ -42,6 +42,12 @@ from archassist.agent.model.naming import slug, words_of
 from archassist.agent.rules.index import protocol_family
 from pydantic import ValidationError
 
+# Words in a document's title that name its protocol when neither servers nor bindings do.
+_TITLE_PROTOCOLS: tuple[tuple[str, str], ...] = (
+    ("websocket", "ws"), ("mqtt", "mqtt"), ("kafka", "kafka"), ("amqp", "amqp"), ("rabbitmq", "amqp"),
+    ("nats", "nats"),
+)
+_PROTOCOL_WORDS = {"ws": "WebSocket", "mqtt": "MQTT", "kafka": "Kafka", "amqp": "AMQP", "nats": "NATS"}
 _PROTOCOLS: dict[str, str] = {
     "kafka": "kafka",
     "kafka-secure": "kafka",
@@ -154,6 +160,8 @@ class _EventDraft:
     sent_topics: list[str] = field(default_factory=list)
     expects_reply: bool = False
     is_reply: bool = False  # listed as the reply of an operation
+    payload_absent: bool = False  # the message has no payload at all (a signal)
+    payload_reported: bool = False  # the payload could not be read and another note says why
     schema_format: str = "json_schema"
     kafka: bool = False
 
@@ -240,6 +248,7 @@ class Mapper:
         self.unsaid_items: dict[str, set[str]] = {}
         self.anchors: dict[str, str] = {}
         self.broker = UNSPECIFIED_BROKER
+        self.broker_from_title = ""
         self.service_name = "application"
 
     # --- small helpers ---
@@ -341,6 +350,13 @@ class Mapper:
         if used:
             self.anchors["/style/broker"] = "/channels"
             return used.most_common(1)[0][0]
+        info = self._deref(self.root.child("info"))
+        title = _text(info.get("title")).lower() if info is not None else ""
+        for word, protocol in _TITLE_PROTOCOLS:
+            if word in title:
+                # Only the title names it: the note on the missing servers stays, and says what was assumed.
+                self.broker_from_title = protocol
+                return protocol
         return UNSPECIFIED_BROKER
 
     def _binding_protocols(self) -> list[str]:
@@ -618,9 +634,11 @@ class Mapper:
         payload = message.child("payload")
         schema_format = _text(message.get("schemaFormat")).lower()
         if payload is None:
+            draft.payload_absent = True
             return
         resolved = self._deref(payload)
         if resolved is None:
+            draft.payload_reported = True
             return
         if self.major >= 3 and isinstance(resolved.value, dict) and "schemaFormat" in resolved.value:
             schema_format = _text(resolved.get("schemaFormat")).lower()
@@ -632,6 +650,7 @@ class Mapper:
             payload = inner
             resolved = self._deref(inner)
             if resolved is None:
+                draft.payload_reported = True
                 return
         if "avro" in schema_format:
             draft.schema_format = "avro"
@@ -648,6 +667,7 @@ class Mapper:
                     payload.anchor,
                 )
             )
+            draft.payload_reported = True
             return
         else:
             fields = self.schemas.fields(payload)
@@ -894,8 +914,8 @@ class Mapper:
                 if name != home:
                     self._note(
                         "AAPI117", f"channel {name}", f"/topics/{position[name]}",
-                        f"message {draft.name} travels on this channel too; a Design event has one topic, so it "
-                        f"is placed on channel {home}",
+                        f"message {draft.name} travels on this channel too; the review follows it on channel "
+                        f"{home} only, the first that sends it",
                     )
 
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
@@ -920,6 +940,13 @@ class Mapper:
     def _design_notes(self, drafts: list[_EventDraft], common: list[str]) -> None:
         if self.broker == UNSPECIFIED_BROKER:
             self._note("AAPI114", "the application", "/style/broker")
+        elif self.broker_from_title:
+            self._note(
+                "AAPI114", "the application", "/style/broker",
+                f"not declared: broker of the application (no servers and no bindings); the title names "
+                f"{_PROTOCOL_WORDS.get(self.broker_from_title, self.broker_from_title)}, so that is what the "
+                "review assumes",
+            )
         if len(common) < len(STANDARD_ENVELOPE):
             # The per-message notes say which headers are missing; these only cover the design-wide rule finding.
             self._note("AAPI108", "the design", "/envelope/fields", quiet=True)
@@ -960,7 +987,9 @@ class Mapper:
         # requests and replies too, so their schemas evolve under the same rules.
         exchange = role in ("request", "reply") and protocol_family(self.broker) != "kafka"
         if not draft.fields_known:
-            self._note("AAPI112", subject, f"{pointer}/fields")
+            # A signal without payload ("fire the laser") and a payload another note already explains say nothing new.
+            signal = draft.payload_absent and role != "event"
+            self._note("AAPI112", subject, f"{pointer}/fields", quiet=signal or draft.payload_reported)
         missing = [f for f in STANDARD_ENVELOPE if f != "correlation_id" and f not in draft.envelope]
         if missing:
             self._note(
@@ -1123,6 +1152,10 @@ def _schema_single_value(node: Node | None) -> str | None:
 
 
 
+# The document's words for the Design's collections.
+_DOCUMENT_NOUNS = {"/events": "messages", "/topics": "channels", "/consumers": "receive operations"}
+
+
 def finalize_notes(
     notes: list[_Note], design: Design, source: SourceMap, design_source: SourceMap
 ) -> tuple[list[Finding], dict[str, int]]:
@@ -1148,7 +1181,7 @@ def finalize_notes(
         shapes = {(n.message or "").replace(n.subject, "") for n in group}
         fold = spec.group == "not-declared" and collection in sizes and len(group) >= 3 and len(shapes) == 1
         if fold:
-            noun = collection.strip("/")
+            noun = _DOCUMENT_NOUNS[collection]
             items = sorted({int(n.pointer.split("/")[2]) for n in group if n.pointer.split("/")[2].isdigit()})
             if len(items) == sizes[collection]:
                 message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"

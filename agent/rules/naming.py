@@ -52,7 +52,7 @@ def event_named_like_command(design: Design, index: DesignIndex) -> Iterator[Vio
         )
 
 
-@rule("EDA102", "event-not-past-tense", severity="warning", protocols=BROKERS)
+@rule("EDA102", "event-not-past-tense", severity="warning", protocols=BROKERS - {"mqtt"})
 def event_not_past_tense(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """An event name holds no past-tense verb.
 
@@ -64,7 +64,8 @@ def event_not_past_tense(design: Design, index: DesignIndex) -> Iterator[Violati
 
     Fix: Name the state change in the past tense: `PaymentCaptured`, `OrderShipped`. A reached state reads as a
     fact too (`ItemOutOfStock`, `DriverWentOnline`). Commands, requests and replies are not checked, nor are the
-    frames of HTTP and WebSocket streams, which are an API's messages rather than events on a broker.
+    frames of HTTP and WebSocket streams (an API's messages rather than events on a broker) or MQTT topics, whose
+    messages are mostly device state and telemetry published under the state's own name.
     """
     for position, event in enumerate(design.events):
         if event.role != "event" or _named_like_command(event.name, index) or has_past_tense_word(event.name):
