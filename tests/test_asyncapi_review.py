@@ -154,3 +154,16 @@ def test_folding_keeps_every_code_and_counts_every_place(items: list[tuple[str, 
         groups[(f.file, f.code)] = groups.get((f.file, f.code), 0) + 1
     assert all(n <= 3 for (file, code), n in groups.items() if any(
         f.file == file and f.code == code and "places in all" not in f.message for f in folded))
+
+
+def test_asyncapi_3_1_is_validated_against_its_own_schema(tmp_path: Path) -> None:
+    doc = yaml.safe_load((DOCS / "spec-3.0-streetlights-kafka.yaml").read_text(encoding="utf-8"))
+    doc["asyncapi"] = "3.1.0"
+    path = tmp_path / "v31.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    imp = import_asyncapi_file(path)
+    assert imp.schema_findings == [] and not [n for n in imp.notes if n.code in ("AAPI904", "AAPI905")]
+    doc["channels"]["lightingMeasured"]["address"] = 5
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    [violation] = import_asyncapi_file(path).schema_findings
+    assert "AsyncAPI 3.1.0 JSON Schema" in violation.message and violation.pointer.endswith("/address")
