@@ -132,6 +132,9 @@ class Aggregate(_Part):
     events: list[str] = Field(default_factory=list)
     snapshot_every: int | None = Field(None, gt=0, description="Snapshot after this many events.")
     expected_stream_length: int | None = Field(None, ge=0, description="Typical events per instance.")
+    # Review additions (issue 15): hot aggregates snapshot by time, not by count.
+    events_per_s: float | None = Field(None, gt=0, description="Peak events per second one instance takes.")
+    snapshot_interval_s: float | None = Field(None, gt=0, description="Snapshot by time: every this many seconds.")
     invariants: list[str] = Field(default_factory=list)
 
 
@@ -144,6 +147,11 @@ class Command(_Part):
     topic: str | None = Field(None, description="Topic the command travels on, when sent asynchronously.")
     partition_key: str | None = None
     description: str = ""
+    # Review additions (issue 15): what the handler reads to accept or refuse the command.
+    reads: list[str] = Field(default_factory=list, description="Read models (projections) the decision consults.")
+    consistency: Literal["strong", "eventual"] | None = Field(
+        None, description="strong: the decision must see every earlier write (a debit against a balance)."
+    )
 
 
 class Upcaster(_Part):
@@ -193,6 +201,10 @@ class Topic(_Part):
     events: list[str] = Field(default_factory=list)
     commands: list[str] = Field(default_factory=list)
     purpose: Literal["operational", "audit", "analytics", "dead_letter", "retry", "command"] = "operational"
+    # Review addition (issue 15): a topic kept short on purpose names where the full history is.
+    replay_source: str | None = Field(
+        None, description="Where history older than the retention is kept and replayed from (data lake, archive)."
+    )
     durable: bool = True
     throughput_eps: float | None = Field(None, ge=0, description="Peak events per second on this topic.")
 
@@ -249,6 +261,10 @@ class Projection(_Part):
     update_strategy: Literal["eventual", "synchronous"] = "eventual"
     idempotent: bool = False
     rebuild: Literal["replay", "snapshot_and_replay", "none"] = "none"
+    # Review addition (issue 15): deltas (counters, balances) must be applied once; state can be upserted.
+    applies: Literal["state", "deltas"] = Field(
+        "state", description="state: each event carries the new state; deltas: events carry changes to add up."
+    )
     lag_target_ms: int | None = Field(None, gt=0)
 
 
@@ -279,6 +295,8 @@ class Saga(_Part):
     completion_event: str | None = None
     failure_event: str | None = None
     timeout_s: float | None = Field(None, gt=0)
+    # Review addition (issue 15): a saga started by an irrevocable fact (a payment settled) only moves forward.
+    forward_only: bool = Field(False, description="Started by an irrevocable fact: steps are retried, never undone.")
 
 
 class Column(_Part):

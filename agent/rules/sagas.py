@@ -41,9 +41,12 @@ def saga_compensation_missing(design: Design, index: DesignIndex) -> Iterator[Vi
     Anti-pattern: a `reserve-stock` step before the payment pivot with `compensation: null`.
 
     Fix: Give each such step a compensating action and command (`ReleaseStock`), or move it after the pivot if
-    it cannot be undone.
+    it cannot be undone. A saga started by an irrevocable fact (a settled payment) has nothing to undo to: mark it
+    `forward_only: true` and make its steps retriable instead.
     """
     for saga_position, saga in enumerate(design.sagas):
+        if saga.forward_only:
+            continue
         pivot = pivot_position(saga)
         for position, step in enumerate(saga.steps[:pivot]):
             if step.side_effect and not has_compensation(step):

@@ -421,10 +421,11 @@ def retention_too_short(design: Design, index: DesignIndex) -> Iterator[Violatio
     for a year.
 
     Fix: Keep 7 days or more for operational topics, 30 or more for audit and analytics, or archive to an event
-    store or cold storage before deletion.
+    store or cold storage before deletion. A raw high-volume stream kept short on purpose (personal location
+    data, telemetry landed in a data lake within minutes) names its `replay_source`; the minimum does not apply.
     """
     for position, topic in enumerate(design.topics):
-        if not topic.durable or topic.retention_days is None:
+        if not topic.durable or topic.retention_days is None or topic.replay_source:
             continue
         required, why = required_retention_days(design, topic)
         if topic.retention_days < required:
