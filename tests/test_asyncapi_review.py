@@ -167,3 +167,34 @@ def test_asyncapi_3_1_is_validated_against_its_own_schema(tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     [violation] = import_asyncapi_file(path).schema_findings
     assert "AsyncAPI 3.1.0 JSON Schema" in violation.message and violation.pointer.endswith("/address")
+
+
+def test_a_ref_that_resolves_only_by_guessing_is_a_finding_with_the_escaped_fix(tmp_path: Path) -> None:
+    doc = {
+        "asyncapi": "3.0.0", "info": {"title": "users", "version": "1"},
+        "channels": {"users": {"address": "users.events", "messages": {
+            "signedUp": {"$ref": "#/components/messages/user/signedup"}}}},
+        "operations": {"publish": {"action": "send", "channel": {"$ref": "#/channels/users"}}},
+        "components": {"messages": {"user/signedup": {"payload": {"type": "object"}}}},
+    }
+    path = tmp_path / "users.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    imp = import_asyncapi_file(path)
+    [guess] = [n for n in imp.notes if n.code == "AAPI907"]
+    assert "#/components/messages/user~1signedup" in guess.message and guess.severity == "warning"
+    assert [e.name for e in imp.design.events] == ["user/signedup"]  # still imported
+    assert "AAPI909" not in [n.code for n in imp.notes]  # the guessed reference still counts as a use
+    doc["channels"]["users"]["messages"]["signedUp"]["$ref"] = "#/components/messages/user~1signedup"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert "AAPI907" not in [n.code for n in import_asyncapi_file(path).notes]
+
+
+def test_unused_components_and_missing_operation_ids() -> None:
+    imp = import_asyncapi_file(DOCS / "spec-3.0-slack-rtm.yaml")
+    unused = [n for n in imp.notes if n.code == "AAPI909"]
+    assert [n.pointer for n in unused] == ["/components/messages/memberLeftChannel"]
+    imp = import_asyncapi_file(DOCS / "microcks-account-service-amqp-2.1.yaml")
+    [missing] = [n for n in imp.notes if n.code == "AAPI908"]
+    assert missing.pointer == "/channels/user~1signedup/subscribe" and missing.line
+    clean = import_asyncapi_file(DOCS / "spec-2.6-streetlights-kafka.yaml")
+    assert not [n for n in clean.notes if n.code in ("AAPI908", "AAPI909")]

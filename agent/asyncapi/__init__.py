@@ -114,7 +114,7 @@ class AsyncApiImport:
         findings about what the document does say (a declared replication factor of 1, say) are all kept. When a
         `$ref` could not be read, "nothing uses this" findings are dropped: the unread part may be the user.
         """
-        unread = any(CODES[n.code].group == "reference" for n in self.notes)
+        unread = any(n.code in UNREAD_REF_CODES for n in self.notes)
         # camelCase message ids are AsyncAPI's own habit: a name convention is a finding only when names mix them.
         one_convention = len({naming_convention(e.name) for e in self.design.events}) <= 1
         kept: list[Finding] = []
@@ -144,6 +144,7 @@ class AsyncApiImport:
 
 # Rules that report something as unused or missing: a `$ref` that could not be read may hold what they miss.
 _DOCUMENT_ROOTS = ("/asyncapi", "/channels", "/operations", "/components", "/servers", "/info", "/id")
+UNREAD_REF_CODES = frozenset({"AAPI901", "AAPI902", "AAPI903"})
 UNREAD_REF_RULES = frozenset({"EDA921", "EDA923", "EDA924", "EDA926"})
 _DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\bevent name '"), "message name '"), (re.compile(r"\btopic '"), "channel '"),
                  (re.compile(r"\bconsumer '"), "operation '"), (re.compile(r"\bevents '"), "messages '"))
@@ -295,6 +296,7 @@ def import_asyncapi(
     2.x/3.x document at all; everything else becomes findings.
     """
     from archassist.agent.asyncapi.importer import Mapper, _Note, design_source_map, finalize_notes
+    from archassist.agent.asyncapi.lint import document_hygiene
     from archassist.agent.asyncapi.refs import Resolver
 
     if not is_asyncapi(data):
@@ -313,6 +315,8 @@ def import_asyncapi(
     notes = list(result.notes)
     for problem in resolver.problems:
         notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
+    for code, message, doc_pointer in document_hygiene(data):
+        notes.append(_Note(code, doc_pointer, "", message, doc_pointer))
     design_source, pointers = design_source_map(result.anchors, source)
     findings, unsaid = finalize_notes(notes, result.design, source, design_source)
     for finding in findings:

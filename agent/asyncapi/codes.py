@@ -7,7 +7,7 @@ from typing import Literal
 
 from archassist.agent.model.findings import Severity
 
-CodeGroup = Literal["schema", "not-declared", "limitation", "reference"]
+CodeGroup = Literal["schema", "not-declared", "limitation", "reference", "hygiene"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +198,23 @@ _ALL: tuple[Code, ...] = (
         "A `$ref` points at a file outside the document's folder tree; it is not read.",
         "Move the referenced file into the document's folder tree, or allow the wider folder explicitly "
         "(`--ref-root DIR`).",
+    ),
+    Code(
+        "AAPI907", "ref-key-unescaped", "warning", "reference",
+        "A `$ref` reaches its target only by guessing: a key with a `/` in it is written unescaped in the pointer.",
+        "Write the `/` inside the key as `~1` (and `~` as `~0`): `#/components/messages/user~1signedup`. Other "
+        "tools resolve the pointer level by level and do not find the target.",
+    ),
+    Code(
+        "AAPI908", "operation-id-missing", "warning", "hygiene",
+        "A 2.x operation has no `operationId`; code generators and linters need one, and findings have to invent "
+        "a name for it.",
+        "Add `operationId: onOrderPlaced` (a unique name) to the operation.",
+    ),
+    Code(
+        "AAPI909", "unused-component", "info", "hygiene",
+        "A component (message, schema, trait, parameter, channel, operation …) is never referenced.",
+        "Reference it where it is meant to be used, or delete it.",
     ),
     Code(
         "AAPI904", "schema-approximated", "info", "limitation",
