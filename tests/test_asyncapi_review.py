@@ -198,3 +198,75 @@ def test_unused_components_and_missing_operation_ids() -> None:
     assert missing.pointer == "/channels/user~1signedup/subscribe" and missing.line
     clean = import_asyncapi_file(DOCS / "spec-2.6-streetlights-kafka.yaml")
     assert not [n for n in clean.notes if n.code in ("AAPI908", "AAPI909")]
+
+
+def _kafka_doc(key: dict[str, Any], **channel_extra: Any) -> dict[str, Any]:
+    return {
+        "asyncapi": "3.0.0", "info": {"title": "fleet", "version": "1"},
+        "servers": {"prod": {"host": "broker:9092", "protocol": "kafka"}},
+        "channels": {"positions": {"address": "fleet.positions", **channel_extra, "messages": {
+            "PositionRecorded": {"$ref": "#/components/messages/PositionRecorded"}}}},
+        "operations": {"publish": {"action": "send", "channel": {"$ref": "#/channels/positions"}}},
+        "components": {"messages": {"PositionRecorded": {
+            "payload": {"type": "object", "properties": {"vehicle_id": {"type": "string"},
+                                                         "recorded_at": {"type": "string", "format": "date-time"}}},
+            "bindings": {"kafka": {"key": key}},
+        }}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ({"type": "string", "title": "vehicle_id"}, "vehicle_id"),
+        ({"type": "object", "properties": {"vehicle_id": {"type": "string"}}}, "vehicle_id"),
+        ({"type": "string", "description": "the vehicle_id of the reading"}, "vehicle_id"),
+        ({"type": "string", "format": "date-time"}, "timestamp"),
+        ({"type": "string", "const": "fleet"}, "'fleet'"),
+    ],
+)
+def test_kafka_keys_are_read_with_or_without_a_title(tmp_path: Path, key: dict[str, Any], expected: str) -> None:
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(_kafka_doc(key)), encoding="utf-8")
+    imp = import_asyncapi_file(path)
+    assert imp.design.events[0].partition_key == expected
+    found = [f.code for f in review_file(path, ReviewOptions(fail_on="never")).findings]
+    assert ("EDA318" in found) == (expected in ("timestamp", "'fleet'"))
+
+
+def test_vendor_extensions_are_declarations(tmp_path: Path) -> None:
+    doc = _kafka_doc({"type": "string", "title": "vehicle_id"},
+                     **{"x-configs": {"retention.ms": 86_400_000, "cleanup.policy": "delete", "partitions": 6,
+                                      "replication.factor": 3, "min.insync.replicas": 2}})
+    doc["components"]["messages"]["PositionRecorded"]["x-messageCompatibility"] = "FULL"
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    imp = import_asyncapi_file(path)
+    topic = imp.design.topics[0]
+    assert (topic.partitions, topic.replication_factor, topic.min_insync_replicas) == (6, 3, 2)
+    assert topic.retention_days == 1 and topic.cleanup_policy == "delete"
+    assert imp.design.events[0].compatibility == "FULL"
+    assert not [n for n in imp.notes if n.code in ("AAPI102", "AAPI103", "AAPI111")]
+
+
+def test_a_declared_replication_factor_of_one_is_still_reported(tmp_path: Path) -> None:
+    doc = _kafka_doc({"type": "string", "title": "vehicle_id"}, bindings={"kafka": {"replicas": 1}})
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    findings = review_file(path, ReviewOptions(fail_on="never")).findings
+    assert "EDA310" in [f.code for f in findings]
+    assert "AAPI102" in [f.code for f in findings]  # partitions and min.insync are still undeclared
+
+
+def test_cloudevents_headers_given_through_a_trait_count_as_declared(tmp_path: Path) -> None:
+    doc = _kafka_doc({"type": "string", "title": "vehicle_id"})
+    headers = {"type": "object", "properties": {h: {"type": "string"} for h in (
+        "ce_id", "ce_type", "ce_subject", "ce_time", "ce_specversion", "ce_dataschema", "correlationId",
+        "causationId")}}
+    doc["components"]["messageTraits"] = {"cloudEvents": {"headers": headers}}
+    doc["components"]["messages"]["PositionRecorded"]["traits"] = [{"$ref": "#/components/messageTraits/cloudEvents"}]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    imp = import_asyncapi_file(path)
+    assert imp.design.envelope.cloudevents
+    assert "AAPI109" not in [n.code for n in imp.notes]

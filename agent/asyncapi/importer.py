@@ -305,12 +305,17 @@ class Mapper:
             _Note("AAPI906", what, "", f"{what} = {shown} cannot be used (expected {expected}); it was ignored", anchor)
         )
 
-    def _note(self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False) -> None:
+    def _note(
+        self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False,
+        covers: list[str] | None = None,
+    ) -> None:
         """Record a note about a Design part (something the document leaves unsaid, or maps differently) and
         remember the part, so that rule findings which only restate the note are reconciled away. `quiet`
         remembers it without a finding (the fact does not apply to the protocol, or another note already says it)."""
         spec = CODES[code]
-        self.unsaid_items.setdefault(spec.name, set()).add(_item_of(pointer))
+        # `covers`: the exact design fields the note is about, when other fields of the same part are declared
+        # (a declared replicas: 1 must still meet the replication rule).
+        self.unsaid_items.setdefault(spec.name, set()).update(covers if covers is not None else [_item_of(pointer)])
         if spec.protocols is not None and protocol_family(self.broker) not in spec.protocols:
             quiet = True
         if not quiet:
@@ -405,6 +410,11 @@ class Mapper:
             topic.anchors["partition_key"] = child.anchor if child else channel.anchor
         if kafka is not None:
             self._kafka_topic(topic, kafka)
+        # Kafka tooling writes the topic configuration as an extension of the channel too.
+        extra = self._deref(channel.child("x-configs"))
+        if extra is not None and isinstance(extra.value, dict):
+            topic.kafka = True
+            self._topic_config(topic, extra)
         return topic
 
     def _kafka_topic(self, topic: _TopicDraft, kafka: Node) -> None:
@@ -419,9 +429,22 @@ class Mapper:
                 else:
                     setattr(topic, attr, value)
                     topic.anchors["partitions" if key == "partitions" else "replication_factor"] = anchor
-        config = self._deref(kafka.child("topicConfiguration"))
-        if config is None or not isinstance(config.value, dict):
-            return
+        for key in ("topicConfiguration", "x-configs"):
+            config = self._deref(kafka.child(key))
+            if config is not None and isinstance(config.value, dict):
+                self._topic_config(topic, config)
+
+    def _topic_config(self, topic: _TopicDraft, config: Node) -> None:
+        """Kafka topic settings (`topicConfiguration`, or the `x-configs` extension Kafka tooling writes)."""
+        for key, attr in (("partitions", "partitions"), ("num.partitions", "partitions"),
+                          ("replicas", "replicas"), ("replication.factor", "replicas")):
+            value = _positive_int(config.value.get(key)) if key in config.value else None
+            if value is not None and getattr(topic, attr) is None:
+                child = config.child(key)
+                setattr(topic, attr, value)
+                topic.anchors["partitions" if attr == "partitions" else "replication_factor"] = (
+                    child.anchor if child else config.anchor
+                )
         if "retention.ms" in config.value:
             raw = config.value["retention.ms"]
             child = config.child("retention.ms")
@@ -729,15 +752,17 @@ class Mapper:
                     self._unusable(f"x-version of message {draft.name}", anchor, raw, "a whole number ≥ 1, like 2")
                 else:
                     draft.version, draft.version_anchor = version, anchor
-            if "x-compatibility" in source.value and draft.compatibility is None:
-                raw = source.value["x-compatibility"]
-                child = source.child("x-compatibility")
+            # x-messageCompatibility is what schema-registry tooling writes; x-compatibility is archassist's.
+            compat_key = next((k for k in ("x-compatibility", "x-messageCompatibility") if k in source.value), "")
+            if compat_key and draft.compatibility is None:
+                raw = source.value[compat_key]
+                child = source.child(compat_key)
                 anchor = child.anchor if child else source.anchor
                 text = raw.strip().upper() if isinstance(raw, str) else ""
                 if text in _COMPATIBILITY:
                     draft.compatibility = cast(Compatibility, text)
                 else:
-                    self._unusable(f"x-compatibility of message {draft.name}", anchor, raw,
+                    self._unusable(f"{compat_key} of message {draft.name}", anchor, raw,
                                    "one of " + ", ".join(sorted(_COMPATIBILITY)))
             if isinstance(source.get("x-producer"), str) and draft.producer is None and source.get("x-producer").strip():
                 draft.producer = source.get("x-producer").strip()
@@ -760,9 +785,22 @@ class Mapper:
                 candidates.append(last)
         resolved = self._deref(key)
         if resolved is not None and isinstance(resolved.value, dict):
+            schema = resolved.value
+            constant = _schema_single_value(resolved)
+            if constant is not None and ("const" in schema or "enum" in schema):
+                return f"'{constant}'"  # a literal key: the rules read a quoted key as a constant
+            if str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
+                return "timestamp"
+            properties = schema.get("properties")
+            if isinstance(properties, dict) and len(properties) == 1:
+                candidates.append(str(next(iter(properties))))
             for word in ("x-field", "title"):
-                if isinstance(resolved.value.get(word), str) and resolved.value[word].strip():
-                    candidates.insert(0, resolved.value[word].strip())
+                if isinstance(schema.get(word), str) and schema[word].strip():
+                    candidates.insert(0, schema[word].strip())
+            described = _text(schema.get("description"))
+            named = [f.name for f in draft.fields if f.name and f.name.lower() in described.lower().split()]
+            if named and not candidates:
+                candidates.append(named[0])
         by_words = {"_".join(words_of(f.name)): f.name for f in draft.fields}
         for candidate in candidates:
             hit = by_words.get("_".join(words_of(candidate)))
@@ -1047,18 +1085,19 @@ class Mapper:
                     "field)",
                 )
             missing = [
-                w
-                for w, v in (
-                    ("partitions", topic.partitions),
-                    ("replicas", topic.replicas),
-                    ("min.insync.replicas", topic.min_insync),
+                (w, field)
+                for w, field, v in (
+                    ("partitions", "partitions", topic.partitions),
+                    ("replicas", "replication_factor", topic.replicas),
+                    ("min.insync.replicas", "min_insync_replicas", topic.min_insync),
                 )
                 if v is None
             ]
             if missing:
                 self._note(
                     "AAPI102", subject, f"{pointer}/partitions",
-                    f"not declared: {' and '.join(missing)} of {subject}",
+                    f"not declared: {' and '.join(w for w, _ in missing)} of {subject}",
+                    covers=[f"{pointer}/{field}" for _, field in missing],
                 )
             if not topic.retention_declared or topic.cleanup is None:
                 what = [w for w, ok in (("retention", topic.retention_declared), ("cleanup policy", topic.cleanup))

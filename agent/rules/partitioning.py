@@ -70,20 +70,29 @@ def topic_name_rejected_or_per_entity(design: Design, index: DesignIndex) -> Ite
 
 @rule("EDA318", "partition-key-loses-entity-order", severity="warning")
 def partition_key_loses_entity_order(design: Design, index: DesignIndex) -> Iterator[Violation]:
-    """An event is partitioned by a timestamp, which keeps no entity's events together.
+    """An event is partitioned by a timestamp or a constant, which keeps no entity's events together.
 
     Why: The partition key decides which events stay in order: those with the same key. A timestamp key gives
     almost every event its own key, so the events of one order or one device land on different partitions and
     are processed out of order and in parallel; a constant key does the opposite and puts everything on one
     partition.
 
-    Anti-pattern: `partition_key: created_at`, or a Kafka message key whose schema is a date-time.
+    Anti-pattern: `partition_key: created_at`, a Kafka message key whose schema is a date-time, or a constant key
+    (`partition_key: "'all'"`, a key schema with one `const` value).
 
     Fix: Key by the id of the entity whose events must stay in order (`order_id`, `device_id`).
     """
     for position, event in enumerate(design.events):
         key = index.partition_key_of(position)
         if not key:
+            continue
+        if key[:1] in ("'", '"') and key[-1:] == key[:1] and len(key) > 1:
+            yield Violation(
+                f"/events/{position}/partition_key",
+                f"event '{event.name}' is partitioned by the constant {key}: every event lands on one partition",
+                f"partition by the id of the entity whose order matters, e.g. {event.aggregate or 'order'}_id"
+                .lower(),
+            )
             continue
         field = next((f for f in event.fields if f.name == key), None)
         by_type = field is not None and field.type.lower() in _TIME_TYPES
