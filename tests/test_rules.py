@@ -407,7 +407,9 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA317", _set("topics.0.name", "orders." + "x" * 250), "/topics/0/name", "error"),
     ("EDA317", _set("topics.0.name", "orders events"), "/topics/0/name", "error"),
     ("EDA318", _set("events.0.partition_key", "placed_at"), "/events/0/partition_key", "warning"),
-    ("EDA319", _set("consumers.1.group", "order-saga"), "/consumers/1/group", "warning"),
+    ("EDA319", lambda d: d.consumers.append(Consumer(name="receipt-mailer", service="order-service",
+                                                     group="order-saga", subscriptions=["OrderPlaced"])),
+     "/consumers/2/group", "warning"),
     ("EDA320", _set("event_store.retention_days", 30), "/topics/0/retention_days", "warning"),
     ("EDA412", _set("topics.1.throughput_eps", 5000), "/services/1/publishing", "warning"),
     ("EDA510", lambda d: d.sagas[0].steps.pop(), "/sagas/0/steps", "warning"),
@@ -553,8 +555,9 @@ def test_every_rule_has_a_failing_case() -> None:
         # placeholders for the environment are filled in per deployment
         ("EDA317", _set("topics.0.name", "orders.{env}.events")),
         ("EDA318", _set("events.0.partition_key", "created_by_id")),
-        # instances of one consumer share its group
+        # instances of one consumer share its group; members reading different topics do not split a stream
         ("EDA319", lambda d: d.consumers.append(d.consumers[0].model_copy(update={"name": "order-saga-2"}))),
+        ("EDA319", _set("consumers.1.group", "order-saga")),
         ("EDA412", lambda d: (_set("topics.1.throughput_eps", 5000)(d), _set("services.1.publishing", "cdc")(d))),
         ("EDA605", lambda d: (_deltas_upserted(d), _set("consumers.0.idempotency",
                                                        Idempotency(strategy="dedup_event_id", key="event_id"))(d))),

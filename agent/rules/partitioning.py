@@ -111,8 +111,9 @@ def partition_key_loses_entity_order(design: Design, index: DesignIndex) -> Iter
 def consumer_group_shared_by_purposes(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """Two consumers with different purposes share one consumer group.
 
-    Why: The members of a group split the partitions between them: each sees only part of the stream, so each
-    purpose misses the events the other member took. Resetting the group's offsets to replay for one purpose
+    Why: The members of a group split the partitions of the topics they read between them: when two consumers
+    with different purposes read the same topic in one group, each sees only part of the stream and misses the
+    events the other member took. Resetting the group's offsets to replay for one purpose
     replays the other's side effects too (emails sent again, payments retried).
 
     Anti-pattern: `billing-projector` and `email-notifier` both with `group: orders-consumers`.
@@ -125,10 +126,17 @@ def consumer_group_shared_by_purposes(design: Design, index: DesignIndex) -> Ite
         if consumer.group:
             groups[consumer.group].append(position)
     for group, members in groups.items():
-        first = design.consumers[members[0]]
+        first_position = members[0]
+        first = design.consumers[first_position]
         for position in members[1:]:
             other = design.consumers[position]
             if (other.service, sorted(other.subscriptions)) == (first.service, sorted(first.subscriptions)):
+                continue
+            # Members that read different topics get different partitions anyway; sharing a topic splits it.
+            shared = (set(first.subscriptions) & set(other.subscriptions)) or (
+                index.consumer_topics[first_position] & index.consumer_topics[position]
+            )
+            if not shared:
                 continue
             yield Violation(
                 f"/consumers/{position}/group",
