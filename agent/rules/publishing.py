@@ -13,18 +13,21 @@ from archassist.agent.rules.index import DesignIndex
 OUTBOX_RELAY_EPS = 2000.0
 
 
-def published_rate(design: Design, index: DesignIndex, service: str) -> float | None:
-    """Peak events per second a service publishes, from the throughput of the topics its events travel on."""
-    rates: dict[str, float] = {}
+def published_rates(design: Design, index: DesignIndex) -> dict[str, float]:
+    """Peak events per second each service publishes: each topic's throughput shared among its producers."""
+    producers_of_topic: dict[str, set[str]] = {}
     for position, event in enumerate(design.events):
-        if service not in index.producers.get(event.name, set()):
+        topic_name = index.event_topic[position]
+        if topic_name:
+            producers_of_topic.setdefault(topic_name, set()).update(index.producers.get(event.name, ()))
+    rates: dict[str, float] = {}
+    for name, producers in producers_of_topic.items():
+        topic = index.topic(name)
+        if topic is None or topic.throughput_eps is None or not producers:
             continue
-        topic = index.topic(index.event_topic[position])
-        if topic is not None and topic.throughput_eps is not None:
-            producers = {p for i in index.topic_events.get(topic.name, []) for p in index.producers.get(
-                design.events[i].name, set())}
-            rates[topic.name] = topic.throughput_eps / max(1, len(producers))
-    return sum(rates.values()) if rates else None
+        for service in producers:
+            rates[service] = rates.get(service, 0.0) + topic.throughput_eps / len(producers)
+    return rates
 
 
 @rule("EDA412", "outbox-above-relay-capacity", severity="warning")
@@ -42,10 +45,13 @@ def outbox_above_relay_capacity(design: Design, index: DesignIndex) -> Iterator[
     with an idempotent producer (`publishing: direct`), keep the outbox for state changes, or read the outbox
     with change data capture (`publishing: cdc`), which follows the database log instead of polling it.
     """
+    if not any(service.publishing == "outbox" for service in design.services):
+        return
+    rates = published_rates(design, index)
     for position, service in enumerate(design.services):
         if service.publishing != "outbox":
             continue
-        rate = published_rate(design, index, service.name)
+        rate = rates.get(service.name)
         if rate is not None and rate > OUTBOX_RELAY_EPS:
             yield Violation(
                 f"/services/{position}/publishing",
