@@ -340,7 +340,7 @@ def suppression_invalid(design: Design, index: DesignIndex) -> Iterator[Violatio
             )
 
 
-@rule("EDA928", "command-consumed-from-no-topic", severity="error")
+@rule("EDA928", "command-consumed-from-no-topic", severity="warning")
 def command_consumed_from_no_topic(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """A consumer subscribes to a command that travels on no topic.
 
