@@ -361,7 +361,7 @@ def test_pyproject_without_the_table_is_skipped(_no_outside_config: Path) -> Non
             'severity = { "retry-unbounde" = "warning" }',
             "unknown rule code 'retry-unbounde' in 'severity' of {path}; did you mean retry-unbounded?",
         ),
-        ('ignore = ["AAPI999"]', "unknown rule code 'AAPI999' in 'ignore' of {path}; did you mean AAPI906?"),
+        ('ignore = ["AAPI999"]', "unknown rule code 'AAPI999' in 'ignore' of {path}; did you mean AAPI909?"),
     ],
 )
 def test_unknown_codes_in_the_configuration_are_an_error_naming_the_file(

@@ -244,6 +244,27 @@ def _set(path: str, value: object) -> Mutation:
 
 
 # (rule code, mutation, pointer the rule must report, severity expected there)
+def _deltas_upserted(d: Design) -> None:
+    d.projections[0].applies = "deltas"
+    d.consumers[0].idempotency = Idempotency(strategy="natural_upsert", key="order_id")
+
+
+def _strong_from_read_model(d: Design) -> None:
+    d.commands[2].consistency = "strong"
+    d.commands[2].reads = ["order_summary"]
+
+
+def _command_without_topic(d: Design) -> None:
+    d.commands[3].topic = None
+    d.topics[2].commands.remove("CapturePayment")
+
+
+def _forward_only(d: Design) -> None:
+    d.sagas[0].starts_after_pivot = True
+    d.sagas[0].steps[0].compensation = None
+    d.sagas[0].steps[0].compensation_command = None
+
+
 CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA101", _set("events.2.name", "ReserveStock"), "/events/2/name", "error"),
     ("EDA101", _set("events.2.name", "ConfirmOrder"), "/events/2/name", "error"),
@@ -401,6 +422,22 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("EDA924", _set("consumers.0.subscriptions", []), "/consumers/0/subscriptions", "warning"),
     ("EDA925", _loop, "/events/6", "error"),
     ("EDA926", lambda d: d.topics.append(Topic(name="orders.legacy", partitions=6)), "/topics/5", "info"),
+    ("EDA317", _set("topics.0.name", "orders.{order_id}.events"), "/topics/0/name", "warning"),
+    ("EDA317", _set("topics.0.name", "orders." + "x" * 250), "/topics/0/name", "error"),
+    ("EDA317", _set("topics.0.name", "orders events"), "/topics/0/name", "error"),
+    ("EDA318", _set("events.0.partition_key", "placed_at"), "/events/0/partition_key", "warning"),
+    ("EDA319", lambda d: d.consumers.append(Consumer(name="receipt-mailer", service="order-service",
+                                                     group="order-saga", subscriptions=["OrderPlaced"])),
+     "/consumers/2/group", "warning"),
+    ("EDA320", _set("event_store.retention_days", 30), "/topics/0/retention_days", "warning"),
+    ("EDA412", _set("topics.1.throughput_eps", 5000), "/services/1/publishing", "warning"),
+    ("EDA510", lambda d: d.sagas[0].steps.pop(), "/sagas/0/steps", "warning"),
+    ("EDA511", _set("sagas.0.steps.1.compensation", "reopen the order"), "/sagas/0/steps/1/compensation", "warning"),
+    ("EDA511", lambda d: (_forward_only(d), _set("sagas.0.steps.1.compensation", "undo")(d)),
+     "/sagas/0/steps/1/compensation", "warning"),
+    ("EDA605", _deltas_upserted, "/projections/0/applies", "error"),
+    ("EDA606", _strong_from_read_model, "/commands/2/reads", "error"),
+    ("EDA928", _command_without_topic, "/consumers/1/subscriptions", "warning"),
     (
         "EDA927",
         lambda d: d.suppressions.append(Suppression(code="EDA999", reason="x")),
@@ -530,6 +567,44 @@ def test_every_rule_has_a_failing_case() -> None:
         ("EDA305", lambda d: (_set("style.broker", "ws")(d), _set("topics.0.name", "/v1/listen")(d))),
         # the domain is the first level, whatever the separator
         ("EDA306", lambda d: (_set("style.broker", "mqtt")(d), _set("topics.0.name", "drone/camera/stream")(d))),
+        # facts without a regular participle: simple past forms and reached states (issue 15)
+        ("EDA101", _set("events.2.name", "HoldReadyForPickup")),
+        ("EDA102", _set("events.2.name", "HoldReadyForPickup")),
+        ("EDA102", _set("events.2.name", "DriverWentOnline")),
+        ("EDA102", _set("events.2.name", "LoanBecameOverdue")),
+        ("EDA102", _set("events.2.name", "ItemOutOfStock")),
+        # commands, requests and replies are not events
+        ("EDA101", lambda d: (_set("events.2.name", "ReserveStock")(d), _set("events.2.role", "command")(d))),
+        ("EDA102", lambda d: (_set("events.2.name", "StockQuery")(d), _set("events.2.role", "request")(d))),
+        # HTTP and WebSocket frames are an API's messages: no event naming, no claim-check, no bus coupling
+        ("EDA102", lambda d: (_set("style.broker", "wss")(d), _set("events.2.name", "MarketData")(d))),
+        ("EDA207", lambda d: (_set("style.broker", "ws")(d), _bytes_field(d))),
+        ("EDA802", lambda d: (_set("style.broker", "https")(d), _set("events.2.expects_reply", True)(d))),
+        # AMQP queues are infrastructure by design
+        ("EDA306", lambda d: (_set("style.broker", "rabbitmq")(d), _set("topics.0.name", "rpc_queue")(d))),
+        # a short raw stream whose history lives elsewhere
+        ("EDA312", lambda d: (_set("topics.0.retention_days", 0.1)(d), _set("topics.0.replay_source", "lake")(d))),
+        ("EDA320", lambda d: (_set("event_store.retention_days", 30)(d),
+                              _set("topics.0.replay_source", "s3://lake/orders")(d),
+                              _set("topics.1.replay_source", "s3://lake/payments")(d))),
+        # hot aggregates snapshot by time, or by a count that still means a snapshot a minute
+        ("EDA704", lambda d: (_set("aggregates.0.snapshot_every", 10000)(d),
+                              _set("aggregates.0.snapshot_interval_s", 30.0)(d))),
+        ("EDA704", lambda d: (_set("aggregates.0.snapshot_every", 10000)(d),
+                              _set("aggregates.0.events_per_s", 2000.0)(d))),
+        # a saga after an irrevocable fact only moves forward
+        ("EDA501", _forward_only),
+        ("EDA511", _forward_only),
+        # placeholders for the environment are filled in per deployment
+        ("EDA317", _set("topics.0.name", "orders.{env}.events")),
+        ("EDA318", _set("events.0.partition_key", "created_by_id")),
+        # instances of one consumer share its group; members reading different topics do not split a stream
+        ("EDA319", lambda d: d.consumers.append(d.consumers[0].model_copy(update={"name": "order-saga-2"}))),
+        ("EDA319", _set("consumers.1.group", "order-saga")),
+        ("EDA412", lambda d: (_set("topics.1.throughput_eps", 5000)(d), _set("services.1.publishing", "cdc")(d))),
+        ("EDA605", lambda d: (_deltas_upserted(d), _set("consumers.0.idempotency",
+                                                       Idempotency(strategy="dedup_event_id", key="event_id"))(d))),
+        ("EDA606", lambda d: (_strong_from_read_model(d), _set("projections.0.update_strategy", "synchronous")(d))),
     ],
 )
 def test_rule_accepts_legitimate_variant(code: str, mutation: Mutation) -> None:

@@ -36,8 +36,6 @@ def domain_briefs() -> list[str]:
     return firsts + [f"{first} platform" for first in firsts]
 
 
-# Capacity rules the planner's current sizing does not meet yet (its consumers absorb less than the peak, and
-# its projectors retry in place past their lag target); the planner's sizing rewrite closes them, then this goes.
 
 
 @pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS)
@@ -49,3 +47,4 @@ def test_planner_design_has_no_error_or_warning(brief: str) -> None:
         if f.severity != "info"
     ]
     assert problems == [], f"planner design for {brief!r} fails review:\n" + "\n".join(problems)
+

@@ -106,18 +106,27 @@ class AsyncApiImport:
         return [*self.schema_findings, *self.notes]
 
     def reconcile(self, rule_findings: list[Finding]) -> list[Finding]:
-        """The rule findings on the imported design, less those that only restate a "not declared" fact.
+        """The rule findings on the imported design, less those that only restate a "not declared" fact, told in
+        the document's terms: pointers into the document, channels, operations and messages.
 
         A rule such as "consumer has no dead-letter topic" fires on every imported consumer because AsyncAPI
         cannot say it; the importer's info note already reports that, so the rule's error would be noise. Rule
-        findings about what the document does say (a declared replication factor of 1, say) are all kept.
+        findings about what the document does say (a declared replication factor of 1, say) are all kept. When a
+        `$ref` could not be read, "nothing uses this" findings are dropped: the unread part may be the user.
         """
+        unread = any(n.code in UNREAD_REF_CODES for n in self.notes)
+        # camelCase message ids are AsyncAPI's own habit: a name convention is a finding only when names mix them.
+        one_convention = len({naming_convention(e.name) for e in self.design.events}) <= 1
         kept: list[Finding] = []
         for finding in rule_findings:
+            if finding.code == "EDA104" and one_convention:
+                continue
             kinds = RULE_OVERLAP.get(finding.code, ())
             if kinds and self._covered(kinds, finding.pointer):
                 continue
-            kept.append(finding)
+            if unread and finding.code in UNREAD_REF_RULES:
+                continue
+            kept.append(in_document_terms(finding, self.design_pointers))
         return kept
 
     def _covered(self, kinds: tuple[str, ...], pointer: str) -> bool:
@@ -131,6 +140,49 @@ class AsyncApiImport:
     def summary(self) -> UnsaidSummary:
         limitations = sum(1 for n in self.notes if CODES[n.code].group in ("limitation", "reference"))
         return UnsaidSummary(dict(self.unsaid), len(self.schema_findings), limitations)
+
+
+# Rules that report something as unused or missing: a `$ref` that could not be read may hold what they miss.
+_DOCUMENT_ROOTS = ("/asyncapi", "/channels", "/operations", "/components", "/servers", "/info", "/id")
+UNREAD_REF_CODES = frozenset({"AAPI901", "AAPI902", "AAPI903"})
+UNREAD_REF_RULES = frozenset({"EDA921", "EDA923", "EDA924", "EDA926"})
+_DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\bevent name '"), "message name '"), (re.compile(r"\btopic '"), "channel '"),
+                 (re.compile(r"\bconsumer '"), "operation '"), (re.compile(r"\bevents '"), "messages '"))
+
+
+def naming_convention(name: str) -> str:
+    """pascal, camel (one lowercase word counts as camel), snake, kebab, dotted or mixed."""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+        return "pascal"
+    if re.fullmatch(r"[a-z][A-Za-z0-9]*", name):
+        return "camel"
+    for convention, pattern in (("snake", r"[a-z0-9]+(_[a-z0-9]+)+"), ("kebab", r"[a-z0-9]+(-[a-z0-9]+)+"),
+                                ("dotted", r"[A-Za-z0-9]+(\.[A-Za-z0-9]+)+")):
+        if re.fullmatch(pattern, name):
+            return convention
+    return "mixed"
+
+
+def document_pointer(design_pointer: str, pointers: dict[str, str]) -> str:
+    """The place in the AsyncAPI document a Design pointer came from: its own anchor, else its nearest parent's."""
+    probe = design_pointer
+    while True:
+        found = pointers.get(probe)
+        if found is not None:
+            return found
+        if not probe:
+            return ""
+        probe = probe.rsplit("/", 1)[0]
+
+
+def in_document_terms(finding: Finding, pointers: dict[str, str]) -> Finding:
+    """A finding on the imported Design, pointing into the document and worded in AsyncAPI's terms."""
+    message = finding.message
+    for pattern, word in _DESIGN_WORDS:
+        message = pattern.sub(word, message)
+    finding.message = message
+    finding.pointer = document_pointer(finding.pointer, pointers)
+    return finding
 
 
 def _where(source: SourceMap, pointer: str) -> str:
@@ -244,6 +296,7 @@ def import_asyncapi(
     2.x/3.x document at all; everything else becomes findings.
     """
     from archassist.agent.asyncapi.importer import Mapper, _Note, design_source_map, finalize_notes
+    from archassist.agent.asyncapi.lint import document_hygiene
     from archassist.agent.asyncapi.refs import Resolver
 
     if not is_asyncapi(data):
@@ -262,8 +315,13 @@ def import_asyncapi(
     notes = list(result.notes)
     for problem in resolver.problems:
         notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
+    for code, message, doc_pointer in document_hygiene(data):
+        notes.append(_Note(code, doc_pointer, "", message, doc_pointer))
     design_source, pointers = design_source_map(result.anchors, source)
     findings, unsaid = finalize_notes(notes, result.design, source, design_source)
+    for finding in findings:
+        if not finding.pointer.startswith(_DOCUMENT_ROOTS):
+            finding.pointer = document_pointer(finding.pointer, pointers)
     return AsyncApiImport(
         design=result.design,
         notes=[*schema_notes, *findings],

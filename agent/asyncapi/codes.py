@@ -7,7 +7,7 @@ from typing import Literal
 
 from archassist.agent.model.findings import Severity
 
-CodeGroup = Literal["schema", "not-declared", "limitation", "reference"]
+CodeGroup = Literal["schema", "not-declared", "limitation", "reference", "hygiene"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,9 @@ class Code:
     label: str = ""
     # Rule codes whose findings on an imported design only restate this "not declared" fact.
     covers: tuple[str, ...] = ()
+    # The protocol families (rules.index.PROTOCOL_FAMILIES) on which the note is worth a finding; elsewhere the
+    # fact is remembered quietly (it still stands in for the rules it covers). None: every protocol.
+    protocols: frozenset[str] | None = None
 
 
 _ALL: tuple[Code, ...] = (
@@ -61,7 +64,8 @@ _ALL: tuple[Code, ...] = (
         "AsyncAPI has no field for it: add `x-idempotency: {strategy: dedup_event_id, key: event_id}` to the "
         "receive operation.",
         "consumer idempotency",
-        covers=("EDA401", "EDA402",)
+        covers=("EDA401", "EDA402",),
+        protocols=frozenset({"kafka", "amqp", "mqtt", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI105", "consumer-retry", "info", "not-declared",
@@ -69,14 +73,18 @@ _ALL: tuple[Code, ...] = (
         "Add `x-retry: {max_attempts: 5, backoff: exponential, initial_delay_ms: 1000, max_delay_ms: 60000}` to "
         "the receive operation.",
         "retry policy",
-        covers=("EDA403", "EDA404", "EDA405", "EDA406",)
+        covers=("EDA403", "EDA404", "EDA405", "EDA406",),
+        # Retries are the consumer's own business and AsyncAPI has no field for them; the dead-letter note asks
+        # the question that matters (where does a message go that keeps failing), so this one stays quiet.
+        protocols=frozenset(),
     ),
     Code(
         "AAPI106", "dead-letter", "info", "not-declared",
         "A receive operation does not say where messages go that cannot be processed (dead letter).",
         "Add `x-dead-letter: {topic: orders.dlq, redrive: manual}` to the receive operation.",
         "dead letter",
-        covers=("EDA407", "EDA408",)
+        covers=("EDA407", "EDA408",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other"}),
     ),
     Code(
         "AAPI107", "consumer-group", "info", "not-declared",
@@ -94,6 +102,7 @@ _ALL: tuple[Code, ...] = (
         "`ce_subject`, `ce_time`), best in a message trait every message uses.",
         "envelope headers",
         covers=("EDA201",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI109", "correlation-id", "info", "not-declared",
@@ -101,21 +110,24 @@ _ALL: tuple[Code, ...] = (
         "Add `correlationId: {location: '$message.header#/correlationId'}` to the message and declare the "
         "`correlationId` header in its `headers` schema.",
         "envelope correlation id header",
-        covers=("EDA201",)
+        covers=("EDA201",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI110", "event-version", "info", "not-declared",
         "A message does not declare the version of its schema.",
         "Add `x-version: 1` to the message (and raise it with every breaking change).",
         "event version",
-        covers=("EDA202",)
+        covers=("EDA202",),
+        protocols=frozenset({"kafka", "amqp", "nats", "other", "unspecified"}),
     ),
     Code(
         "AAPI111", "compatibility", "info", "not-declared",
         "A message does not declare the compatibility mode its schema evolves under.",
         "Add `x-compatibility: BACKWARD` (or FORWARD, FULL, NONE, …_TRANSITIVE) to the message.",
         "schema compatibility mode",
-        covers=("EDA203",)
+        covers=("EDA203",),
+        protocols=frozenset({"kafka", "nats", "other"}),
     ),
     Code(
         "AAPI112", "payload-schema", "info", "not-declared",
@@ -130,7 +142,8 @@ _ALL: tuple[Code, ...] = (
         "Import the producing application's own AsyncAPI document too, or add `x-producer: service-name` to the "
         "message.",
         "event producer",
-        covers=("EDA204", "EDA205",)
+        covers=("EDA204", "EDA205",),
+        protocols=frozenset(),
     ),
     Code(
         "AAPI114", "broker", "info", "not-declared",
@@ -153,6 +166,7 @@ _ALL: tuple[Code, ...] = (
         "AsyncAPI has no place for it: add it to the imported design's `observability` section.",
         "monitoring",
         covers=("EDA409", "EDA901", "EDA902", "EDA903"),
+        protocols=frozenset(),
     ),
     Code(
         "AAPI117", "shared-message", "info", "limitation",
@@ -184,6 +198,23 @@ _ALL: tuple[Code, ...] = (
         "A `$ref` points at a file outside the document's folder tree; it is not read.",
         "Move the referenced file into the document's folder tree, or allow the wider folder explicitly "
         "(`--ref-root DIR`).",
+    ),
+    Code(
+        "AAPI907", "ref-key-unescaped", "warning", "reference",
+        "A `$ref` reaches its target only by guessing: a key with a `/` in it is written unescaped in the pointer.",
+        "Write the `/` inside the key as `~1` (and `~` as `~0`): `#/components/messages/user~1signedup`. Other "
+        "tools resolve the pointer level by level and do not find the target.",
+    ),
+    Code(
+        "AAPI908", "operation-id-missing", "warning", "hygiene",
+        "A 2.x operation has no `operationId`; code generators and linters need one, and findings have to invent "
+        "a name for it.",
+        "Add `operationId: onOrderPlaced` (a unique name) to the operation.",
+    ),
+    Code(
+        "AAPI909", "unused-component", "info", "hygiene",
+        "A component (message, schema, trait, parameter, channel, operation …) is never referenced.",
+        "Reference it where it is meant to be used, or delete it.",
     ),
     Code(
         "AAPI904", "schema-approximated", "info", "limitation",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from archassist.agent.asyncapi.codes import CODES
+from archassist.agent.asyncapi.kinds import message_role
 from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
 from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
 from archassist.agent.model.design import (
@@ -38,8 +39,15 @@ from archassist.agent.model.design import (
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.io import Position, SourceMap
 from archassist.agent.model.naming import slug, words_of
+from archassist.agent.rules.index import protocol_family
 from pydantic import ValidationError
 
+# Words in a document's title that name its protocol when neither servers nor bindings do.
+_TITLE_PROTOCOLS: tuple[tuple[str, str], ...] = (
+    ("websocket", "ws"), ("mqtt", "mqtt"), ("kafka", "kafka"), ("amqp", "amqp"), ("rabbitmq", "amqp"),
+    ("nats", "nats"),
+)
+_PROTOCOL_WORDS = {"ws": "WebSocket", "mqtt": "MQTT", "kafka": "Kafka", "amqp": "AMQP", "nats": "NATS"}
 _PROTOCOLS: dict[str, str] = {
     "kafka": "kafka",
     "kafka-secure": "kafka",
@@ -151,6 +159,9 @@ class _EventDraft:
     topics: list[str] = field(default_factory=list)
     sent_topics: list[str] = field(default_factory=list)
     expects_reply: bool = False
+    is_reply: bool = False  # listed as the reply of an operation
+    payload_absent: bool = False  # the message has no payload at all (a signal)
+    payload_reported: bool = False  # the payload could not be read and another note says why
     schema_format: str = "json_schema"
     kafka: bool = False
 
@@ -237,6 +248,7 @@ class Mapper:
         self.unsaid_items: dict[str, set[str]] = {}
         self.anchors: dict[str, str] = {}
         self.broker = UNSPECIFIED_BROKER
+        self.broker_from_title = ""
         self.service_name = "application"
 
     # --- small helpers ---
@@ -293,11 +305,19 @@ class Mapper:
             _Note("AAPI906", what, "", f"{what} = {shown} cannot be used (expected {expected}); it was ignored", anchor)
         )
 
-    def _note(self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False) -> None:
+    def _note(
+        self, code: str, subject: str, pointer: str, message: str = "", quiet: bool = False,
+        covers: list[str] | None = None,
+    ) -> None:
         """Record a note about a Design part (something the document leaves unsaid, or maps differently) and
         remember the part, so that rule findings which only restate the note are reconciled away. `quiet`
         remembers it without a finding (the fact does not apply to the protocol, or another note already says it)."""
-        self.unsaid_items.setdefault(CODES[code].name, set()).add(_item_of(pointer))
+        spec = CODES[code]
+        # `covers`: the exact design fields the note is about, when other fields of the same part are declared
+        # (a declared replicas: 1 must still meet the replication rule).
+        self.unsaid_items.setdefault(spec.name, set()).update(covers if covers is not None else [_item_of(pointer)])
+        if spec.protocols is not None and protocol_family(self.broker) not in spec.protocols:
+            quiet = True
         if not quiet:
             self.notes.append(_Note(code, subject, pointer, message))
 
@@ -335,6 +355,13 @@ class Mapper:
         if used:
             self.anchors["/style/broker"] = "/channels"
             return used.most_common(1)[0][0]
+        info = self._deref(self.root.child("info"))
+        title = _text(info.get("title")).lower() if info is not None else ""
+        for word, protocol in _TITLE_PROTOCOLS:
+            if word in title:
+                # Only the title names it: the note on the missing servers stays, and says what was assumed.
+                self.broker_from_title = protocol
+                return protocol
         return UNSPECIFIED_BROKER
 
     def _binding_protocols(self) -> list[str]:
@@ -383,6 +410,11 @@ class Mapper:
             topic.anchors["partition_key"] = child.anchor if child else channel.anchor
         if kafka is not None:
             self._kafka_topic(topic, kafka)
+        # Kafka tooling writes the topic configuration as an extension of the channel too.
+        extra = self._deref(channel.child("x-configs"))
+        if extra is not None and isinstance(extra.value, dict):
+            topic.kafka = True
+            self._topic_config(topic, extra)
         return topic
 
     def _kafka_topic(self, topic: _TopicDraft, kafka: Node) -> None:
@@ -397,9 +429,22 @@ class Mapper:
                 else:
                     setattr(topic, attr, value)
                     topic.anchors["partitions" if key == "partitions" else "replication_factor"] = anchor
-        config = self._deref(kafka.child("topicConfiguration"))
-        if config is None or not isinstance(config.value, dict):
-            return
+        for key in ("topicConfiguration", "x-configs"):
+            config = self._deref(kafka.child(key))
+            if config is not None and isinstance(config.value, dict):
+                self._topic_config(topic, config)
+
+    def _topic_config(self, topic: _TopicDraft, config: Node) -> None:
+        """Kafka topic settings (`topicConfiguration`, or the `x-configs` extension Kafka tooling writes)."""
+        for key, attr in (("partitions", "partitions"), ("num.partitions", "partitions"),
+                          ("replicas", "replicas"), ("replication.factor", "replicas")):
+            value = _positive_int(config.value.get(key)) if key in config.value else None
+            if value is not None and getattr(topic, attr) is None:
+                child = config.child(key)
+                setattr(topic, attr, value)
+                topic.anchors["partitions" if attr == "partitions" else "replication_factor"] = (
+                    child.anchor if child else config.anchor
+                )
         if "retention.ms" in config.value:
             raw = config.value["retention.ms"]
             child = config.child("retention.ms")
@@ -469,6 +514,8 @@ class Mapper:
                 reply_events = self._op_messages(reply, reply_channel)
                 for draft in messages:
                     draft.expects_reply = True
+                for draft in reply_events:
+                    draft.is_reply = True
             if action == "send":
                 for draft in messages:
                     self._produce(draft, topic)
@@ -610,9 +657,11 @@ class Mapper:
         payload = message.child("payload")
         schema_format = _text(message.get("schemaFormat")).lower()
         if payload is None:
+            draft.payload_absent = True
             return
         resolved = self._deref(payload)
         if resolved is None:
+            draft.payload_reported = True
             return
         if self.major >= 3 and isinstance(resolved.value, dict) and "schemaFormat" in resolved.value:
             schema_format = _text(resolved.get("schemaFormat")).lower()
@@ -624,6 +673,7 @@ class Mapper:
             payload = inner
             resolved = self._deref(inner)
             if resolved is None:
+                draft.payload_reported = True
                 return
         if "avro" in schema_format:
             draft.schema_format = "avro"
@@ -640,6 +690,7 @@ class Mapper:
                     payload.anchor,
                 )
             )
+            draft.payload_reported = True
             return
         else:
             fields = self.schemas.fields(payload)
@@ -701,15 +752,17 @@ class Mapper:
                     self._unusable(f"x-version of message {draft.name}", anchor, raw, "a whole number ≥ 1, like 2")
                 else:
                     draft.version, draft.version_anchor = version, anchor
-            if "x-compatibility" in source.value and draft.compatibility is None:
-                raw = source.value["x-compatibility"]
-                child = source.child("x-compatibility")
+            # x-messageCompatibility is what schema-registry tooling writes; x-compatibility is archassist's.
+            compat_key = next((k for k in ("x-compatibility", "x-messageCompatibility") if k in source.value), "")
+            if compat_key and draft.compatibility is None:
+                raw = source.value[compat_key]
+                child = source.child(compat_key)
                 anchor = child.anchor if child else source.anchor
                 text = raw.strip().upper() if isinstance(raw, str) else ""
                 if text in _COMPATIBILITY:
                     draft.compatibility = cast(Compatibility, text)
                 else:
-                    self._unusable(f"x-compatibility of message {draft.name}", anchor, raw,
+                    self._unusable(f"{compat_key} of message {draft.name}", anchor, raw,
                                    "one of " + ", ".join(sorted(_COMPATIBILITY)))
             if isinstance(source.get("x-producer"), str) and draft.producer is None and source.get("x-producer").strip():
                 draft.producer = source.get("x-producer").strip()
@@ -732,9 +785,22 @@ class Mapper:
                 candidates.append(last)
         resolved = self._deref(key)
         if resolved is not None and isinstance(resolved.value, dict):
+            schema = resolved.value
+            constant = _schema_single_value(resolved)
+            if constant is not None and ("const" in schema or "enum" in schema):
+                return f"'{constant}'"  # a literal key: the rules read a quoted key as a constant
+            if str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
+                return "timestamp"
+            properties = schema.get("properties")
+            if isinstance(properties, dict) and len(properties) == 1:
+                candidates.append(str(next(iter(properties))))
             for word in ("x-field", "title"):
-                if isinstance(resolved.value.get(word), str) and resolved.value[word].strip():
-                    candidates.insert(0, resolved.value[word].strip())
+                if isinstance(schema.get(word), str) and schema[word].strip():
+                    candidates.insert(0, schema[word].strip())
+            described = _text(schema.get("description"))
+            named = [f.name for f in draft.fields if f.name and f.name.lower() in described.lower().split()]
+            if named and not candidates:
+                candidates.append(named[0])
         by_words = {"_".join(words_of(f.name)): f.name for f in draft.fields}
         for candidate in candidates:
             hit = by_words.get("_".join(words_of(candidate)))
@@ -886,8 +952,8 @@ class Mapper:
                 if name != home:
                     self._note(
                         "AAPI117", f"channel {name}", f"/topics/{position[name]}",
-                        f"message {draft.name} travels on this channel too; a Design event has one topic, so it "
-                        f"is placed on channel {home}",
+                        f"message {draft.name} travels on this channel too; the review follows it on channel "
+                        f"{home} only, the first that sends it",
                     )
 
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
@@ -912,6 +978,13 @@ class Mapper:
     def _design_notes(self, drafts: list[_EventDraft], common: list[str]) -> None:
         if self.broker == UNSPECIFIED_BROKER:
             self._note("AAPI114", "the application", "/style/broker")
+        elif self.broker_from_title:
+            self._note(
+                "AAPI114", "the application", "/style/broker",
+                f"not declared: broker of the application (no servers and no bindings); the title names "
+                f"{_PROTOCOL_WORDS.get(self.broker_from_title, self.broker_from_title)}, so that is what the "
+                "review assumes",
+            )
         if len(common) < len(STANDARD_ENVELOPE):
             # The per-message notes say which headers are missing; these only cover the design-wide rule finding.
             self._note("AAPI108", "the design", "/envelope/fields", quiet=True)
@@ -943,13 +1016,23 @@ class Mapper:
         if draft.key_anchor:
             self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
         subject = f"message {draft.name}"
+        role = message_role(
+            draft.name, is_reply=draft.is_reply, expects_reply=draft.expects_reply, channels=draft.topics,
+            sent=draft.sent, received=draft.received,
+        )
+        # An event envelope, a schema version and a compatibility mode are asked of facts that others keep and
+        # replay; a request or a reply needs its correlation id, which AAPI109 asks for. On Kafka the log keeps
+        # requests and replies too, so their schemas evolve under the same rules.
+        exchange = role in ("request", "reply") and protocol_family(self.broker) != "kafka"
         if not draft.fields_known:
-            self._note("AAPI112", subject, f"{pointer}/fields")
+            # A signal without payload ("fire the laser") and a payload another note already explains say nothing new.
+            signal = draft.payload_absent and role != "event"
+            self._note("AAPI112", subject, f"{pointer}/fields", quiet=signal or draft.payload_reported)
         missing = [f for f in STANDARD_ENVELOPE if f != "correlation_id" and f not in draft.envelope]
         if missing:
             self._note(
                 "AAPI108", subject, f"{pointer}/envelope",
-                f"not declared: envelope headers for {', '.join(missing)} of {subject}",
+                f"not declared: envelope headers for {', '.join(missing)} of {subject}", quiet=exchange,
             )
         if "correlation_id" not in draft.envelope:
             self._note("AAPI109", subject, f"{pointer}/envelope")
@@ -963,9 +1046,9 @@ class Mapper:
             # Kafka topics carry the visible note; elsewhere the protocol has no partition key to declare.
             self._note("AAPI101", subject, f"{pointer}/partition_key", quiet=True)
         if draft.version is None:
-            self._note("AAPI110", subject, f"{pointer}/version")
+            self._note("AAPI110", subject, f"{pointer}/version", quiet=exchange)
         if draft.compatibility is None:
-            self._note("AAPI111", subject, f"{pointer}/compatibility")
+            self._note("AAPI111", subject, f"{pointer}/compatibility", quiet=exchange)
         if draft.producer is None:
             self._note("AAPI113", subject, f"{pointer}/producer")
         return Event(
@@ -982,6 +1065,7 @@ class Mapper:
             owner=draft.producer if draft.sent and draft.producer == self.service_name else None,
             external=draft.sent,
             expects_reply=draft.expects_reply,
+            role=role,
         )
 
     def _build_topic(self, i: int, topic: _TopicDraft, drafts: list[_EventDraft]) -> Topic:
@@ -1001,25 +1085,26 @@ class Mapper:
                     "field)",
                 )
             missing = [
-                w
-                for w, v in (
-                    ("partitions", topic.partitions),
-                    ("replicas", topic.replicas),
-                    ("min.insync.replicas", topic.min_insync),
+                (w, field)
+                for w, field, v in (
+                    ("partitions", "partitions", topic.partitions),
+                    ("replicas", "replication_factor", topic.replicas),
+                    ("min.insync.replicas", "min_insync_replicas", topic.min_insync),
                 )
                 if v is None
             ]
             if missing:
                 self._note(
                     "AAPI102", subject, f"{pointer}/partitions",
-                    f"not declared: {' and '.join(missing)} of {subject}",
+                    f"not declared: {' and '.join(w for w, _ in missing)} of {subject}",
+                    covers=[f"{pointer}/{field}" for _, field in missing],
                 )
             if not topic.retention_declared or topic.cleanup is None:
                 what = [w for w, ok in (("retention", topic.retention_declared), ("cleanup policy", topic.cleanup))
                         if not ok]
                 self._note(
                     "AAPI103", subject, f"{pointer}/retention_days",
-                    f"not declared: {' and '.join(what)} of {subject} (the Design keeps archassist's defaults)",
+                    f"not declared: {' and '.join(what)} of {subject}",
                 )
         else:
             self._note("AAPI102", subject, f"{pointer}/partitions", quiet=True)
@@ -1106,6 +1191,10 @@ def _schema_single_value(node: Node | None) -> str | None:
 
 
 
+# The document's words for the Design's collections.
+_DOCUMENT_NOUNS = {"/events": "messages", "/topics": "channels", "/consumers": "receive operations"}
+
+
 def finalize_notes(
     notes: list[_Note], design: Design, source: SourceMap, design_source: SourceMap
 ) -> tuple[list[Finding], dict[str, int]]:
@@ -1126,15 +1215,18 @@ def finalize_notes(
             unsaid[spec.name] = len(group)
         collections = {"/" + n.pointer.split("/")[1] for n in group if n.pointer.count("/") >= 2}
         collection = next(iter(collections)) if len(collections) == 1 else ""
-        fold = (
-            spec.group == "not-declared"
-            and collection in sizes
-            and len(group) >= 3
-            and len({n.pointer.split("/")[2] for n in group}) == sizes[collection]
-        )
+        # One finding for a kind that many parts share, when it says the same of each (a note that names what
+        # is missing, differently per part, stays per part); it never claims "any of" when some parts declare it.
+        shapes = {(n.message or "").replace(n.subject, "") for n in group}
+        fold = spec.group == "not-declared" and collection in sizes and len(group) >= 3 and len(shapes) == 1
         if fold:
-            noun = collection.strip("/")
-            message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"
+            noun = _DOCUMENT_NOUNS[collection]
+            items = sorted({int(n.pointer.split("/")[2]) for n in group if n.pointer.split("/")[2].isdigit()})
+            if len(items) == sizes[collection]:
+                message = f"not declared: {spec.label} of any of the {sizes[collection]} {noun}"
+            else:
+                named = ", ".join(n.subject.split(" ", 1)[-1] for n in group[:5]) + (", …" if len(group) > 5 else "")
+                message = f"not declared: {spec.label} of {len(items)} of the {sizes[collection]} {noun} ({named})"
             findings.append(_finding(code, message, collection, source.file, design_source))
             continue
         for note in group:

@@ -69,7 +69,7 @@ def unescape_pointer(fragment: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/")]
 
 
-def _walk(value: Any, tokens: list[str]) -> tuple[Any, list[str]] | None:
+def _walk(value: Any, tokens: list[str], joined: list[str] | None = None) -> tuple[Any, list[str]] | None:
     """Follow pointer tokens; None when a token is missing.
 
     Some generators write keys that contain '/' without escaping them in refs (`#/components/messages/a/b.c`
@@ -95,10 +95,12 @@ def _walk(value: Any, tokens: list[str]) -> tuple[Any, list[str]] | None:
             i += 1
             continue
         for j in range(i + 2, len(tokens) + 1):
-            joined = "/".join(tokens[i:j])
-            if joined in current:
-                current = current[joined]
-                out.append(joined)
+            joined_key = "/".join(tokens[i:j])
+            if joined_key in current:
+                current = current[joined_key]
+                out.append(joined_key)
+                if joined is not None:
+                    joined.append(joined_key)
                 i = j
                 break
         else:
@@ -212,7 +214,8 @@ class Resolver:
         except ValueError as exc:
             self._problem("AAPI901", ref, anchor, f"$ref '{ref}'{self._at(node)}: {exc}")
             return None
-        walked = _walk(self._document(file), tokens)
+        guessed: list[str] = []
+        walked = _walk(self._document(file), tokens, guessed)
         if walked is None:
             where = "this document" if file == node.file else (self.main_label if file == MAIN else file)
             self._problem(
@@ -223,6 +226,15 @@ class Resolver:
             )
             return None
         value, real_tokens = walked
+        if guessed:
+            fixed = "#" + "".join("/" + escape_pointer_token(t) for t in real_tokens)
+            self._problem(
+                "AAPI907",
+                ref,
+                anchor,
+                f"$ref '{ref}'{self._at(node)} reaches the key '{guessed[0]}' only by guessing; write it as "
+                f"'{fixed}'",
+            )
         pointer = "".join("/" + escape_pointer_token(t) for t in real_tokens)
         return Node(value, file, pointer, pointer if file == MAIN else anchor)
 

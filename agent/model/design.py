@@ -290,6 +290,13 @@ class Aggregate(_Part):
     expected_stream_length: int | None = Field(
         None, ge=0, le=MAX_COUNT, description="Typical events per instance."
     )
+    # Hot aggregates snapshot by time, not by count.
+    events_per_s: float | None = Field(
+        None, gt=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Peak events per second one instance takes."
+    )
+    snapshot_interval_s: float | None = Field(
+        None, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False, description="Snapshot by time: every this many seconds."
+    )
     invariants: list[str] = Field(default_factory=list)
 
 
@@ -302,6 +309,11 @@ class Command(_Part):
     topic: str | None = Field(None, description="Topic the command travels on, when sent asynchronously.")
     partition_key: str | None = None
     description: str = ""
+    # Review additions (issue 15): what the handler reads to accept or refuse the command.
+    reads: list[str] = Field(default_factory=list, description="Read models (projections) the decision consults.")
+    consistency: Literal["strong", "eventual"] | None = Field(
+        None, description="strong: the decision must see every earlier write (a debit against a balance)."
+    )
 
 
 class Upcaster(_Part):
@@ -329,6 +341,11 @@ class Event(_Part):
     ordered_with: list[str] = Field(default_factory=list)
     external: bool = Field(False, description="Published for consumers outside this design.")
     expects_reply: bool = Field(False, description="The producer waits for an answer to this message.")
+    role: Literal["event", "command", "request", "reply"] = Field(
+        "event",
+        description="What the message is: a fact (event), an order to one handler (command), or one half of a "
+        "request/reply exchange. Naming and contract rules for events apply to events only.",
+    )
     estimated_size_bytes: int | None = Field(None, ge=0, le=MAX_MESSAGE_BYTES)
     upcasters: list[Upcaster] = Field(default_factory=list)
     deprecated: bool = False
@@ -348,6 +365,10 @@ class Topic(_Part):
     events: list[str] = Field(default_factory=list)
     commands: list[str] = Field(default_factory=list)
     purpose: Literal["operational", "audit", "analytics", "dead_letter", "retry", "command"] = "operational"
+    # Review addition (issue 15): a topic kept short on purpose names where the full history is.
+    replay_source: str | None = Field(
+        None, description="Where history older than the retention is kept and replayed from (data lake, archive)."
+    )
     durable: bool = True
     throughput_eps: float | None = Field(
         None, ge=0, le=MAX_RATE_EPS, allow_inf_nan=False, description="Peak events per second on this topic."
@@ -422,6 +443,10 @@ class Projection(_Part):
     update_strategy: Literal["eventual", "synchronous"] = "eventual"
     idempotent: bool = False
     rebuild: Literal["replay", "snapshot_and_replay", "none"] = "none"
+    # Deltas (counters, balances) must be applied once; state can be upserted.
+    applies: Literal["state", "deltas"] = Field(
+        "state", description="state: each event carries the new state; deltas: events carry changes to add up."
+    )
     lag_target_ms: int | None = Field(None, gt=0, le=MAX_DELAY_MS)
     replay_source: Literal["topic", "event_store", "archive"] | None = Field(
         None, description="Where a rebuild reads history from."

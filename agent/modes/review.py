@@ -49,6 +49,7 @@ from archassist.agent.rules.engine import (
     split_selectors,
     unknown_selectors,
 )
+from archassist.agent.rules.folding import fold_repeats
 
 FailOn = Literal["error", "warning", "info", "never"]
 FAIL_ON_LEVELS: tuple[str, ...] = ("error", "warning", "info", "never")
@@ -358,7 +359,7 @@ def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOption
         path=str(path),
         kind=kind,
         design_name=design.name,
-        findings=sort_findings(outside + rule_findings),
+        findings=fold_repeats(sort_findings(outside + rule_findings)),
         suppressed=result.suppressed,
         unused_suppressions=result.unused_suppressions,
         notes=notes,

@@ -65,6 +65,13 @@ _ASYNCAPI_WHY: dict[str, tuple[str, str]] = {
         "`$ref: './schemas/order.yaml'` pointing at a file that was renamed, or a chain of references that "
         "points back at itself.",
     ),
+    "hygiene": (
+        "Other AsyncAPI tools (Spectral, the AsyncAPI CLI) flag the same thing, and a document that fails them "
+        "fails in every pipeline that runs them; a broken or guessed reference also means some readers see a "
+        "different document than others.",
+        "A component key `order/created` referenced without escaping the `/` (`~1`), a message in `components` "
+        "that nothing uses, or a 2.x operation without an `operationId`.",
+    ),
 }
 
 

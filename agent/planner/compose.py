@@ -276,9 +276,6 @@ class _Planner:
     def _db(self, service: str) -> str:
         return f"{service}-db"
 
-    def _group(self, service: str) -> str:
-        return service
-
     def _dlq(self, service: str) -> str:
         return f"{service}.dlq"
 
@@ -535,7 +532,8 @@ class _Planner:
             Consumer(
                 name=unique,
                 service=service,
-                group=self._group(service),
+                # One group per purpose: resetting a projector's offsets must never replay a side effect.
+                group=unique,
                 subscriptions=subs,
                 action=action,
                 emits=list(dict.fromkeys(emits)),
@@ -677,7 +675,12 @@ class _Planner:
                     s.action,
                     [s.success_event, s.failure_event],
                 )
-                if s.side_effect and s.compensation_command and s.compensation_event:
+                # Only compensations some failure can issue get a handler (and a command topic).
+                if (
+                    s.side_effect
+                    and s.compensation_command in self.commands
+                    and s.compensation_event
+                ):
                     self._consumer(
                         domain.service,
                         f"handle-{kebab(s.compensation_command)}",
@@ -692,13 +695,14 @@ class _Planner:
                 f"mark the {agg.name.lower()} as successfully processed",
                 [init.completion_event],
             )
-            self._consumer(
-                initiator_service,
-                f"handle-{kebab(init.failure_command)}",
-                [init.failure_command],
-                f"mark the {agg.name.lower()} as failed",
-                [init.failure_event],
-            )
+            if init.failure_command in self.commands:  # some step before the pivot can fail
+                self._consumer(
+                    initiator_service,
+                    f"handle-{kebab(init.failure_command)}",
+                    [init.failure_command],
+                    f"mark the {agg.name.lower()} as failed",
+                    [init.failure_event],
+                )
         else:
             orchestrator = None
             state_store = f"{self._db(initiator_service)}.saga_state"
@@ -801,6 +805,8 @@ class _Planner:
                 saga_messages |= {(d.name, n) for n in names}
             self._saga(flow, coordination)
         self._reactions(saga_messages)
+        # One step has nothing to coordinate and no earlier step to compensate: its messages stay, the saga goes.
+        self.sagas = [saga for saga in self.sagas if len(saga.steps) >= 2]
 
         protect = "crypto_shredding" if (self.facts.gdpr or self.facts.pii) else "encrypted"
         projections = self._projections(event_sourced)
@@ -809,6 +815,7 @@ class _Planner:
         aggregates = self._aggregates(event_sourced)
         commands = self._commands()
         self._size_consumers(topics, events)
+        services = self._relay_within_capacity(services, topics, events)
         event_store = self._event_store() if event_sourced else None
         self._outcomes()
         archive = self._archive(topics, event_sourced)
@@ -853,6 +860,32 @@ class _Planner:
             notices=self._notices(),
         )
         return design
+
+    def _relay_within_capacity(self, services: list[Service], topics: list[Topic], events: list[Event]) -> list[Service]:
+        """A polling outbox relay carries a few thousand events a second; a service publishing faster keeps its
+        outbox but has it read from the database log (change data capture), which follows the write rate."""
+        from archassist.agent.rules.publishing import OUTBOX_RELAY_EPS
+
+        rate_of = {t.name: t.throughput_eps or 0.0 for t in topics}
+        producers: dict[str, set[str]] = {}
+        for event in events:
+            if event.topic and event.producer:
+                producers.setdefault(event.topic, set()).add(event.producer)
+        published: dict[str, float] = {}
+        for topic, names in producers.items():
+            for name in names:
+                published[name] = published.get(name, 0.0) + rate_of.get(topic, 0.0) / len(names)
+        out = []
+        for service in services:
+            rate = published.get(service.name, 0.0)
+            if service.publishing == "outbox" and rate > OUTBOX_RELAY_EPS:
+                self.assumptions.append(
+                    f"{service.name} publishes about {rate:,.0f} events/s, beyond what a polling outbox relay "
+                    f"carries (about {OUTBOX_RELAY_EPS:,.0f}/s): its outbox is read by change data capture."
+                )
+                service = service.model_copy(update={"publishing": "cdc"})
+            out.append(service)
+        return out
 
     def _broker(self) -> str:
         if self.overrides.broker is not None:

@@ -113,6 +113,8 @@ class Rule:
     severity: Severity
     function: CheckFunction
     doc: RuleDoc
+    # The protocol families (index.PROTOCOL_FAMILIES) the rule speaks about; None: every design.
+    protocols: frozenset[str] | None = None
 
     @property
     def group(self) -> str:
@@ -122,7 +124,14 @@ class Rule:
     def summary(self) -> str:
         return self.doc.summary
 
+    def applies_to(self, broker: str) -> bool:
+        from archassist.agent.rules.index import protocol_family
+
+        return self.protocols is None or protocol_family(broker) in self.protocols
+
     def check(self, design: Design, index: DesignIndex) -> Iterator[Finding]:
+        if not self.applies_to(design.style.broker):
+            return
         for violation in self.function(design, index):
             yield Finding(
                 code=self.code,
@@ -137,20 +146,28 @@ class Rule:
 _REGISTERED: list[Rule] = []
 
 
-def rule(code: str, name: str, *, severity: Severity) -> Callable[[CheckFunction], Rule]:
-    """Register the decorated check function as a rule."""
+def rule(
+    code: str, name: str, *, severity: Severity, protocols: Iterable[str] | None = None
+) -> Callable[[CheckFunction], Rule]:
+    """Register the decorated check function as a rule; `protocols` limits it to those protocol families."""
     if not CODE_PATTERN.match(code):
         raise ValueError(f"rule code {code!r} must look like EDA101")
     if not NAME_PATTERN.match(name):
         raise ValueError(f"rule name {name!r} must be a lowercase slug")
     if severity not in SEVERITIES:
         raise ValueError(f"rule {code}: unknown severity {severity!r}")
+    from archassist.agent.rules.index import PROTOCOL_FAMILIES
+
+    unknown = sorted(set(protocols or ()) - set(PROTOCOL_FAMILIES))
+    if unknown:
+        raise ValueError(f"rule {code}: unknown protocol families {unknown}; use {PROTOCOL_FAMILIES}")
 
     def register(function: CheckFunction) -> Rule:
         if not function.__doc__:
             raise ValueError(f"rule {code} needs a docstring")
         made = Rule(
-            code=code, name=name, severity=severity, function=function, doc=parse_doc(function.__doc__)
+            code=code, name=name, severity=severity, function=function, doc=parse_doc(function.__doc__),
+            protocols=frozenset(protocols) if protocols is not None else None,
         )
         _REGISTERED.append(made)
         return made

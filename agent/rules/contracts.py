@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 from archassist.agent.model.design import STANDARD_ENVELOPE, Design
 from archassist.agent.rules.base import Violation, rule
-from archassist.agent.rules.index import DesignIndex
+from archassist.agent.rules.index import BROKERS, DesignIndex
 
 MAX_EVENT_BYTES = 256 * 1024
 
@@ -173,7 +173,7 @@ def event_multiple_producers(design: Design, index: DesignIndex) -> Iterator[Vio
             )
 
 
-@rule("EDA207", "event-payload-too-large", severity="warning")
+@rule("EDA207", "event-payload-too-large", severity="warning", protocols=BROKERS)
 def event_payload_too_large(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """An event carries binary data or is expected to exceed about 256 KiB.
 

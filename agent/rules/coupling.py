@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
-from archassist.agent.rules.index import DesignIndex
+from archassist.agent.rules.index import BROKERS, DesignIndex
 from archassist.agent.rules.words import split_words
 
 SERVICE_SUFFIXES = frozenset({"service", "svc", "worker", "app", "api", "system"})
@@ -46,7 +46,7 @@ def _reply_services(index: DesignIndex, event_name: str) -> set[str]:
     return found
 
 
-@rule("EDA802", "request-reply-over-bus", severity="warning")
+@rule("EDA802", "request-reply-over-bus", severity="warning", protocols=BROKERS)
 def request_reply_over_bus(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """An event is used as a request that waits for a reply.
 

@@ -84,12 +84,27 @@ Workflow commands, one per finding: `::error file=...,line=...,col=...,title=EDA
 """
 
 
+_FAMILY_WORDS = {"stream": "HTTP and WebSocket streams", "kafka": "Kafka", "amqp": "AMQP", "mqtt": "MQTT",
+                 "nats": "NATS", "unspecified": "documents that name no protocol", "other": "other brokers"}
+
+
+def _protocol_line(rule: Rule) -> list[str]:
+    """Where a rule limited to some protocol families stays silent (see rules.index.PROTOCOL_FAMILIES)."""
+    if rule.protocols is None:
+        return []
+    from archassist.agent.rules.index import PROTOCOL_FAMILIES
+
+    silent = [_FAMILY_WORDS[f] for f in PROTOCOL_FAMILIES if f not in rule.protocols]
+    return [f"*Silent on {', '.join(silent)}: it does not apply there.*", ""] if silent else []
+
+
 def render_rule_markdown(rule: Rule, heading: str = "###") -> str:
     parts = [
         f"{heading} {rule.code} `{rule.name}`",
         "",
         f"**{rule.severity}** · {rule.group} · {rule.summary}",
         "",
+        *_protocol_line(rule),
         f"**Why.** {rule.doc.why}",
         "",
         f"**Anti-pattern.** {rule.doc.anti_pattern}",

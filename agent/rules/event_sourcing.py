@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archassist.agent.model.design import Design, Event
+from archassist.agent.model.design import Aggregate, Design, Event
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
 
@@ -109,13 +109,16 @@ def snapshot_interval_out_of_range(design: Design, index: DesignIndex) -> Iterat
 
     Anti-pattern: `snapshot_every: 5` or `snapshot_every: 10000`.
 
-    Fix: Choose an interval between 100 and 500 and measure load times.
+    Fix: Choose an interval between 100 and 500 and measure load times. A hot aggregate that takes thousands of
+    events a second snapshots by time instead (`snapshot_interval_s`), or by count at least once a minute given
+    its `events_per_s`; the count range does not apply to it.
     """
     if not design.style.event_sourcing:
         return
     places: list[tuple[str, int | None]] = [
         (f"/aggregates/{position}/snapshot_every", aggregate.snapshot_every)
         for position, aggregate in enumerate(design.aggregates)
+        if not _snapshots_by_time(aggregate)
     ]
     if design.event_store is not None:
         places.append(("/event_store/snapshot_every", design.event_store.snapshot_every))
@@ -126,6 +129,18 @@ def snapshot_interval_out_of_range(design: Design, index: DesignIndex) -> Iterat
                 f"snapshots every {every} events is outside {SNAPSHOT_MIN}-{SNAPSHOT_MAX}",
                 f"set snapshot_every between {SNAPSHOT_MIN} and {SNAPSHOT_MAX}",
             )
+
+
+# A hot aggregate snapshotting by count still snapshots at least this often, which bounds its replay.
+HOT_SNAPSHOT_MAX_S = 60.0
+
+
+def _snapshots_by_time(aggregate: Aggregate) -> bool:
+    """Snapshots by time, or takes events so fast that a large count still means a snapshot a minute."""
+    if aggregate.snapshot_interval_s is not None:
+        return True
+    every, rate = aggregate.snapshot_every, aggregate.events_per_s
+    return every is not None and rate is not None and every > SNAPSHOT_MAX and every / rate <= HOT_SNAPSHOT_MAX_S
 
 
 def missing_upcast_versions(event: Event, limit: int = 100) -> list[int]:

@@ -22,6 +22,28 @@ DEAD_LETTER_SUFFIXES: tuple[str, ...] = (
 RETRY_SUFFIXES: tuple[str, ...] = (".retry", "-retry", "_retry")
 BLANKET_ALERT_TARGETS = frozenset({"", "*", "all"})
 
+# Protocol families a rule can be limited to (see `rule(..., protocols=...)`). Streams are HTTP and WebSocket
+# connections: no topics, no consumer groups, no dead letters, no retained log whose schemas evolve.
+PROTOCOL_FAMILIES = ("kafka", "amqp", "mqtt", "nats", "stream", "unspecified", "other")
+BROKERS: frozenset[str] = frozenset(PROTOCOL_FAMILIES) - {"stream"}
+# Brokers whose topic names carry a business naming convention (an AMQP queue is infrastructure by design).
+TOPIC_BROKERS: frozenset[str] = BROKERS - {"amqp"}
+LOG_BROKERS: frozenset[str] = frozenset({"kafka", "nats", "unspecified", "other"})
+_FAMILY_OF = {
+    "kafka": "kafka", "kafka-secure": "kafka", "redpanda": "kafka", "confluent": "kafka", "msk": "kafka",
+    "amqp": "amqp", "amqps": "amqp", "rabbitmq": "amqp", "amqp1": "amqp",
+    "mqtt": "mqtt", "mqtts": "mqtt", "secure-mqtt": "mqtt", "mqtt5": "mqtt",
+    "nats": "nats", "jetstream": "nats",
+    "http": "stream", "https": "stream", "ws": "stream", "wss": "stream", "websocket": "stream",
+    "websockets": "stream", "sse": "stream",
+    "unspecified": "unspecified", "": "unspecified",
+}
+
+
+def protocol_family(broker: str) -> str:
+    """The family a design's broker or protocol belongs to: kafka, amqp, mqtt, nats, stream, unspecified, other."""
+    return _FAMILY_OF.get(broker.strip().lower(), "other")
+
 
 def is_dead_letter_topic(topic: Topic) -> bool:
     return topic.purpose == "dead_letter" or topic.name.lower().endswith(DEAD_LETTER_SUFFIXES)

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
-from archassist.agent.rules.index import DesignIndex
+from archassist.agent.rules.index import BROKERS, DesignIndex
 from archassist.agent.rules.words import (
-    as_fact,
+    fact_name,
     has_past_tense_word,
     is_past_participle,
     pascal_case,
@@ -37,14 +37,14 @@ def event_named_like_command(design: Design, index: DesignIndex) -> Iterator[Vio
     share the name `PlaceOrder`.
 
     Fix: Name the fact in the past tense (`StockReserved`). If the message really asks a service to act, model it
-    as a command sent to that one service and let the service publish the resulting event.
+    as a command sent to that one service and let the service publish the resulting event. Messages whose `role`
+    is command, request or reply are not events and are not checked here.
     """
     for position, event in enumerate(design.events):
-        if not _named_like_command(event.name, index):
+        if event.role != "event" or not _named_like_command(event.name, index):
             continue
         reason = "is also a command's name" if event.name in index.commands else "reads as an instruction"
-        suggestion = as_fact(event.name)
-        example = f" ({suggestion})" if suggestion else " (e.g. StockReserved)"
+        example = f" ({fact_name(event.name)})"
         yield Violation(
             f"/events/{position}/name",
             f"event '{event.name}' {reason}; events state facts that already happened",
@@ -52,7 +52,7 @@ def event_named_like_command(design: Design, index: DesignIndex) -> Iterator[Vio
         )
 
 
-@rule("EDA102", "event-not-past-tense", severity="warning")
+@rule("EDA102", "event-not-past-tense", severity="warning", protocols=BROKERS - {"mqtt"})
 def event_not_past_tense(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """An event name holds no past-tense verb.
 
@@ -62,15 +62,18 @@ def event_not_past_tense(design: Design, index: DesignIndex) -> Iterator[Violati
 
     Anti-pattern: `name: PaymentStatus` or `name: OrderShips`.
 
-    Fix: Name the state change in the past tense: `PaymentCaptured`, `OrderShipped`.
+    Fix: Name the state change in the past tense: `PaymentCaptured`, `OrderShipped`. A reached state reads as a
+    fact too (`ItemOutOfStock`, `DriverWentOnline`). Commands, requests and replies are not checked, nor are the
+    frames of HTTP and WebSocket streams (an API's messages rather than events on a broker) or MQTT topics, whose
+    messages are mostly device state and telemetry published under the state's own name.
     """
     for position, event in enumerate(design.events):
-        if _named_like_command(event.name, index) or has_past_tense_word(event.name):
+        if event.role != "event" or _named_like_command(event.name, index) or has_past_tense_word(event.name):
             continue
         yield Violation(
             f"/events/{position}/name",
             f"event '{event.name}' has no past-tense verb; an event should name a fact",
-            "rename it to the fact it records, in the past tense (e.g. PaymentCaptured, OrderShipped)",
+            f"rename it to the fact it records, in the past tense (e.g. {fact_name(event.name)})",
         )
 
 

@@ -105,3 +105,65 @@ def projection_replay_history_short(design: Design, index: DesignIndex) -> Itera
                     "replay from an event store or a topic kept forever, or use snapshot_and_replay",
                 )
                 break
+
+
+@rule("EDA605", "projection-deltas-upserted", severity="error")
+def projection_deltas_upserted(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A projection adds up deltas (counters, balances) but its consumer relies on natural upsert for duplicates.
+
+    Why: An upsert is idempotent only when each event carries the new state: writing "balance = 120" twice
+    leaves 120. A delta ("add 20") applied twice adds 40. Redeliveries are normal under at-least-once delivery,
+    so a balance or a counter fed by upserted deltas drifts away from the truth, silently.
+
+    Anti-pattern: `projections: [{name: account_balance, applies: deltas}]` fed by a consumer with
+    `idempotency: {strategy: natural_upsert}`.
+
+    Fix: Deduplicate by event id in the same transaction as the update (`strategy: dedup_event_id`), or store the
+    last applied version per key and skip events at or below it.
+    """
+    for position, projection in enumerate(design.projections):
+        if projection.applies != "deltas":
+            continue
+        sources = set(projection.source_events)
+        for consumer in design.consumers:
+            if projection.service and consumer.service != projection.service:
+                continue
+            if sources & set(consumer.subscriptions) and consumer.idempotency.strategy == "natural_upsert":
+                yield Violation(
+                    f"/projections/{position}/applies",
+                    f"projection '{projection.name}' adds up deltas, but consumer '{consumer.name}' relies on "
+                    "natural upsert: a redelivered event is counted twice",
+                    f"deduplicate by event id in '{consumer.name}' (idempotency.strategy: dedup_event_id)",
+                )
+                break
+
+
+@rule("EDA606", "strong-decision-from-read-model", severity="error")
+def strong_decision_from_read_model(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A decision that needs strong consistency is taken from an eventually consistent read model.
+
+    Why: A projection lags the events it is built from. Authorising a debit from a balance projection, or
+    accepting a booking from an availability view, lets two requests in that lag both see the old value and
+    both pass: the account is overdrawn, the seat sold twice.
+
+    Anti-pattern: `commands: [{name: DebitAccount, consistency: strong, reads: [account_balance]}]` with
+    `account_balance` updated eventually.
+
+    Fix: Decide on the aggregate that owns the invariant (load it from the event store or its table, with
+    optimistic concurrency), or update that read model synchronously in the same transaction.
+    """
+    eventual = {p.name for p in design.projections if p.update_strategy == "eventual"}
+    for position, command in enumerate(design.commands):
+        strong = command.consistency == "strong" or (
+            command.consistency is None and design.requirements.consistency == "strong"
+        )
+        if not strong:
+            continue
+        for name in command.reads:
+            if name in eventual:
+                yield Violation(
+                    f"/commands/{position}/reads",
+                    f"command '{command.name}' needs strong consistency but decides from '{name}', an eventually "
+                    "consistent read model",
+                    f"decide on the aggregate '{command.aggregate}' itself, or update '{name}' synchronously",
+                )

@@ -338,3 +338,27 @@ def suppression_invalid(design: Design, index: DesignIndex) -> Iterator[Violatio
                 f"suppression of {suppression.code} gives no reason and is not applied",
                 "say why the finding does not apply to this design",
             )
+
+
+@rule("EDA928", "command-consumed-from-no-topic", severity="warning")
+def command_consumed_from_no_topic(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A consumer subscribes to a command that travels on no topic.
+
+    Why: A consumer reads from topics. A command it subscribes to that no topic carries never reaches it:
+    either the command is really a synchronous call (and the consumer is fiction) or its topic was forgotten,
+    and the handler waits forever.
+
+    Anti-pattern: `consumers: [{name: payment-handler, subscriptions: [CapturePayment]}]` while `CapturePayment`
+    has no `topic` and no topic lists it in `commands`.
+
+    Fix: Put the command on the handling service's command topic (`topic: payments.commands`, and list it in that
+    topic's `commands`), or model the request as the synchronous call it is.
+    """
+    for position, consumer in enumerate(design.consumers):
+        for name in consumer.subscriptions:
+            if name in index.commands and name not in index.events and index.topic_of(name) is None:
+                yield Violation(
+                    f"/consumers/{position}/subscriptions",
+                    f"consumer '{consumer.name}' subscribes to command '{name}', which travels on no topic",
+                    f"set topic on command '{name}' (e.g. <domain>.commands) and list it on that topic",
+                )

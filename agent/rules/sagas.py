@@ -41,9 +41,12 @@ def saga_compensation_missing(design: Design, index: DesignIndex) -> Iterator[Vi
     Anti-pattern: a `reserve-stock` step before the payment pivot with `compensation: null`.
 
     Fix: Give each such step a compensating action and command (`ReleaseStock`), or move it after the pivot if
-    it cannot be undone.
+    it cannot be undone. A saga started by an irrevocable fact (a settled payment) has nothing to undo to: mark it
+    `starts_after_pivot: true` and make its steps retriable instead.
     """
     for saga_position, saga in enumerate(design.sagas):
+        if saga.starts_after_pivot:
+            continue
         pivot = pivot_position(saga)
         for position, step in enumerate(saga.steps[:pivot]):
             if step.side_effect and not has_compensation(step):
@@ -231,3 +234,55 @@ def saga_multiple_pivots(design: Design, index: DesignIndex) -> Iterator[Violati
                 f"saga '{saga.name}' has more than one pivot ('{saga.steps[position].name}' is the second)",
                 "keep a single pivot step",
             )
+
+
+@rule("EDA510", "saga-single-step", severity="warning")
+def saga_single_step(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A saga has a single step.
+
+    Why: A saga coordinates several local transactions so that they all happen or are all undone. With one step
+    there is nothing to coordinate: the saga's state store, timeouts and terminal events add moving parts around
+    what is a plain event handler.
+
+    Anti-pattern: `sagas: [{name: send-receipt, steps: [{name: email-receipt}]}]`.
+
+    Fix: Model the single step as a consumer that handles the trigger event and emits the outcome, or add the
+    steps the business transaction really has.
+    """
+    for position, saga in enumerate(design.sagas):
+        if len(saga.steps) == 1:
+            yield Violation(
+                f"/sagas/{position}/steps",
+                f"saga '{saga.name}' has one step; there is nothing to coordinate",
+                "handle the trigger in a consumer that emits the outcome, or model the other steps",
+            )
+
+
+@rule("EDA511", "saga-compensation-never-runs", severity="warning")
+def saga_compensation_never_runs(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A saga step has a compensation that can never run: the step is at or after the pivot, or the saga only
+    moves forward.
+
+    Why: Compensations undo completed steps when a later step fails before the point of no return. Once the
+    pivot has succeeded the saga only goes forward (failed steps are retried until they succeed), and a saga
+    started by an irrevocable fact never goes back. A compensation there is dead code that readers trust: they
+    believe the step can be undone when the saga will never undo it.
+
+    Anti-pattern: `{name: ship-order, pivot: true, compensation: cancel-shipment}`, or a compensation in a saga
+    marked `starts_after_pivot: true`.
+
+    Fix: Remove the compensation and make the step retriable, or move the pivot after the step if undoing it is
+    really part of the design.
+    """
+    for saga_position, saga in enumerate(design.sagas):
+        start = 0 if saga.starts_after_pivot else pivot_position(saga)
+        if start >= len(saga.steps):
+            continue
+        for position, step in enumerate(saga.steps[start:], start=start):
+            if has_compensation(step):
+                where = "the saga only moves forward" if saga.starts_after_pivot else "it is at or after the pivot"
+                yield Violation(
+                    f"/sagas/{saga_position}/steps/{position}/compensation",
+                    f"saga '{saga.name}' step '{step.name}' has a compensation that never runs: {where}",
+                    "remove the compensation and make the step retriable, or move the pivot after it",
+                )

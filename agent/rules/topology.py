@@ -12,6 +12,7 @@ from archassist.agent.model.design import UNSPECIFIED_BROKER, Design, Topic
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import (
     DEAD_LETTER_SUFFIXES,
+    TOPIC_BROKERS,
     DesignIndex,
     is_dead_letter_topic,
     is_retry_topic,
@@ -151,7 +152,7 @@ def ordered_events_split(design: Design, index: DesignIndex) -> Iterator[Violati
             )
 
 
-@rule("EDA305", "topic-name-shape", severity="warning")
+@rule("EDA305", "topic-name-shape", severity="warning", protocols=TOPIC_BROKERS)
 def topic_name_shape(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """A topic name does not follow `{domain}.{event}` or `{domain}.events`.
 
@@ -202,7 +203,7 @@ def _technical_words(topic_name: str) -> list[str]:
     return found
 
 
-@rule("EDA306", "topic-name-technical", severity="warning")
+@rule("EDA306", "topic-name-technical", severity="warning", protocols=TOPIC_BROKERS)
 def topic_name_technical(design: Design, index: DesignIndex) -> Iterator[Violation]:
     """A topic is named after technology or plumbing instead of a business domain.
 
@@ -437,10 +438,11 @@ def retention_too_short(design: Design, index: DesignIndex) -> Iterator[Violatio
     for a year.
 
     Fix: Keep 7 days or more for operational topics, 30 or more for audit and analytics, or archive to an event
-    store or cold storage before deletion.
+    store or cold storage before deletion. A raw high-volume stream kept short on purpose (personal location
+    data, telemetry landed in a data lake within minutes) names its `replay_source`; the minimum does not apply.
     """
     for position, topic in enumerate(design.topics):
-        if not topic.durable or topic.retention_days is None:
+        if not topic.durable or topic.retention_days is None or topic.replay_source:
             continue
         required, why = required_retention_days(design, topic)
         if topic.retention_days < required:

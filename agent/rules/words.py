@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from archassist.agent.rules.verb_forms import irregular_past_words, past_forms
+
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -61,6 +63,29 @@ IMPERATIVE_VERBS = word_set(
 # Last words that mark a message as a request rather than a fact.
 REQUEST_NOUNS = frozenset({"command", "cmd", "request", "instruction"})
 
+# Words that state a reached state without a verb: "ItemOutOfStock", "DriverOnline", "HoldReadyForPickup".
+STATE_WORDS = word_set(
+    """
+    available due empty full idle ineligible eligible late offline online overdue ready stale unavailable
+    """
+)
+STATE_PHRASES: tuple[tuple[str, ...], ...] = (("out", "of"), ("in", "stock"), ("back", "in"), ("on", "hold"))
+
+# First words that are nouns as often as verbs: "Hold", "Run", "Log" start a noun phrase ("HoldReadyForPickup",
+# "RunStart", "LogRotation") as readily as an instruction, so they only read as one before a plain object.
+NOUN_OR_VERB = word_set(
+    """
+    book call change check end flag hold issue load lock log mark post print process record release request
+    reset return run schedule set start stop store track transfer update
+    """
+)
+# Second words that make such a first word a noun: the pair is a compound noun, not verb + object.
+_COMPOUND_HEADS = word_set(
+    """
+    start started stop end change update request response result status event events info data
+    """
+)
+
 
 @lru_cache(maxsize=65536)
 def split_words(name: str) -> tuple[str, ...]:
@@ -69,14 +94,24 @@ def split_words(name: str) -> tuple[str, ...]:
 
 
 def is_past_participle(word: str) -> bool:
+    """A past participle or simple past form: reserved, held, went, became."""
     word = word.lower()
-    if word in IRREGULAR_PAST:
+    if word in IRREGULAR_PAST or word in irregular_past_words():
         return True
     return len(word) > 3 and word.endswith("ed") and word not in NOT_PAST
 
 
+def states_a_state(words: tuple[str, ...]) -> bool:
+    """Names a reached state without a verb: ItemOutOfStock, DriverOnline, LoanOverdue."""
+    if any(w in STATE_WORDS for w in words[1:]):
+        return True
+    return any(words[i : i + len(p)] == p for p in STATE_PHRASES for i in range(1, len(words)))
+
+
 def has_past_tense_word(name: str) -> bool:
-    return any(is_past_participle(w) for w in split_words(name))
+    """States a fact: a past-tense verb (OrderPlaced, DriverWentOnline) or a reached state (ItemOutOfStock)."""
+    words = split_words(name)
+    return any(is_past_participle(w) for w in words) or states_a_state(words)
 
 
 def reads_as_command(name: str) -> bool:
@@ -86,47 +121,22 @@ def reads_as_command(name: str) -> bool:
         return False
     if words[-1] in REQUEST_NOUNS:
         return True
+    if words[0] not in IMPERATIVE_VERBS or states_a_state(words):
+        return False
+    if words[0] in NOUN_OR_VERB and (len(words) == 1 or words[1] in _COMPOUND_HEADS):
+        return False
     # "Reset", "Set" or "Run" are past forms too; as a first word they are read as the imperative, and after
     # one ("PlaceBid", "ApplyReset") as nouns.
-    return words[0] in IMPERATIVE_VERBS and not any(
-        is_past_participle(w) and w not in SAME_AS_VERB for w in words[1:]
-    )
+    return not any(is_past_participle(w) and w not in SAME_AS_VERB for w in words[1:])
 
 
 def pascal_case(name: str) -> str:
     return "".join(w.capitalize() for w in split_words(name))
 
 
-_IRREGULAR_FORMS: dict[str, str] = {
-    "begin": "Begun",
-    "cancel": "Cancelled",
-    "do": "Done",
-    "flag": "Flagged",
-    "get": "Got",
-    "hold": "Held",
-    "log": "Logged",
-    "make": "Made",
-    "pay": "Paid",
-    "send": "Sent",
-    "ship": "Shipped",
-    "stop": "Stopped",
-    "submit": "Submitted",
-    "write": "Written",
-}
-
-
 def past_participle(verb: str) -> str:
-    """A regular (or common irregular) past participle, capitalised: reserve -> Reserved, send -> Sent."""
-    verb = verb.lower()
-    if verb in _IRREGULAR_FORMS:
-        return _IRREGULAR_FORMS[verb]
-    if verb in SAME_AS_VERB:
-        return verb.capitalize()
-    if verb.endswith("e"):
-        return verb.capitalize() + "d"
-    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
-        return verb[:-1].capitalize() + "ied"
-    return verb.capitalize() + "ed"
+    """The past participle, capitalised: reserve -> Reserved, send -> Sent, hold -> Held, cancel -> Canceled."""
+    return past_forms(verb)[1].capitalize()
 
 
 def as_fact(name: str) -> str | None:
@@ -142,3 +152,30 @@ def as_fact(name: str) -> str | None:
             rest.append(word)
     rest = rest or list(words[1:])
     return "".join(w.capitalize() for w in rest) + past_participle(words[0])
+
+
+# Words that say nothing about the fact and are dropped from a suggested event name.
+_FILLER = word_set("event events msg info notification payload v")
+
+
+def fact_name(name: str) -> str:
+    """A past-tense event name for a message name without one: serviceChangeEvent -> ServiceChanged,
+    PaymentStatus -> PaymentStatusUpdated. Never empty."""
+    command = as_fact(name)
+    if command:
+        return command
+    words = [w for w in split_words(name) if w not in _FILLER and not w.isdigit()] or list(split_words(name))
+    for position in range(len(words) - 1, -1, -1):
+        word = words[position]
+        if word in IMPERATIVE_VERBS or past_forms(word)[1] != regular_guess(word):
+            rest = words[:position] + words[position + 1 :]
+            if rest:
+                return "".join(w.capitalize() for w in rest) + past_participle(word)
+    return "".join(w.capitalize() for w in words) + "Updated"
+
+
+def regular_guess(word: str) -> str:
+    """What past_forms answers for a word it has no entry for (used to tell known verbs from other words)."""
+    from archassist.agent.rules.verb_forms import regular_past
+
+    return regular_past(word)
