@@ -218,3 +218,9 @@ def test_mcp_migration_tool_over_stdio(tmp_path: Path) -> None:
             assert refused.is_error
 
     anyio.run(run)
+
+
+def test_explain_knows_every_plan_rule() -> None:
+    for rule in PLAN_RULES:
+        done = cli("explain", rule.code)
+        assert done.returncode == 0 and rule.code in done.stdout and rule.doc.fix.split()[0] in done.stdout

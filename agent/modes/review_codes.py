@@ -106,9 +106,20 @@ def _asyncapi_doc(code: str) -> CodeDoc | None:
     )
 
 
+def _plan_doc(code: str) -> CodeDoc | None:
+    from archassist.agent.migration.rules import get_plan_rule
+
+    found = get_plan_rule(code)
+    if found is None:
+        return None
+    doc = found.doc
+    return CodeDoc(found.code, found.name, found.group, found.severity, doc.summary, doc.why, doc.anti_pattern, doc.fix)
+
+
 def describe_code(code: str) -> CodeDoc | None:
-    """The documentation of any code (or rule name) a review can print; None when there is no such code."""
-    return _rule_doc(code) or _unreadable_doc(code) or _asyncapi_doc(code)
+    """The documentation of any code (or rule name) archassist can print, migration-plan rules (MIG…) included;
+    None when there is no such code."""
+    return _rule_doc(code) or _unreadable_doc(code) or _asyncapi_doc(code) or _plan_doc(code)
 
 
 def require_code(code: str, hint_tail: str = "see `archassist rules`") -> CodeDoc:
