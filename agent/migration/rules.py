@@ -34,14 +34,7 @@ class PlanRule:
 
     def check(self, plan: MigrationPlan) -> Iterator[Finding]:
         for violation in self.function(plan):
-            yield Finding(
-                code=self.code,
-                name=self.name,
-                severity=violation.severity or self.severity,
-                message=violation.message,
-                pointer=violation.pointer,
-                fix=violation.fix,
-            )
+            yield violation.finding(self.code, self.name, self.severity)
 
 
 PLAN_RULES: list[PlanRule] = []

@@ -70,6 +70,17 @@ class Violation:
     fix: str = ""
     severity: Severity | None = None
 
+    def finding(self, code: str, name: str, default_severity: Severity) -> Finding:
+        """The finding of the rule ``code`` that reported this violation."""
+        return Finding(
+            code=code,
+            name=name,
+            severity=self.severity or default_severity,
+            message=self.message,
+            pointer=self.pointer,
+            fix=self.fix,
+        )
+
 
 CheckFunction = Callable[["Design", "DesignIndex"], Iterable[Violation]]
 
@@ -133,14 +144,7 @@ class Rule:
         if not self.applies_to(design.style.broker):
             return
         for violation in self.function(design, index):
-            yield Finding(
-                code=self.code,
-                name=self.name,
-                severity=violation.severity or self.severity,
-                message=violation.message,
-                pointer=violation.pointer,
-                fix=violation.fix,
-            )
+            yield violation.finding(self.code, self.name, self.severity)
 
 
 _REGISTERED: list[Rule] = []
