@@ -20,10 +20,10 @@ from archassist.agent.memory import open_store, recall
 from archassist.agent.memory.store import remove_stale_backup_temps
 from typer.testing import CliRunner
 
+# The memory CLI tests' runner: it holds a user error to one line with no traceback.
+from .test_memory_cli import run
+
 runner = CliRunner()
-ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
-) + "title: bomb\n"
 
 
 @pytest.fixture()
@@ -38,14 +38,9 @@ def app() -> typer.Typer:
     return application
 
 
-def run(app: typer.Typer, *args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    if code == 2:
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("archassist: "), result.stderr
-        return lines[0]
-    return result.stdout
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+) + "title: bomb\n"
 
 
 def _count(db: Path) -> int:

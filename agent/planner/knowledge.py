@@ -232,6 +232,18 @@ def _cache_file(digest: str) -> Path | None:
         return None
 
 
+def _store_cached(path: Path, value: object) -> None:
+    """Pickle ``value`` to the user cache atomically; a read-only cache only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def _load_cached(path: Path) -> dict[str, Domain] | None:
     try:
         with path.open("rb") as handle:
@@ -270,14 +282,7 @@ def domains() -> dict[str, Domain]:
             raise KnowledgeError(f"knowledge/domains/{name}: {exc}") from exc
         found[domain.name] = domain
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cached)
-        except OSError:
-            pass  # a read-only cache only costs speed
+        _store_cached(cached, found)
     return found
 
 
@@ -301,14 +306,7 @@ def lexicon() -> Lexicon:
     except ValidationError as exc:
         raise KnowledgeError(f"knowledge/verbs.yaml: {exc}") from exc
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(lex, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cached)
-        except OSError:
-            pass  # a read-only cache only costs speed
+        _store_cached(cached, lex)
     return lex
 
 
