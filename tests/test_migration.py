@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from archassist.agent.migration.current import read_brief, singular
+from archassist.agent.migration.current import read_brief
 from archassist.agent.migration.model import Cutover, MigrationPlan, Phase, Rollback, Verification
 from archassist.agent.migration.rules import PLAN_RULES, check_plan, get_plan_rule
 from archassist.agent.model.io import load_design
 from archassist.agent.modes.migration import plan_migration
+from archassist.agent.planner.inflection import noun_lemma as singular
 from archassist.agent.render.migration import render_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migration"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from archassist.agent.migration.current import BriefReading, read_brief, singular
+from archassist.agent.migration.current import BriefReading, read_brief
 from archassist.agent.migration.mapping import externally_visible, place
 from archassist.agent.migration.model import CurrentPath, CurrentSystem, MigrationPlan, SideEffect, SyncCall
 from archassist.agent.migration.phases import PlanInputs, build_phases, standard_risks
 from archassist.agent.model.design import Design
 from archassist.agent.model.naming import slug, snake, words_of
+from archassist.agent.planner.inflection import noun_lemma as singular
 
 # Side effects whose new owner keeps a running state (a balance, a stock level, an index) start from history.
 _STATEFUL = {"point", "balance", "stock", "inventory", "index", "report", "analytics", "ledger", "statistic", "count", "total"}

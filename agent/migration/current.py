@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from archassist.agent.migration.model import CurrentPath, CurrentSystem, SyncCall
 from archassist.agent.model.naming import words_of
+from archassist.agent.planner.inflection import noun_lemma as singular
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b|&|\+)\s*")
 # "side effects (a, b, c)", "side effects such as a, b and c", "side effects: a, b and c"
@@ -43,19 +44,6 @@ _NOT_ACTIONS = {
     # verbs of the migration itself, never the business action
     "move", "migrate", "replace", "split", "break", "decompose", "convert", "extract", "refactor", "modernize", "modernise",
 }
-_KEEP_PLURAL = ("ss", "us", "is", "ics")
-
-
-def singular(word: str) -> str:
-    """A plural English noun made singular, for the regular plurals side effects are named with."""
-    lower = word.lower()
-    if len(lower) <= 3 or lower.endswith(_KEEP_PLURAL) or not lower.endswith("s"):
-        return word
-    if lower.endswith("ies"):
-        return word[:-3] + "y"
-    if lower.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    return word[:-1]
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archassist.agent.migration.current import singular
 from archassist.agent.model.design import Consumer, Design
 from archassist.agent.model.naming import kebab, pascal, words_of
+from archassist.agent.planner.inflection import noun_lemma as singular
 
 _PROJECTOR_WORDS = {"projector", "projection", "view", "history"}
 _COMPLETION = ("placed", "completed", "confirmed", "submitted", "created", "paid", "accepted", "finished")
