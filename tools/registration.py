@@ -47,6 +47,12 @@ def additive() -> ToolAnnotations:
     return ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 
 
+def writes_files() -> ToolAnnotations:
+    """Writes files into the workspace, replacing earlier copies of the same files; the same input writes the same
+    files again."""
+    return ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
 def _unknown_argument(tool: str, name: str, known: list[str]) -> str:
     near = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean '{near[0]}'? " if near else ""

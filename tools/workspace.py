@@ -104,6 +104,27 @@ class Workspace:
             )
         return resolved
 
+    def folder(self, path: str) -> Path:
+        """The resolved folder a client path names (it may not exist yet), refused unless it lies inside the
+        workspace."""
+        if not path.strip() or "\x00" in path:
+            raise InputError("the folder path is empty or contains a NUL character; give a folder inside the workspace")
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise InputError(f"{path}: cannot resolve the path ({exc})") from None
+        if not resolved.is_relative_to(self.root):
+            raise InputError(
+                f"{path}: outside the workspace {self.root}; only folders inside it can be written "
+                "(give a path relative to the workspace root)"
+            )
+        if resolved.exists() and not resolved.is_dir():
+            raise InputError(f"{path}: exists and is not a folder; give a folder inside the workspace")
+        return resolved
+
     def relative(self, path: Path) -> str:
         """How a file inside the workspace is shown to clients: relative to the root, with forward slashes."""
         try:

@@ -241,6 +241,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli.contract",
         "archassist.agent.cli.reliability",
         "archassist.agent.cli.migration",
+        "archassist.agent.cli.export",
     ):
         try:
             mod = importlib.import_module(module)

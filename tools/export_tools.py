@@ -1,0 +1,129 @@
+"""The `export` tool: the artifacts of one kind for a design, written into the workspace or returned inline."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import anyio.to_thread
+from archassist.agent.errors import InputError
+from archassist.tools.registration import add_model_tool, writes_files
+from archassist.tools.state import ServerState
+from archassist.tools.workspace import check_size
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
+INPUT_NAME = "<input>"
+Kind = Literal["asyncapi", "avro", "jsonschema", "kafka", "sql", "eventcatalog"]
+
+
+class ExportInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    kind: Kind = Field(description="What to export.")
+    path: str | None = Field(None, description="A design file (YAML or JSON) inside the workspace, relative to its root.")
+    text: str | None = Field(None, description="A Design as YAML or JSON text.")
+    output_dir: str | None = Field(
+        None,
+        description="A folder inside the workspace, relative to its root, to write the files into (created when "
+        "missing). Without it the files are returned in the result and nothing is written.",
+    )
+    system: bool = Field(False, description="asyncapi: one document for the whole system instead of one per service.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExportInput:
+        if (self.path is None) == (self.text is None):
+            raise ValueError("give exactly one of 'path' (a design file in the workspace) or 'text' (a design)")
+        return self
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileOut(_Out):
+    path: str = Field(description="Relative to the output folder.")
+    bytes: int
+    description: str
+    content: str | None = Field(None, description="The file's text, when returned inline and small enough.")
+
+
+class ExportOutput(_Out):
+    kind: str
+    design_name: str
+    written_to: str | None = Field(description="The workspace folder the files were written to, or null.")
+    file_count: int
+    files: list[FileOut]
+
+
+def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
+    from archassist.agent.export.base import ExportOptions, export
+    from archassist.agent.model.io import load_design_file, loads
+
+    if args.path is not None:
+        resolved = state.workspace.locate(args.path)
+        shown = state.workspace.relative(resolved)
+        try:
+            design = load_design_file(resolved).design
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(resolved), shown)) from None
+    else:
+        check_size(args.text or "", "the design")
+        design = loads(args.text or "", INPUT_NAME).design
+    artifacts = export(design, args.kind, ExportOptions(system=args.system))
+    written_to = None
+    if args.output_dir is not None:
+        from archassist.agent.export.write import write_artifacts
+
+        folder = state.workspace.folder(args.output_dir)
+        write_artifacts(artifacts, folder)
+        written_to = state.workspace.relative(folder)
+    budget = MAX_INLINE_CHARS
+    files = []
+    for artifact in artifacts:
+        inline = None
+        if written_to is None and len(artifact.content) <= budget:
+            inline, budget = artifact.content, budget - len(artifact.content)
+        files.append(
+            FileOut(
+                path=artifact.path,
+                bytes=len(artifact.content.encode("utf-8")),
+                description=artifact.description,
+                content=inline,
+            )
+        )
+    out = ExportOutput(
+        kind=args.kind, design_name=design.name, written_to=written_to, file_count=len(files), files=files
+    )
+    lines = [f"**{args.kind} export of {design.name}:** {len(files)} file{'s' if len(files) != 1 else ''}"]
+    lines.append(f"written to `{written_to}/`" if written_to else "returned inline (nothing written)")
+    lines.append("")
+    for artifact in artifacts:
+        lines.append(f"- `{artifact.path}`" + (f": {artifact.description}" if artifact.description else ""))
+    if written_to is None:
+        for artifact in artifacts:
+            fence = "yaml" if artifact.path.endswith((".yaml", ".yml")) else artifact.path.rsplit(".", 1)[-1]
+            lines += ["", f"### {artifact.path}", "", f"```{fence}", artifact.content.rstrip("\n"), "```"]
+    return out, "\n".join(lines) + "\n"
+
+
+def register(server: MCPServer, state: ServerState) -> None:
+    async def handler(args: ExportInput, ctx: Context) -> tuple[ExportOutput, str]:
+        return await anyio.to_thread.run_sync(_export, args, state)
+
+    add_model_tool(
+        server,
+        name="export",
+        title="Export a design as artifacts",
+        description=(
+            "Derive files from a design (a workspace file or YAML/JSON text): 'asyncapi' (AsyncAPI 3.0, one "
+            "document per service, or one with system=true), 'avro' and 'jsonschema' (a schema per event "
+            "version), 'kafka' (Strimzi KafkaTopic YAML and a kafka-topics.sh script), 'sql' (PostgreSQL DDL for "
+            "the event store, outbox, inbox, saga state and projections) or 'eventcatalog' (an EventCatalog "
+            "folder). With output_dir the files are written into the workspace; without it they are returned."
+        ),
+        input_model=ExportInput,
+        output_model=ExportOutput,
+        handler=handler,
+        annotations=writes_files(),
+    )
