@@ -94,7 +94,7 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
 
 
 def _verb_sense(lemma: str, lex: Lexicon) -> KVerb:
-    return lex.verb(lemma) or KVerb()
+    return lex.sense(lemma)
 
 
 def _participle(lemma: str, sense: KVerb) -> str:
