@@ -10,6 +10,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,6 +23,26 @@ if TYPE_CHECKING:
 # pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
 # per command); archassist uses none. Setting the variable yourself restores the scan.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+_PLUGINS_OFF = ("__all__", "1", "true")  # the values for which pydantic's loader returns no plugins
+
+
+def _no_plugins() -> tuple[()]:
+    return ()
+
+
+def _skip_plugin_loader() -> None:
+    """pydantic's plugin loader imports importlib.metadata (and with it the email package, about 20 ms) before it
+    reads PYDANTIC_DISABLE_PLUGINS. When the variable turns every plugin off, the loader is one that returns no
+    plugins, as pydantic's own does then, without that import."""
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _PLUGINS_OFF or name in sys.modules:
+        return
+    loader = ModuleType(name, "pydantic's plugin loader while PYDANTIC_DISABLE_PLUGINS turns every plugin off")
+    loader.__dict__["get_plugins"] = _no_plugins
+    sys.modules[name] = loader
+
+
+_skip_plugin_loader()
 
 EXAMPLES = """Examples:
 
