@@ -132,7 +132,7 @@ def _own_internals(design: Design, index: DesignIndex, check: Any) -> None:
     for event in design.events:
         home = owner.get(event.aggregate or "")
         if home and event.producer:
-            check.record(event.producer == home, f"'{event.producer}' publishes '{event.name}' of {home}'s aggregate")
+            check.record(event.producer == home, f"'{event.producer}' publishes '{event.name}' about an aggregate of '{home}'")
     for consumer in design.consumers:
         for name in consumer.subscriptions:
             read = index.event(name)
@@ -140,7 +140,7 @@ def _own_internals(design: Design, index: DesignIndex, check: Any) -> None:
                 continue
             producers = index.producers.get(name, set())
             if producers and consumer.service not in producers:
-                check.record(False, f"'{consumer.service}' reads {names(sorted(producers))}'s domain event '{name}'")
+                check.record(False, f"'{consumer.service}' reads domain event '{name}' of {names(sorted(producers))}")
             else:
                 check.record(True)
     for projection in design.projections:
@@ -151,7 +151,7 @@ def _own_internals(design: Design, index: DesignIndex, check: Any) -> None:
             producers = index.producers.get(name, set())
             check.record(
                 not producers or projection.service in producers,
-                f"read model '{projection.name}' reads {names(sorted(producers))}'s domain event '{name}'",
+                f"read model '{projection.name}' reads domain event '{name}' of {names(sorted(producers))}",
             )
     read_models = {p.name: p.service for p in design.projections}
     for command in design.commands:
@@ -159,4 +159,4 @@ def _own_internals(design: Design, index: DesignIndex, check: Any) -> None:
         for model in command.reads:
             keeper = read_models.get(model)
             if home and keeper:
-                check.record(keeper == home, f"'{command.name}' decides from {keeper}'s read model '{model}'")
+                check.record(keeper == home, f"'{command.name}' decides from read model '{model}' of '{keeper}'")

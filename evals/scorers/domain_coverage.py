@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from archassist.evals.base import Scenario, Score
 from archassist.evals.concepts import match_concepts, parse_concept
-from archassist.evals.scorers.common import Params
+from archassist.evals.scorers.common import Params, rate
 from archassist.evals.scorers.scalability import design_peak_eps
 from archassist.evals.scorers.sheet import Check, Sheet
 
@@ -31,6 +31,10 @@ def _text_of(design: Design) -> str:
     parts += [f"{t.title} {t.benefit} {t.cost} {t.mitigation}" for t in design.tradeoffs]
     parts += [f"{n.text} {n.reason}" for n in design.not_modelled]
     return "\n".join(parts)
+
+
+def _bounds(bounds: list[float]) -> str:
+    return f"{bounds[0]:,g}–{bounds[1]:,g}/s"
 
 
 def _within(value: float | None, bounds: list[float]) -> bool:
@@ -68,7 +72,7 @@ class DomainCoverageScorer:
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         sheet = Sheet(self.name, self._params.weights)
         if scenario is None:
-            return sheet.score("no scenario: there are no expected concepts or requirements to cover")
+            return sheet.score("no scenario, so no expected concepts or requirements to cover")
         concepts = sheet.check("concepts", "expected concepts present")
         parsed = tuple(parse_concept(text) for text in scenario.expected_concepts)
         for result in match_concepts(design, parsed):
@@ -95,10 +99,10 @@ def _requirements(design: Design, stated: Mapping[str, Any], check: Check) -> No
     wants = design.requirements
     if "peak_eps" in stated:
         peak = design_peak_eps(design)
-        check.record(_within(peak, stated["peak_eps"]), f"peak {peak or 0:,.0f}/s outside {stated['peak_eps']}")
+        check.record(_within(peak, stated["peak_eps"]), f"peak {rate(peak or 0)} outside {_bounds(stated['peak_eps'])}")
     if "throughput_eps" in stated:
         check.record(_within(wants.throughput_eps, stated["throughput_eps"]),
-                     f"throughput {wants.throughput_eps or 0:,.0f}/s outside {stated['throughput_eps']}")
+                     f"throughput {rate(wants.throughput_eps or 0)} outside {_bounds(stated['throughput_eps'])}")
     if "retention_days" in stated:
         days = float(stated["retention_days"])
         kept = (wants.retention_days or 0) >= days or _history_kept(design, days)

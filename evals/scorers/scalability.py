@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, index_of
+from archassist.evals.scorers.common import Params, index_of, rate
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -115,16 +115,16 @@ class ScalabilityScorer:
         if floor is not None:
             sized = sheet.check("sized_for_brief", "sized for the brief's peak")
             have = stated_peak or 0.0
-            sized.record(have / floor if floor else 1.0, f"sized for {have:,.0f}/s, the brief implies {floor:,.0f}/s")
+            sized.record(have / floor if floor else 1.0, f"sized for {rate(have)}, the brief implies {rate(floor)}")
             if stated_peak and stated_peak < floor:
                 judged = scaled_to(design, floor / stated_peak)
-                sheet.note(f"load checks use the brief's peak ({floor:,.0f}/s, {floor / stated_peak:.3g}× the design's)")
+                sheet.note(f"load checks use the brief's peak ({rate(floor)}, {floor / stated_peak:.3g}× the design's)")
             elif not stated_peak:
                 judged = design.model_copy(
                     update={"requirements": design.requirements.model_copy(
                         update={"throughput_eps": floor / design.requirements.peak_factor})}
                 )
-                sheet.note(f"load checks use the brief's peak ({floor:,.0f}/s); the design states none")
+                sheet.note(f"load checks use the brief's peak ({rate(floor)}); the design states none")
         counts = sheet.check("partition_counts", "operational topics declare partitions")
         for topic in design.topics:
             if not (is_dead_letter_topic(topic) or is_retry_topic(topic)):
@@ -163,7 +163,7 @@ class ScalabilityScorer:
             if aggregate.events_per_s is not None:
                 aggregates.record(
                     aggregate.events_per_s <= share,
-                    f"one '{aggregate.name}' takes {aggregate.events_per_s:,.0f}/s, a partition {share:,.0f}/s",
+                    f"one '{aggregate.name}' takes {rate(aggregate.events_per_s)}, a partition {rate(share)}",
                 )
         return sheet.score("the design has no topics, consumers, events or aggregates to size")
 
