@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 from archassist.agent.model.design import Design, RetryPolicy, SyncCall
@@ -58,7 +59,7 @@ def sync_calls_on_saga_path(design: Design) -> Design:
     changed = _copy(design)
     for saga in changed.sagas:
         chain = [s for s in [saga.orchestrator, *(step.service for step in saga.steps)] if s]
-        for caller, callee in zip(chain, chain[1:], strict=False):
+        for caller, callee in pairwise(chain):
             service = changed.service(caller)
             if service is not None and callee != caller:
                 service.sync_calls.append(SyncCall(target=callee, purpose="confirm the step", on_event_path=True))
