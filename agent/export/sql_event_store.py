@@ -123,14 +123,13 @@ def plan_event_store(design: Design, service: Service, schema: str, relations: N
     where = "event_store.columns"
     roles: dict[str, str] = {}
     extras: list[Column] = []
-    for column in (design.event_store.columns if design.event_store else []):
+    for column in design.event_store.columns if design.event_store else []:
+        declared_type = column_type(column.type, f"{where}.{column.name}")  # checked even where a role decides
         role = _role_of(column.name)
         if role is not None and role not in roles:
             roles[role] = sanitise(column.name)
         else:
-            extras.append(
-                Column(sanitise(column.name), column_type(column.type, f"{where}.{column.name}"), not column.nullable)
-            )
+            extras.append(Column(sanitise(column.name), declared_type, not column.nullable))
     for role, aliases in ROLE_NAMES.items():
         roles.setdefault(role, aliases[0])
     if not design.event_store or not store.columns:

@@ -91,7 +91,7 @@ class Namespace:
         self._taken: set[str] = set(reserved)
 
     def claim(self, *parts: str) -> str:
-        base = shorten("_".join(sanitise(p) for p in parts if p))
+        base = shorten("_".join(sanitise(p) for p in parts if p.strip()) or sanitise(""))
         name, counter = base, 1
         while name in self._taken:
             counter += 1

@@ -13,6 +13,7 @@ for a local setup, side by side into one. A service gets:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from archassist.agent.export.sql_event_store import EventStorePlan, is_event_sourced, plan_event_store
@@ -21,7 +22,6 @@ from archassist.agent.export.sql_tables import Column, Index, Table
 from archassist.agent.model.design import Consumer, Design, FieldType, PayloadField, Projection, Saga, Service
 
 DEDUP_STRATEGIES = ("dedup_event_id", "idempotency_key")
-POSTGRES_STORES = ("postgres", "postgresql", "pg", "sql")
 SAGA_STATES = ("running", "compensating", "completed", "failed")
 ACTIVE_SAGA_STATES = ("running", "compensating")
 
@@ -126,9 +126,12 @@ def _table_of(store: str | None, default: str) -> str:
     return default
 
 
-def _is_postgres(store: str | None) -> bool:
+def _is_postgres(store: str | None, service: Service | None = None) -> bool:
+    """The store is PostgreSQL: it says so, or it is a table of the service's own database (`db.table`)."""
     text = (store or "").lower()
-    return any(word in text for word in POSTGRES_STORES) or text.endswith((".read_models", ".inbox"))
+    if service is not None and (not text or (service.database and text.split(".")[0] == service.database.lower())):
+        return True
+    return bool(re.search(r"\b(postgres|postgresql|pg|sql|psql)\b", text))
 
 
 def plan_sql(design: Design) -> SqlPlan:
@@ -150,14 +153,14 @@ def plan_sql(design: Design) -> SqlPlan:
             plan.event_store = plan_event_store(design, service, plan.schema, names)
         if service.publishing == "outbox":
             plan.outbox = _outbox(design, service, plan.schema, names)
-        plan.inboxes = _inboxes(design, service, plan.schema, names)
+        plan.inboxes = _inboxes(design, service, plan.schema, names, not_exported)
     _place_sagas(design, plans, by_name, relations, not_exported)
     for projection in design.projections:
         owner = _projection_owner(design, projection)
         if owner is None or owner not in by_name:
             not_exported.append(f"read model {projection.name}: no service of the design keeps it")
             continue
-        if not _is_postgres(projection.store):
+        if not _is_postgres(projection.store, by_name[owner].service):
             not_exported.append(
                 f"read model {projection.name} of {owner}: kept in {projection.store}, not in PostgreSQL"
             )
@@ -245,11 +248,19 @@ def _outbox(design: Design, service: Service, schema: str, names: Namespace) -> 
     )
 
 
-def _inboxes(design: Design, service: Service, schema: str, names: Namespace) -> list[InboxPlan]:
+def _inboxes(
+    design: Design, service: Service, schema: str, names: Namespace, not_exported: list[str]
+) -> list[InboxPlan]:
     by_table: dict[str, list[Consumer]] = {}
     for consumer in design.consumers:
-        if consumer.service == service.name and consumer.idempotency.strategy in DEDUP_STRATEGIES:
-            by_table.setdefault(_table_of(consumer.idempotency.store, "inbox"), []).append(consumer)
+        if consumer.service != service.name or consumer.idempotency.strategy not in DEDUP_STRATEGIES:
+            continue
+        if not _is_postgres(consumer.idempotency.store, service):
+            not_exported.append(
+                f"consumer {consumer.name}: deduplicates in {consumer.idempotency.store}, not in PostgreSQL"
+            )
+            continue
+        by_table.setdefault(_table_of(consumer.idempotency.store, "inbox"), []).append(consumer)
     plans = []
     for wanted, consumers in by_table.items():
         table = names.claim(wanted)
@@ -314,7 +325,8 @@ def _saga_home(design: Design, saga: Saga, by_name: dict[str, ServicePlan]) -> t
     for plan in by_name.values():
         if plan.service.database and plan.service.database == database:
             return plan.service.name, _table_of(store, "saga_instances")
-    if saga.orchestrator in by_name and (not store or _is_postgres(store) or "." in store):
+    orchestrator = by_name.get(saga.orchestrator or "")
+    if orchestrator is not None and _is_postgres(store, orchestrator.service):
         return saga.orchestrator, _table_of(store, "saga_instances")
     return None, ""
 
