@@ -121,10 +121,6 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},
         ],
-        "export": [
-            {"kind": "asyncapi", "path": "orders.yaml", "system": True},
-            {"kind": "sql", "path": "orders.yaml", "output_dir": "exported/sql"},
-        ],
     }
     if LARGEST_ASYNCAPI.exists():
         calls["review"].append({"path": "asyncapi.yaml"})
