@@ -119,7 +119,7 @@ def readme(plan: SqlPlan) -> str:
         "Exported by `archassist export --to sql`. Each script creates one service's schema in its own database "
         "(or, for a local setup, all of them side by side in one). Every statement is idempotent, so a script can "
         "run again; none alters a table that already exists, so a changed design needs a migration of its own. "
-        "PostgreSQL 14 or newer.",
+        "PostgreSQL 14 or newer. Point `DATABASE_URL` at each service's own database (the table below names it).",
         "",
         "```sh",
         *(
