@@ -12,7 +12,7 @@ See docs/asyncapi.md for the mapping, the finding codes and the limits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,11 @@ def import_asyncapi(
     for finding in findings:
         if not finding.pointer.startswith(_DOCUMENT_ROOTS):
             finding.pointer = document_pointer(finding.pointer, pointers)
+        finding.places = [
+            place if place.pointer.startswith(_DOCUMENT_ROOTS)
+            else replace(place, pointer=document_pointer(place.pointer, pointers))
+            for place in finding.places
+        ]
     return AsyncApiImport(
         design=result.design,
         notes=[*schema_notes, *findings],

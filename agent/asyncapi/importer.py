@@ -36,7 +36,7 @@ from archassist.agent.model.design import (
     Style,
     Topic,
 )
-from archassist.agent.model.findings import Finding
+from archassist.agent.model.findings import Finding, Place
 from archassist.agent.model.io import Position, SourceMap
 from archassist.agent.model.naming import slug, words_of
 from archassist.agent.rules.index import protocol_family
@@ -1227,7 +1227,9 @@ def finalize_notes(
             else:
                 named = ", ".join(n.subject.split(" ", 1)[-1] for n in group[:5]) + (", …" if len(group) > 5 else "")
                 message = f"not declared: {spec.label} of {len(items)} of the {sizes[collection]} {noun} ({named})"
-            findings.append(_finding(code, message, collection, source.file, design_source))
+            folded = _finding(code, message, collection, source.file, design_source)
+            folded.places = [_place(n, spec.label, design_source) for n in group]
+            findings.append(folded)
             continue
         for note in group:
             message = note.message or f"not declared: {spec.label} of {note.subject}"
@@ -1238,6 +1240,12 @@ def finalize_notes(
     order = {c: i for i, c in enumerate(CODES)}
     findings.sort(key=lambda f: (order.get(f.code, 999), f.line or 0, f.pointer))
     return findings, unsaid
+
+
+def _place(note: _Note, label: str, positions: SourceMap) -> Place:
+    pos = positions.locate(note.pointer)
+    return Place(note.pointer, note.message or f"not declared: {label} of {note.subject}",
+                 pos[0] if pos else None, pos[1] if pos else None)
 
 
 def _finding(code: str, message: str, pointer: str, file: str, positions: SourceMap) -> Finding:

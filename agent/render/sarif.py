@@ -77,6 +77,33 @@ def _fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(f"{finding.code}|{uri}|{finding.pointer}".encode()).hexdigest()[:32]
 
 
+def _region(line: int | None, column: int | None) -> dict[str, int]:
+    return {"startLine": max(1, line or 1), "startColumn": max(1, column or 1)}
+
+
+def _logical(pointer: str) -> list[dict[str, str]]:
+    return [{"fullyQualifiedName": pointer or "/", "kind": "element"}]
+
+
+def related_locations(finding: Finding, uri: str) -> list[dict[str, Any]]:
+    """Every place a folded finding stands for, each with its JSON pointer, its line where known and its own
+    message; nothing for a finding about one place."""
+    out: list[dict[str, Any]] = []
+    for number, place in enumerate(finding.places, start=1):
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}}
+        if place.line:
+            physical["region"] = _region(place.line, place.column)
+        out.append(
+            {
+                "id": number,
+                "physicalLocation": physical,
+                "logicalLocations": _logical(place.pointer),
+                "message": {"text": place.message},
+            }
+        )
+    return out
+
+
 def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
     """The SARIF log of a review: every registry rule as a descriptor, one result per finding."""
     descriptors = [rule_descriptor(r) for r in registry()]
@@ -90,33 +117,27 @@ def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
     for finding in findings:
         uri = relative_uri(finding.file or report.files[0].path, base)
         message = finding.message + (f". Fix: {finding.fix}" if finding.fix else "")
-        results.append(
-            {
-                "ruleId": finding.code,
-                "ruleIndex": rule_index[finding.code],
-                "level": LEVELS[finding.severity],
-                "message": {"text": message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": uri,
-                                "uriBaseId": SRCROOT,
-                            },
-                            "region": {
-                                "startLine": max(1, finding.line or 1),
-                                "startColumn": max(1, finding.column or 1),
-                            },
-                        },
-                        "logicalLocations": [
-                            {"fullyQualifiedName": finding.pointer or "/", "kind": "element"}
-                        ],
-                    }
-                ],
-                "partialFingerprints": {"archassistFinding/v1": _fingerprint(finding, uri)},
-                "properties": {"pointer": finding.pointer, "fix": finding.fix},
-            }
-        )
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": rule_index[finding.code],
+            "level": LEVELS[finding.severity],
+            "message": {"text": message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+                        "region": _region(finding.line, finding.column),
+                    },
+                    "logicalLocations": _logical(finding.pointer),
+                }
+            ],
+            "partialFingerprints": {"archassistFinding/v1": _fingerprint(finding, uri)},
+            "properties": {"pointer": finding.pointer, "fix": finding.fix},
+        }
+        related = related_locations(finding, uri)
+        if related:
+            result["relatedLocations"] = related
+        results.append(result)
     root = (base or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SARIF_SCHEMA,

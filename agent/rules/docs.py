@@ -65,7 +65,8 @@ suppressions:
              "suppressed": {"EDA801": 1}, "unused_suppressions": [2]}],
   "findings": [{"code": "EDA403", "name": "retry-unbounded", "group": "reliability", "severity": "error",
                 "message": "...", "pointer": "/consumers/0/retry/max_attempts", "fix": "...",
-                "file": "...", "line": 120, "column": 7}],
+                "file": "...", "line": 120, "column": 7,
+                "places": []}],               # a folded finding: every place, [{"pointer", "message", "line", "column"}]
   "warnings": []                     # notes about the run that are not findings
 }
 ```
@@ -75,7 +76,9 @@ suppressions:
 SARIF 2.1.0 for GitHub code scanning: one run, every rule in `tool.driver.rules` (id, name, short and full
 description, help, default level), results with `ruleId`, `level`, `message`, a physical location (URI relative
 to the current directory, line and column, at least 1) and a logical location whose `fullyQualifiedName` is the
-JSON pointer (also in `properties.pointer`).
+JSON pointer into the reviewed file (also in `properties.pointer`). A finding folded over several places (more
+than three of one code in one file, or a "not declared" note that many channels share) lists every place in
+`relatedLocations`: each with its JSON pointer as a logical location, its line where known, and its own message.
 
 ### GitHub (`--format github`)
 
