@@ -15,13 +15,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, RULE_OVERLAP, Code
 from archassist.agent.errors import InputError
 from archassist.agent.model.design import Design
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.io import SourceMap, pointer_of, read_document
+
+if TYPE_CHECKING:
+    from archassist.agent.asyncapi.mqtt import MqttView
 
 __all__ = [
     "CODES",
@@ -103,6 +106,8 @@ class AsyncApiImport:
     unsaid_items: dict[str, set[str]] = field(default_factory=dict)
     # design pointer → (a name the importer had to give a part the document leaves unnamed, the document's words)
     made_up_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # what the document declares for its MQTT channels (QoS, retain, sessions, topic levels), when it has any
+    mqtt: MqttView | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -314,6 +319,7 @@ def import_asyncapi(
     """
     from archassist.agent.asyncapi.importer import Mapper, _Note, design_source_map, finalize_notes
     from archassist.agent.asyncapi.lint import document_hygiene
+    from archassist.agent.asyncapi.mqtt import read_mqtt
     from archassist.agent.asyncapi.refs import Resolver
 
     if not is_asyncapi(data):
@@ -330,6 +336,7 @@ def import_asyncapi(
     except RecursionError:
         raise InputError(f"{source.file}: the document nests too deeply to import") from None
     notes = list(result.notes)
+    mqtt = read_mqtt(mapper)
     for problem in resolver.problems:
         notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
     for code, message, doc_pointer in document_hygiene(data):
@@ -355,6 +362,7 @@ def import_asyncapi(
         unsaid=unsaid,
         unsaid_items=result.unsaid_items,
         made_up_names=result.made_up_names,
+        mqtt=mqtt,
     )
 
 

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 from archassist.agent.__about__ import __version__
 from archassist.agent.model.findings import Finding
-from archassist.agent.rules import Rule, get_rule, registry
+from archassist.agent.rules import get_rule, registry
+from archassist.agent.rules.base import RuleDoc
 from archassist.agent.rules.words import pascal_case
 
 
@@ -44,7 +45,26 @@ def relative_uri(path: str, base: Path | None = None) -> str:
     return Path(relative).as_posix().replace(" ", "%20")
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+class _Documented(Protocol):
+    """A rule with its documentation: a design rule, or a protocol rule on AsyncAPI documents (AAPI2xx)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def group(self) -> str: ...
+
+    @property
+    def doc(self) -> RuleDoc: ...
+
+
+def rule_descriptor(rule: _Documented) -> dict[str, Any]:
     doc = rule.doc
     help_text = f"{doc.summary}\n\nWhy: {doc.why}\n\nAnti-pattern: {doc.anti_pattern}\n\nFix: {doc.fix}"
     help_markdown = f"**{doc.summary}**\n\n**Why.** {doc.why}\n\n**Anti-pattern.** {doc.anti_pattern}\n\n**Fix.** {doc.fix}"
@@ -71,6 +91,15 @@ def outside_descriptor(finding: Finding) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[finding.severity]},
         "properties": {"tags": ["asyncapi"], "slug": finding.name},
     }
+
+
+def _protocol_rule(code: str) -> _Documented | None:
+    """The documented protocol rule (AAPI2xx) behind an AsyncAPI finding code, if it is one."""
+    if not code.startswith("AAPI2"):
+        return None
+    from archassist.agent.rules.mqtt import get_mqtt_rule
+
+    return get_mqtt_rule(code)
 
 
 def _fingerprint(finding: Finding, uri: str) -> str:
@@ -112,7 +141,8 @@ def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
     for finding in findings:
         if finding.code not in rule_index and get_rule(finding.code) is None:
             rule_index[finding.code] = len(descriptors)
-            descriptors.append(outside_descriptor(finding))
+            documented = _protocol_rule(finding.code)
+            descriptors.append(rule_descriptor(documented) if documented else outside_descriptor(finding))
     results = []
     for finding in findings:
         uri = relative_uri(finding.file or report.files[0].path, base)
