@@ -252,3 +252,20 @@ def test_commands_with_no_qos_in_the_corpus_are_noted() -> None:
     assert (note.code, note.severity, note.pointer) == ("AAPI201", "info", "/operations/dimLight")
     assert "declares no QoS" in note.message
     assert import_asyncapi_file(_corpus("spec-3.0-streetlights-kafka.yaml")).mqtt is None
+
+
+def test_the_servers_a_channel_names_decide_whether_it_is_mqtt(tmp_path: Path) -> None:
+    doc = _mutated(_op_binding("sendTurnOn", qos=0))
+    for operation in doc["operations"].values():
+        operation["bindings"] = {}
+    doc["operations"]["sendTurnOn"]["bindings"] = {"mqtt": {"qos": 0}}
+    # MQTT over WebSockets: the server's mqtt binding says what the wss connection carries
+    doc["servers"]["production"]["protocol"] = "wss"
+    assert [f.code for f in _review(tmp_path, doc)] == ["AAPI201"]
+    # a Kafka server beside it: channels on the Kafka server only are not MQTT's business
+    doc["servers"]["events"] = {"host": "kafka:9092", "protocol": "kafka"}
+    doc["operations"]["sendTurnOn"]["bindings"] = {}
+    doc["channels"]["turnOn"]["servers"] = [{"$ref": "#/servers/events"}]
+    assert _review(tmp_path, doc) == []
+    doc["channels"]["turnOn"]["servers"] = [{"$ref": "#/servers/production"}]
+    assert [(f.code, f.severity) for f in _review(tmp_path, doc)] == [("AAPI201", "info")]

@@ -116,10 +116,13 @@ class _Reader:
         self.m = mapper
         self.view = MqttView()
         self.server_protocols: dict[str, str] = {}
-        self.document_mqtt = _mqtt(mapper.broker)
+        self.document_mqtt = False
 
     def run(self) -> MqttView:
         self._servers()
+        # A channel that names no servers is on all of them: MQTT when one of them is (MQTT over WebSockets
+        # included), or, without servers, when the bindings or the title say the document is MQTT.
+        self.document_mqtt = bool(self.view.servers) or (not self.server_protocols and _mqtt(self.m.broker))
         if self.m.major >= 3:
             self._operations_v3()
         else:
@@ -193,7 +196,8 @@ class _Reader:
             channel_key = channel.pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
             address = channel.get("address")
             address = address if isinstance(address, str) else channel_key
-            messages = self._listed(op) or [m for _, m in self.m._map(channel, "messages")]
+            listed = self._listed(op)
+            messages = [m for _, m in self.m._map(channel, "messages")] if listed is None else listed
             sends = op.get("action") == "send"
             traits = self.m._list(op, "traits")
             servers = self._channel_servers(channel)
@@ -207,10 +211,11 @@ class _Reader:
             address = node.value if isinstance(node.value, str) else channel_key
             self.view.channels.append(MqttChannel(channel_key, node.anchor, address, channels_sent[identity]))
 
-    def _listed(self, op: Node) -> list[Node]:
+    def _listed(self, op: Node) -> list[Node] | None:
+        """The messages an operation lists; None when it lists none, and so carries all of its channel's."""
         listed = op.child("messages")
         if listed is None or not isinstance(listed.value, list):
-            return []
+            return None
         found = [self.m._deref(listed.child(i)) for i in range(len(listed.value))]
         return [m for m in found if m is not None and isinstance(m.value, dict)]
 
