@@ -392,7 +392,11 @@ def test_sarif_places_of_an_asyncapi_fold_point_into_the_document(tmp_path: Path
 
 @pytest.mark.external
 def test_sarif_with_related_locations_validates_with_the_official_multitool(tmp_path: Path) -> None:
-    report = review_paths([str(_folded_design(tmp_path))], ReviewOptions(fail_on="never"))
+    inputs = [str(_folded_design(tmp_path))]
+    document = CORPUS / "bell-avr-mqtt.yaml"  # folded notes and rule findings on an AsyncAPI document
+    if document.exists():
+        inputs.append(str(document))
+    report = review_paths(inputs, ReviewOptions(fail_on="never"))
     out = json.dumps(sarif_log(report, tmp_path), indent=2)
     assert "relatedLocations" in out
     errors = multitool_errors(out, tmp_path)
