@@ -718,8 +718,8 @@ class Mapper:
                     "AAPI900",
                     f"payload of {self.message_words(draft.name)}",
                     "",
-                    f"the payload of {self.message_words(draft.name)} is written in '{schema_format}', which archassist does "
-                    "not read; its fields are not imported",
+                    f"the payload of {self.message_words(draft.name)} is written in '{schema_format}', which "
+                    "archassist does not read; its fields are not imported",
                     payload.anchor,
                 )
             )
@@ -782,7 +782,9 @@ class Mapper:
                 anchor = child.anchor if child else source.anchor
                 version = _version_number(raw)
                 if version is None:
-                    self._unusable(f"x-version of {self.message_words(draft.name)}", anchor, raw, "a whole number ≥ 1, like 2")
+                    self._unusable(
+                        f"x-version of {self.message_words(draft.name)}", anchor, raw, "a whole number ≥ 1, like 2"
+                    )
                 else:
                     draft.version, draft.version_anchor = version, anchor
             # x-messageCompatibility is what schema-registry tooling writes; x-compatibility is archassist's.
@@ -992,8 +994,8 @@ class Mapper:
                 if name != home:
                     self._note(
                         "AAPI117", f"channel {name}", f"/topics/{position[name]}",
-                        f"{self.message_words(draft.name)} travels on this channel too; the review follows it on channel "
-                        f"{home} only, the first that sends it",
+                        f"{self.message_words(draft.name)} travels on this channel too; the review follows it on "
+                        f"channel {home} only, the first that sends it",
                     )
 
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:

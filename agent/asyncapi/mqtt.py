@@ -148,7 +148,8 @@ class _Reader:
             if binding is not None:
                 raw = binding.get("cleanSession")
                 if isinstance(raw, bool):
-                    clean, clean_pointer, words = raw, _anchor(binding, "cleanSession"), f"cleanSession: {str(raw).lower()}"
+                    clean, clean_pointer = raw, _anchor(binding, "cleanSession")
+                    words = f"cleanSession: {str(raw).lower()}"
                 expiry = binding.get("sessionExpiryInterval")
                 if isinstance(expiry, int) and not isinstance(expiry, bool) and expiry == 0 and clean is not True:
                     clean, clean_pointer = True, _anchor(binding, "sessionExpiryInterval")
@@ -172,7 +173,9 @@ class _Reader:
                     names.extend(k for k, s in self.view.servers.items() if resolved and s.pointer == resolved.anchor)
         return tuple(names)
 
-    def _is_mqtt(self, channel: Node, op: Node, traits: list[Node], messages: list[Node], servers: tuple[str, ...]) -> bool:
+    def _is_mqtt(
+        self, channel: Node, op: Node, traits: list[Node], messages: list[Node], servers: tuple[str, ...]
+    ) -> bool:
         if self.m._binding(op, "mqtt", traits) is not None or self.m._binding(channel, "mqtt") is not None:
             return True
         if any(self.m._binding(message, "mqtt") is not None for message in messages):
@@ -235,7 +238,8 @@ class _Reader:
                 if not self._is_mqtt(channel, op, traits, messages, servers):
                     continue
                 op_id = op.get("operationId")
-                words = f"operation {op_id}" if isinstance(op_id, str) and op_id else f"the {verb} operation of channel {key}"
+                named = isinstance(op_id, str) and op_id
+                words = f"operation {op_id}" if named else f"the {verb} operation of channel {key}"
                 # 2.x: `subscribe` is what others subscribe to, so this application publishes it.
                 self._operation(words, op, traits, verb == "subscribe", key, key, messages, servers)
                 sent = sent or verb == "subscribe"
