@@ -269,3 +269,10 @@ def test_the_servers_a_channel_names_decide_whether_it_is_mqtt(tmp_path: Path) -
     assert _review(tmp_path, doc) == []
     doc["channels"]["turnOn"]["servers"] = [{"$ref": "#/servers/production"}]
     assert [(f.code, f.severity) for f in _review(tmp_path, doc)] == [("AAPI201", "info")]
+
+
+def test_without_a_qos_only_the_orders_an_operation_carries_are_named(tmp_path: Path) -> None:
+    doc = _mutated(_no_qos("receiveTurnedOn"))
+    doc["channels"]["lightTurnedOn"]["messages"]["statusRequest"] = _message("reply_to")  # a request beside it
+    [finding] = _review(tmp_path, doc)
+    assert "the request statusRequest" in finding.message and "lightTurnedOn" not in finding.message

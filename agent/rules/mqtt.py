@@ -129,15 +129,20 @@ def qos_zero_for_what_must_arrive(view: MqttView) -> Iterator[Violation]:
                 f"{operation.words} {_verb(operation)} {what} at QoS 0: {_LOSS[kind]}",
                 "declare qos: 1 in the operation's mqtt binding and make the handler idempotent",
             )
-        elif operation.qos is None and kind in ("command", "request"):
+        elif operation.qos is None:
+            orders = [m for m in must if m.kind in ("command", "request")]
+            if not orders:
+                continue  # a change whose QoS the document leaves open is not guessed at
             default = (
                 "MQTT clients publish at QoS 0 unless told otherwise"
                 if operation.sends
                 else "a subscription at MQTT's default QoS 0 gets even QoS 1 messages at most once"
             )
+            what = ", ".join(_what(m) for m in orders[:3]) + (", …" if len(orders) > 3 else "")
             yield Violation(
                 operation.pointer,
-                f"{operation.words} {_verb(operation)} {what} and declares no QoS; {default}, so {_LOSS[kind]}",
+                f"{operation.words} {_verb(operation)} {what} and declares no QoS; {default}, so "
+                f"{_LOSS[orders[0].kind]}",
                 "declare bindings: {mqtt: {qos: 1}} on the operation and make the handler idempotent",
                 severity="info",
             )
