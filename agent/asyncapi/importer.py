@@ -36,7 +36,7 @@ from archassist.agent.model.design import (
     Style,
     Topic,
 )
-from archassist.agent.model.findings import Finding
+from archassist.agent.model.findings import Finding, Place
 from archassist.agent.model.io import Position, SourceMap
 from archassist.agent.model.naming import slug, words_of
 from archassist.agent.rules.index import protocol_family
@@ -214,6 +214,8 @@ class MappingResult:
     notes: list[_Note]
     anchors: dict[str, str]  # design pointer → main-document pointer
     unsaid_items: dict[str, set[str]]  # not-declared kind → design parts it concerns
+    # design pointer → (the name the importer gave a part the document does not name, how the document refers to it)
+    made_up_names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _item_of(pointer: str) -> str:
@@ -243,6 +245,9 @@ class Mapper:
         self.channel_topics: dict[tuple[str, str], str] = {}
         self.channel_messages: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.consumers: list[_ConsumerDraft] = []
+        # Design names the importer had to make up → how the document itself refers to the part.
+        self.unnamed_events: dict[str, str] = {}
+        self.unnamed_consumers: dict[str, str] = {}
         self.extra_services: dict[str, list[str]] = {}
         self.notes: list[_Note] = []
         self.unsaid_items: dict[str, set[str]] = {}
@@ -252,6 +257,13 @@ class Mapper:
         self.service_name = "application"
 
     # --- small helpers ---
+
+    def message_words(self, name: str) -> str:
+        """How findings refer to a message: by the document's name for it, else as the document places it."""
+        return self.unnamed_events.get(name) or f"message {name}"
+
+    def operation_words(self, name: str) -> str:
+        return self.unnamed_consumers.get(name) or f"operation {name}"
 
     def _deref(self, node: Node | None) -> Node | None:
         return self.resolver.deref(node)
@@ -503,7 +515,7 @@ class Mapper:
                 continue
             topic = self.topics[self.channel_topics[channel.identity]]
             traits = self._list(op, "traits")
-            messages = self._op_messages(op, channel)
+            messages = self._op_messages(op, channel, key, "the message of operation")
             reply = self._deref(op.child("reply"))
             reply_events: list[_EventDraft] = []
             reply_topic: _TopicDraft | None = None
@@ -511,7 +523,7 @@ class Mapper:
                 reply_channel = self._deref(reply.child("channel"))
                 if reply_channel is not None and reply_channel.identity in self.channel_topics:
                     reply_topic = self.topics[self.channel_topics[reply_channel.identity]]
-                reply_events = self._op_messages(reply, reply_channel)
+                reply_events = self._op_messages(reply, reply_channel, key, "the reply of operation")
                 for draft in messages:
                     draft.expects_reply = True
                 for draft in reply_events:
@@ -520,7 +532,9 @@ class Mapper:
                 for draft in messages:
                     self._produce(draft, topic)
                 if reply is not None:
-                    consumer = self._consumer(f"{key}-reply", reply, traits, reply_events, reply_topic or topic)
+                    # The sending operation receives the replies: it is the consumer, under its own id. Replies
+                    # to an address only known at run time (a reply-to header) travel on no channel of the document.
+                    consumer = self._consumer(key, op, traits, reply_events, reply_topic)
                     consumer.action = f"handles the replies to {key}"
             elif action == "receive":
                 consumer = self._consumer(key, op, traits, messages, topic)
@@ -528,14 +542,15 @@ class Mapper:
                     self._produce(draft, reply_topic)
                     consumer.emits.append(draft.name)
 
-    def _op_messages(self, op: Node, channel: Node | None) -> list[_EventDraft]:
+    def _op_messages(self, op: Node, channel: Node | None, op_key: str, role: str) -> list[_EventDraft]:
         listed = op.child("messages")
         out: list[_EventDraft] = []
         if listed is not None and isinstance(listed.value, list):
             for i in range(len(listed.value)):
                 message = self._deref(listed.child(i))
                 if message is not None:
-                    draft = self._event(message, fallback=f"{op.pointer.rsplit('/', 1)[-1]}Message")
+                    suffix = f" (message {i + 1})" if len(listed.value) > 1 else ""
+                    draft = self._event(message, fallback=f"{op_key}Message", described=f"{role} {op_key}{suffix}")
                     if draft is not None:
                         out.append(draft)
             return out
@@ -556,17 +571,21 @@ class Mapper:
                 if op is None or not isinstance(op.value, dict):
                     continue
                 op_id = _text(op.get("operationId"))
+                # Without an operationId the document names the operation only by its channel and verb.
+                where = f"operation {op_id}" if op_id else f"the {verb} operation of channel {key}"
                 traits = self._list(op, "traits")
-                drafts = self._v2_messages(op, op_id or f"{key}-{verb}")
+                drafts = self._v2_messages(op, op_id or f"{key}-{verb}", where)
                 for draft in drafts:
                     self._attach(draft, topic)
                 if verb == "subscribe":
                     for draft in drafts:
                         self._produce(draft, topic)
                 else:
-                    self._consumer(op_id or f"{slug(key)}-consumer", op, traits, drafts, topic)
+                    consumer = self._consumer(op_id or f"{slug(key)}-consumer", op, traits, drafts, topic)
+                    if not op_id:
+                        self.unnamed_consumers[consumer.name] = where
 
-    def _v2_messages(self, op: Node, fallback: str) -> list[_EventDraft]:
+    def _v2_messages(self, op: Node, fallback: str, where: str) -> list[_EventDraft]:
         message = self._deref(op.child("message"))
         if message is None or not isinstance(message.value, dict):
             return []
@@ -581,14 +600,20 @@ class Mapper:
             candidates.append(message)
         out = []
         for i, candidate in enumerate(candidates):
-            draft = self._event(candidate, fallback=f"{fallback}Message{i + 1 if len(candidates) > 1 else ''}")
+            several = len(candidates) > 1
+            draft = self._event(
+                candidate,
+                fallback=f"{fallback}Message{i + 1 if several else ''}",
+                described=f"message {i + 1} of {where}" if several else f"the message of {where}",
+            )
             if draft is not None:
                 out.append(draft)
         return out
 
     # --- events ---
 
-    def _message_name(self, message: Node, fallback: str) -> str:
+    def _message_name(self, message: Node) -> str | None:
+        """The name the document gives a message (its name, messageId, component key or title), if any."""
         for key in ("name", "messageId"):
             value = _text(message.get(key))
             if value:
@@ -601,7 +626,7 @@ class Mapper:
         title = _text(message.get("title"))
         if title:
             return "".join(w.capitalize() for w in words_of(title)) or title
-        return fallback
+        return None
 
     def _unique_name(self, name: str) -> str:
         if name not in self.event_names:
@@ -611,13 +636,21 @@ class Mapper:
             n += 1
         return f"{name}{n}"
 
-    def _event(self, message: Node, fallback: str) -> _EventDraft | None:
+    def _event(self, message: Node, fallback: str, described: str = "") -> _EventDraft | None:
+        """The draft of a message. A Design needs a name for every part: when the document gives the message
+        none (`fallback`), or one another message already has, the findings speak of it as `described` (or by
+        its place) instead of by a name the document does not have."""
         if not isinstance(message.value, dict):
             return None
         found = self.events.get(message.identity)
         if found is not None:
             return found
-        name = self._unique_name(self._message_name(message, fallback))
+        own = self._message_name(message)
+        name = self._unique_name(own or fallback)
+        if own is None:
+            self.unnamed_events[name] = described or f"the message at {message.pointer or '/'}"
+        elif name != own:
+            self.unnamed_events[name] = f"the other message named {own} (at {message.pointer or '/'})"
         self.event_names.add(name)
         draft = _EventDraft(node=message, name=name)
         self.events[message.identity] = draft
@@ -683,10 +716,10 @@ class Mapper:
             self.notes.append(
                 _Note(
                     "AAPI900",
-                    f"payload of message {draft.name}",
+                    f"payload of {self.message_words(draft.name)}",
                     "",
-                    f"the payload of message {draft.name} is written in '{schema_format}', which archassist does "
-                    "not read; its fields are not imported",
+                    f"the payload of {self.message_words(draft.name)} is written in '{schema_format}', which "
+                    "archassist does not read; its fields are not imported",
                     payload.anchor,
                 )
             )
@@ -749,7 +782,9 @@ class Mapper:
                 anchor = child.anchor if child else source.anchor
                 version = _version_number(raw)
                 if version is None:
-                    self._unusable(f"x-version of message {draft.name}", anchor, raw, "a whole number ≥ 1, like 2")
+                    self._unusable(
+                        f"x-version of {self.message_words(draft.name)}", anchor, raw, "a whole number ≥ 1, like 2"
+                    )
                 else:
                     draft.version, draft.version_anchor = version, anchor
             # x-messageCompatibility is what schema-registry tooling writes; x-compatibility is archassist's.
@@ -762,7 +797,7 @@ class Mapper:
                 if text in _COMPATIBILITY:
                     draft.compatibility = cast(Compatibility, text)
                 else:
-                    self._unusable(f"{compat_key} of message {draft.name}", anchor, raw,
+                    self._unusable(f"{compat_key} of {self.message_words(draft.name)}", anchor, raw,
                                    "one of " + ", ".join(sorted(_COMPATIBILITY)))
             if isinstance(source.get("x-producer"), str) and draft.producer is None and source.get("x-producer").strip():
                 draft.producer = source.get("x-producer").strip()
@@ -824,7 +859,7 @@ class Mapper:
                 draft.sent_topics.append(topic.name)
 
     def _consumer(
-        self, name: str, op: Node, traits: list[Node], drafts: list[_EventDraft], topic: _TopicDraft
+        self, name: str, op: Node, traits: list[Node], drafts: list[_EventDraft], topic: _TopicDraft | None
     ) -> _ConsumerDraft:
         base = name or "consumer"
         unique, n = base, 2
@@ -834,12 +869,13 @@ class Mapper:
         self.consumers.append(consumer)
         for draft in drafts:
             draft.received = True
-            self._attach(draft, topic)
+            if topic is not None:
+                self._attach(draft, topic)
             if draft.name not in consumer.subscriptions:
                 consumer.subscriptions.append(draft.name)
         consumer.action = _first_paragraph(op.get("summary") or op.get("description"), 200)
         kafka = self._binding(op, "kafka", traits)
-        consumer.kafka = topic.kafka or kafka is not None
+        consumer.kafka = (topic is not None and topic.kafka) or kafka is not None
         if kafka is not None:
             group = kafka.child("groupId")
             value = _schema_single_value(self._deref(group)) if group is not None else None
@@ -882,7 +918,7 @@ class Mapper:
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 where = ".".join(str(p) for p in first["loc"]) or "value"
-                self._unusable(f"{key} of operation {consumer.name}", anchor, raw,
+                self._unusable(f"{key} of {self.operation_words(consumer.name)}", anchor, raw,
                                f"a {attr.replace('_', ' ')} mapping; {where}: {first['msg']}")
 
     # --- assembly ---
@@ -941,7 +977,13 @@ class Mapper:
         self.anchors.setdefault("/events", "/components/messages" if "components" in self.data else "/channels")
         self.anchors.setdefault("/topics", "/channels")
         self.anchors.setdefault("/consumers", "/operations" if self.major >= 3 else "/channels")
-        return MappingResult(design, self.notes, self.anchors, self.unsaid_items)
+        made_up = {
+            **{f"/events/{i}": (d.name, self.unnamed_events[d.name]) for i, d in enumerate(drafts)
+               if d.name in self.unnamed_events},
+            **{f"/consumers/{i}": (c.name, self.unnamed_consumers[c.name]) for i, c in enumerate(self.consumers)
+               if c.name in self.unnamed_consumers},
+        }
+        return MappingResult(design, self.notes, self.anchors, self.unsaid_items, made_up)
 
     def _shared_message_notes(self, drafts: list[_EventDraft]) -> None:
         """A note on every channel that carries a message whose Design event lives on another topic."""
@@ -952,8 +994,8 @@ class Mapper:
                 if name != home:
                     self._note(
                         "AAPI117", f"channel {name}", f"/topics/{position[name]}",
-                        f"message {draft.name} travels on this channel too; the review follows it on channel "
-                        f"{home} only, the first that sends it",
+                        f"{self.message_words(draft.name)} travels on this channel too; the review follows it on "
+                        f"channel {home} only, the first that sends it",
                     )
 
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
@@ -1015,7 +1057,7 @@ class Mapper:
             self.anchors[f"{pointer}/version"] = draft.version_anchor
         if draft.key_anchor:
             self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
-        subject = f"message {draft.name}"
+        subject = self.message_words(draft.name)
         role = message_role(
             draft.name, is_reply=draft.is_reply, expects_reply=draft.expects_reply, channels=draft.topics,
             sent=draft.sent, received=draft.received,
@@ -1128,7 +1170,7 @@ class Mapper:
         self.anchors[pointer] = consumer.anchor
         for attr, anchor in consumer.anchors.items():
             self.anchors[f"{pointer}/{attr}"] = anchor
-        subject = f"operation {consumer.name}"
+        subject = self.operation_words(consumer.name)
         if consumer.idempotency is None:
             self._note("AAPI104", subject, f"{pointer}/idempotency")
         if consumer.retry is None:
@@ -1227,7 +1269,9 @@ def finalize_notes(
             else:
                 named = ", ".join(n.subject.split(" ", 1)[-1] for n in group[:5]) + (", …" if len(group) > 5 else "")
                 message = f"not declared: {spec.label} of {len(items)} of the {sizes[collection]} {noun} ({named})"
-            findings.append(_finding(code, message, collection, source.file, design_source))
+            folded = _finding(code, message, collection, source.file, design_source)
+            folded.places = [_place(n, spec.label, design_source) for n in group]
+            findings.append(folded)
             continue
         for note in group:
             message = note.message or f"not declared: {spec.label} of {note.subject}"
@@ -1238,6 +1282,12 @@ def finalize_notes(
     order = {c: i for i, c in enumerate(CODES)}
     findings.sort(key=lambda f: (order.get(f.code, 999), f.line or 0, f.pointer))
     return findings, unsaid
+
+
+def _place(note: _Note, label: str, positions: SourceMap) -> Place:
+    pos = positions.locate(note.pointer)
+    return Place(note.pointer, note.message or f"not declared: {label} of {note.subject}",
+                 pos[0] if pos else None, pos[1] if pos else None)
 
 
 def _finding(code: str, message: str, pointer: str, file: str, positions: SourceMap) -> Finding:
