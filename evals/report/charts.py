@@ -111,17 +111,24 @@ class HeatCell:
 
 
 def heatmap(scenarios: Sequence[str], contestants: Sequence[str], cells: Mapping[tuple[str, str], HeatCell],
-            *, cell_w: float = 92.0, cell_h: float = 22.0) -> str:
-    """Scenarios down, contestants across, each cell coloured by its total and printed with it."""
+            *, cell_w: float = 64.0, cell_h: float = 22.0) -> str:
+    """Scenarios down, contestants across (names slanted so long ones fit), each cell coloured by its total and
+    printed with it."""
     left = _label_width(scenarios) + 8
-    header = 40.0
-    legend_h = 30.0
-    width = left + len(contestants) * cell_w + 10
-    height = header + len(scenarios) * cell_h + legend_h + 10
+    names = [_short(n, 32) for n in contestants]
+    slant = max((len(n) for n in names), default=0) * 12 * 0.6 * 0.72  # sin 46°: the height a slanted name takes
+    header = slant + 16
+    legend_w = len(HEAT_STEPS) * 70 + 90
+    width = max(left + len(contestants) * cell_w, left + legend_w) + slant * 0.7 + 10
+    height = header + len(scenarios) * cell_h + 40
     body: list[str] = []
-    for j, name in enumerate(contestants):
+    for j, name in enumerate(names):
         cx = left + j * cell_w + cell_w / 2
-        body.append(_text(cx, header / 2, _short(name, 14), anchor="middle", weight="600"))
+        body.append(
+            f'<g transform="translate({cx:.1f},{header - 6:.1f}) rotate(-46)">'
+            + _text(0, 0, name, weight="600")
+            + "</g>"
+        )
     for i, scenario in enumerate(scenarios):
         y = header + i * cell_h
         body.append(_text(left - 8, y + cell_h / 2, _short(scenario), anchor="end"))

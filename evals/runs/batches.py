@@ -125,7 +125,9 @@ def _api_errors(what: str) -> Any:
                 f"the API key may not use the Message Batches API (403 {exc.type or 'permission_error'})"
             ) from None
         except anthropic.APIStatusError as exc:
-            raise BatchError(f"{what} failed ({exc.status_code} {exc.type or 'error'}: {exc.message})") from None
+            raise BatchError(
+                f"{what} failed ({exc.status_code} {exc.type or 'error'}: {exc.api_message or exc.message})"
+            ) from None
         except anthropic.APIError as exc:
             raise BatchError(f"{what} failed ({type(exc).__name__}: {exc})") from None
 

@@ -92,7 +92,10 @@ def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
         brief=str(data["brief"]),
         domain=str(data.get("domain", "")),
         difficulty=str(data.get("difficulty", "medium")),
-        requirements=dict(data.get("requirements") or {}),
+        # JSON has no tuples: ranges such as peak_eps come back as the pairs the loader made them.
+        requirements={
+            k: tuple(v) if isinstance(v, list) else v for k, v in (data.get("requirements") or {}).items()
+        },
         expected_concepts=tuple(data.get("expected_concepts") or ()),
         event_driven_fits=bool(data.get("event_driven_fits", True)),
     )
