@@ -240,3 +240,19 @@ def load_scenarios(pattern: str | None = None, folder: Path | None = None) -> li
             f"no scenario matches '{pattern}' in {folder or SCENARIO_FOLDER}; ids look like: {shown or 'none'}"
         )
     return [load_scenario_file(p) for p in chosen]
+
+
+def find_scenario(reference: str, folder: Path | None = None) -> Scenario:
+    """A scenario by id (in the shipped folder, or ``folder``) or by the path of its file."""
+    text = reference.strip()
+    if text.lower().endswith(SUFFIXES) or "/" in text or "\\" in text:
+        return load_scenario_file(Path(text))
+    files = {p.stem: p for p in scenario_files(folder)}
+    if text in files:
+        return load_scenario_file(files[text])
+    near = difflib.get_close_matches(text, list(files), n=1)
+    hint = f"did you mean '{near[0]}'? " if near else ""
+    raise ScenarioError(
+        f"unknown scenario '{reference}'; {hint}give a scenario id from {folder or SCENARIO_FOLDER} or a scenario "
+        "file (.yaml)"
+    )

@@ -36,7 +36,7 @@ FIXTURE_DESIGN = ROOT / "tests" / "fixtures" / "render_design.yaml"
 ASYNCAPI_DOC = CORPUS / "asyncapi" / "docs" / "spec-3.0-streetlights-kafka.yaml"
 BRIEF = "order fulfillment across payments, inventory and shipping"
 TOOLS = {"design", "review", "check_design", "list_rules", "explain_rule", "recall", "remember", "get_design"}
-TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "export"}
+TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "export", "score_design"}
 PROMPTS = {"design": "brief", "review": "target", "contract": "event", "reliability": "flow", "migration": "change"}
 OUTSIDE = "outside the workspace"
 

@@ -11,8 +11,14 @@ import importlib
 from typing import Any
 
 SCORERS: dict[str, str] = {
+    "scalability": "archassist.evals.scorers.scalability:ScalabilityScorer",
+    "coupling": "archassist.evals.scorers.coupling:CouplingScorer",
     "idempotency": "archassist.evals.scorers.idempotency:IdempotencyScorer",
     "resilience": "archassist.evals.scorers.resilience:ResilienceScorer",
+    "evolvability": "archassist.evals.scorers.evolvability:EvolvabilityScorer",
+    "observability": "archassist.evals.scorers.observability:ObservabilityScorer",
+    "domain_coverage": "archassist.evals.scorers.domain_coverage:DomainCoverageScorer",
+    "rules": "archassist.evals.scorers.rules:RulesScorer",
 }
 OPTIONAL = frozenset({"judge"})
 

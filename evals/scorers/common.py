@@ -25,6 +25,11 @@ def capacity_of(design: Design, index: DesignIndex | None = None) -> CapacityAna
     return analyse(design, index=index)
 
 
+def rate(eps: float) -> str:
+    """Events per second for a reason: whole numbers from 10 up, three significant digits below."""
+    return f"{eps:,.0f}/s" if eps >= 10 else f"{eps:.3g}/s"
+
+
 def names(items: Iterable[str], limit: int = 3) -> str:
     shown = [f"'{n}'" for n in items]
     text = ", ".join(shown[:limit])
