@@ -43,7 +43,12 @@ CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 @pytest.fixture(autouse=True)
 def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+    for name in (
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -55,7 +60,11 @@ def play() -> BatchRun:
 
 
 def posts(run: BatchRun) -> list[dict[str, Any]]:
-    return [body for method, url, body in run.requests if method == "POST" and url.endswith("/v1/messages/batches")]
+    return [
+        body
+        for method, url, body in run.requests
+        if method == "POST" and url.endswith("/v1/messages/batches")
+    ]
 
 
 def by_scenario(run: BatchRun) -> dict[str, Any]:
@@ -155,7 +164,9 @@ def test_a_batched_run_stores_designs_scores_and_the_failure(tmp_path: Path) -> 
         info = runs.resolve(run_id)
     assert cassette.all_played
     assert info.status == "complete" and info.parameters["batch"] is True
-    assert cells[CLEAN].ok and cells[REPAIRED].ok and set(cells[CLEAN].scores) == {"idempotency", "resilience"}
+    assert (
+        cells[CLEAN].ok and cells[REPAIRED].ok and set(cells[CLEAN].scores) == {"idempotency", "resilience"}
+    )
     assert not cells[ERRORED].ok and "overloaded_error" in (cells[ERRORED].failure or "")
     assert cells[ERRORED].scores == {}
 
@@ -175,17 +186,32 @@ def _error(status: int, kind: str, message: str) -> httpx2.Response:
 
 
 def _batch(state: str, *, results_url: str | None = None) -> dict[str, Any]:
-    counts = {"processing": 1 if state != "ended" else 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+    counts = {
+        "processing": 1 if state != "ended" else 0,
+        "succeeded": 0,
+        "errored": 0,
+        "canceled": 0,
+        "expired": 0,
+    }
     return {
-        "id": "msgbatch_test", "type": "message_batch", "processing_status": state, "request_counts": counts,
-        "created_at": "2026-11-23T20:00:00Z", "expires_at": "2026-11-24T20:00:00Z", "ended_at": None,
-        "archived_at": None, "cancel_initiated_at": None, "results_url": results_url,
+        "id": "msgbatch_test",
+        "type": "message_batch",
+        "processing_status": state,
+        "request_counts": counts,
+        "created_at": "2026-11-23T20:00:00Z",
+        "expires_at": "2026-11-24T20:00:00Z",
+        "ended_at": None,
+        "archived_at": None,
+        "cancel_initiated_at": None,
+        "results_url": results_url,
     }
 
 
 def test_a_batch_that_cannot_be_created_fails_each_item_with_the_reason() -> None:
     player = scripted(lambda request: _error(500, "api_error", "Internal server error"))
-    generations = generate_in_batches([(player, s, 1) for s in SCENARIOS], poll=PollSettings(sleep=lambda s: None))
+    generations = generate_in_batches(
+        [(player, s, 1) for s in SCENARIOS], poll=PollSettings(sleep=lambda s: None)
+    )
     assert len(generations) == len(SCENARIOS)
     assert {g.failure for g in generations.values()} == {
         "creating the batch failed (500 api_error: Internal server error)"
@@ -207,7 +233,9 @@ def test_a_batch_that_never_ends_fails_at_the_deadline() -> None:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    poll = PollSettings(initial_s=60.0, factor=2.0, max_s=600.0, deadline_s=3600.0, sleep=sleep, clock=lambda: now[0])
+    poll = PollSettings(
+        initial_s=60.0, factor=2.0, max_s=600.0, deadline_s=3600.0, sleep=sleep, clock=lambda: now[0]
+    )
     generations = generate_in_batches([(scripted(handle), SCENARIOS[0], 1)], poll=poll)
     (generation,) = generations.values()
     assert generation.failure == "batch msgbatch_test had not ended after 3600 s; its results stay with it"
@@ -224,7 +252,9 @@ def test_canceled_and_expired_items_are_recorded_failures(kind: str) -> None:
             return httpx2.Response(200, content=(line + "\n").encode())
         return httpx2.Response(200, json=_batch("ended", results_url=url))
 
-    generations = generate_in_batches([(scripted(handle), SCENARIOS[0], 1)], poll=PollSettings(sleep=lambda s: None))
+    generations = generate_in_batches(
+        [(scripted(handle), SCENARIOS[0], 1)], poll=PollSettings(sleep=lambda s: None)
+    )
     (generation,) = generations.values()
     assert generation.failure == f"the batch item was {kind} before it was processed (batch msgbatch_test)"
 

@@ -26,7 +26,14 @@ from archassist.evals.contestants.common import ContestantError, generate, runs_
 from archassist.evals.contestants.folder import FolderContestant
 from archassist.evals.contestants.spec import contestant_from_spec, contestants_from_specs, split_specs
 
-from .cassettes.eval_recording import CONTESTANT_CASSETTE, MODEL, SETTINGS, STREAMED, run_streamed, use_cassette
+from .cassettes.eval_recording import (
+    CONTESTANT_CASSETTE,
+    MODEL,
+    SETTINGS,
+    STREAMED,
+    run_streamed,
+    use_cassette,
+)
 from .cassettes.recording import FAKE_KEY
 
 SCENARIO = Scenario(id="ticket-holds", brief="Concert ticketing: fans hold seats for 10 minutes, then pay.")
@@ -62,7 +69,9 @@ def test_each_spec_builds_its_contestant(tmp_path: Path) -> None:
     claude = contestant_from_spec("claude:claude-opus-4-1", env={"ANTHROPIC_API_KEY": FAKE_KEY})
     assert isinstance(claude, ClaudeContestant) and claude.name == "claude:claude-opus-4-1"
     assert claude.params["model"] == "claude-opus-4-1" and "key" not in json.dumps(claude.params).lower()
-    default = contestant_from_spec("claude", env={"ANTHROPIC_API_KEY": FAKE_KEY, "ARCHASSIST_MODEL": "claude-x"})
+    default = contestant_from_spec(
+        "claude", env={"ANTHROPIC_API_KEY": FAKE_KEY, "ARCHASSIST_MODEL": "claude-x"}
+    )
     assert default.name == "claude:claude-x"
     for contestant in (folder, command, claude):
         assert isinstance(contestant, Contestant)
@@ -72,7 +81,10 @@ def test_each_spec_builds_its_contestant(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("planner", "unknown contestant 'planner'; use offline, baseline, claude[:MODEL], dir:PATH or cmd:COMMAND"),
+        (
+            "planner",
+            "unknown contestant 'planner'; use offline, baseline, claude[:MODEL], dir:PATH or cmd:COMMAND",
+        ),
         ("dir:", "no folder after dir:"),
         ("claude:", "no model after claude:"),
         ("cmd:", "the command is empty"),
@@ -114,7 +126,10 @@ def test_a_missing_ambiguous_or_broken_file_is_a_recorded_failure(tmp_path: Path
     contestant = FolderContestant(tmp_path)
     missing = generate(contestant, SCENARIO)
     assert missing.design is None
-    assert missing.failure == f"{tmp_path}: no design for scenario ticket-holds (ticket-holds.yaml, .yml or .json)"
+    assert (
+        missing.failure
+        == f"{tmp_path}: no design for scenario ticket-holds (ticket-holds.yaml, .yml or .json)"
+    )
     (tmp_path / "ticket-holds.yaml").write_text(design_yaml, encoding="utf-8")
     (tmp_path / "ticket-holds.yml").write_text(design_yaml, encoding="utf-8")
     ambiguous = generate(contestant, SCENARIO)
@@ -148,7 +163,7 @@ def test_a_command_gets_the_brief_as_an_argument_or_on_stdin(tmp_path: Path, des
         f"'id': os.environ['ARCHASSIST_SCENARIO_ID']}}, open({str(seen)!r}, 'w'))\n"
         f"sys.stdout.write(open({str(design_file)!r}).read())\n",
     )
-    brief = "Fans hold seats; \"quotes\" and ; semicolons $(stay) literal"
+    brief = 'Fans hold seats; "quotes" and ; semicolons $(stay) literal'
     scenario = Scenario(id="s-1", brief=brief)
     by_argument = CommandContestant(f"{PYTHON} {designer} --brief {{brief}} --id {{id}}")
     result = generate(by_argument, scenario)
@@ -163,7 +178,10 @@ def test_a_command_gets_the_brief_as_an_argument_or_on_stdin(tmp_path: Path, des
 
 
 def test_a_failing_command_is_a_recorded_failure_with_its_last_words(tmp_path: Path) -> None:
-    designer = script(tmp_path, "import sys\nprint('thinking...', file=sys.stderr)\nprint('no model loaded', file=sys.stderr)\nsys.exit(3)\n")
+    designer = script(
+        tmp_path,
+        "import sys\nprint('thinking...', file=sys.stderr)\nprint('no model loaded', file=sys.stderr)\nsys.exit(3)\n",
+    )
     result = generate(CommandContestant(f"{PYTHON} {designer}"), SCENARIO)
     assert result.design is None
     assert result.failure == f"{PYTHON} exited with 3: thinking... no model loaded"
@@ -210,7 +228,12 @@ def test_a_bad_timeout_is_refused() -> None:
 
 @pytest.fixture(autouse=True)
 def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+    for name in (
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -249,7 +272,9 @@ def _fake_api(answers: dict[str, str], *, delay: float = 0.0) -> tuple[Any, dict
         with lock:
             stats["in_flight"] -= 1
         if answers[brief] == "overloaded":
-            return httpx2.Response(529, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+            return httpx2.Response(
+                529, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+            )
         return answer(answers[brief], seed=brief, call=0)(body, 0)
 
     return handle, stats
@@ -257,7 +282,11 @@ def _fake_api(answers: dict[str, str], *, delay: float = 0.0) -> tuple[Any, dict
 
 def test_an_api_that_gives_up_is_a_recorded_failure_not_the_planner() -> None:
     handle, stats = _fake_api({SCENARIO.brief: "overloaded"})
-    client = make_client(FAKE_KEY, ClaudeSettings(max_retries=0), http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
+    client = make_client(
+        FAKE_KEY,
+        ClaudeSettings(max_retries=0),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+    )
     contestant = ClaudeContestant(MODEL, env={"ANTHROPIC_API_KEY": FAKE_KEY}, client=client)
     result = generate(contestant, SCENARIO)
     assert result.design is None and stats["calls"] == 1
@@ -266,9 +295,16 @@ def test_an_api_that_gives_up_is_a_recorded_failure_not_the_planner() -> None:
 
 def test_a_rejected_key_is_not_a_cell_failure() -> None:
     def handle(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(401, json={"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
+        return httpx2.Response(
+            401,
+            json={"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}},
+        )
 
-    client = make_client(FAKE_KEY, ClaudeSettings(max_retries=0), http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
+    client = make_client(
+        FAKE_KEY,
+        ClaudeSettings(max_retries=0),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+    )
     contestant = ClaudeContestant(MODEL, env={"ANTHROPIC_API_KEY": FAKE_KEY}, client=client)
     with pytest.raises(BackendInputError, match="rejected the key"):
         generate(contestant, SCENARIO)
@@ -286,11 +322,16 @@ def test_claude_contestants_design_concurrently_within_the_bound(tmp_path: Path)
     ]
     answers = {s.brief: to_llm_json(plan(scenarios[0].brief).design) for s in scenarios}
     handle, stats = _fake_api(answers, delay=0.3)
-    client = make_client(FAKE_KEY, ClaudeSettings(max_retries=0), http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
+    client = make_client(
+        FAKE_KEY,
+        ClaudeSettings(max_retries=0),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+    )
     contestant = ClaudeContestant(MODEL, repair_rounds=0, env={"ANTHROPIC_API_KEY": FAKE_KEY}, client=client)
     with open_store(tmp_path / "runs.db") as memory:
-        run_id = execute(memory, scenarios, [contestant], [scorer_by_name("resilience")], RunOptions(concurrency=3))
+        run_id = execute(
+            memory, scenarios, [contestant], [scorer_by_name("resilience")], RunOptions(concurrency=3)
+        )
         cells = RunStore(memory).cells(run_id)
     assert stats["calls"] == 6 and stats["peak"] == 3
     assert [c.scenario_id for c in cells] == [s.id for s in scenarios] and all(c.ok for c in cells)
-

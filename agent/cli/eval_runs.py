@@ -26,7 +26,8 @@ DbOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 RunArgument = Annotated[
-    str | None, typer.Argument(help="Run id (see `archassist eval runs`); default: the latest run.", show_default=False)
+    str | None,
+    typer.Argument(help="Run id (see `archassist eval runs`); default: the latest run.", show_default=False),
 ]
 ScorersOption = Annotated[
     str | None,
@@ -58,11 +59,20 @@ def _reporter(quiet: bool) -> Any:
 def run(
     scenarios: Annotated[
         str | None,
-        typer.Option("--scenarios", "-s", help="Scenario ids or globs, comma-separated (default: all).", show_default=False),
+        typer.Option(
+            "--scenarios",
+            "-s",
+            help="Scenario ids or globs, comma-separated (default: all).",
+            show_default=False,
+        ),
     ] = None,
     scenario_dir: Annotated[
         Path | None,
-        typer.Option("--scenario-dir", help="Folder of scenario .yaml files (default: the shipped scenarios).", show_default=False),
+        typer.Option(
+            "--scenario-dir",
+            help="Folder of scenario .yaml files (default: the shipped scenarios).",
+            show_default=False,
+        ),
     ] = None,
     contestants: Annotated[
         list[str] | None,
@@ -80,7 +90,8 @@ def run(
         int, typer.Option("--concurrency", "-j", help="Designs asked of Claude and cmd: contestants at once.")
     ] = 4,
     batch: Annotated[
-        bool, typer.Option("--batch", help="Claude contestants: one Message Batches API batch instead of calls.")
+        bool,
+        typer.Option("--batch", help="Claude contestants: one Message Batches API batch instead of calls."),
     ] = False,
     scorers: ScorersOption = None,
     cmd_timeout: Annotated[
@@ -150,7 +161,9 @@ def compare(
     db: DbOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")] = 1729,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples.")] = 2000,
-    confidence: Annotated[float, typer.Option("--confidence", help="Confidence level of the intervals.")] = 0.95,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Confidence level of the intervals.")
+    ] = 0.95,
     fmt: FormatOption = "text",
 ) -> None:
     """Paired per-scenario deltas B minus A, per criterion, with bootstrap confidence intervals.

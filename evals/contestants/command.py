@@ -42,13 +42,19 @@ class CommandContestant:
 
     concurrent = True
 
-    def __init__(self, command: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, name: str | None = None) -> None:
+    def __init__(
+        self, command: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, name: str | None = None
+    ) -> None:
         try:
             argv = shlex.split(command)
         except ValueError as exc:
-            raise InputError(f"contestant {SPEC_PREFIX}:{command}: cannot split the command ({exc}); check its quotes") from None
+            raise InputError(
+                f"contestant {SPEC_PREFIX}:{command}: cannot split the command ({exc}); check its quotes"
+            ) from None
         if not argv:
-            raise InputError(f"contestant {SPEC_PREFIX}: the command is empty; write it after cmd:, e.g. cmd:\"my-designer {BRIEF}\"")
+            raise InputError(
+                f'contestant {SPEC_PREFIX}: the command is empty; write it after cmd:, e.g. cmd:"my-designer {BRIEF}"'
+            )
         if timeout_s <= 0:
             raise InputError(f"the command timeout is {timeout_s:g} s; use a number of seconds above 0")
         if shutil.which(argv[0]) is None:
@@ -96,13 +102,17 @@ class CommandContestant:
             stdout, stderr = process.communicate(stdin, timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
             self._kill(process)
-            raise ContestantError(f"{argv[0]} printed no design within {self.timeout_s:g} s (timeout)") from None
+            raise ContestantError(
+                f"{argv[0]} printed no design within {self.timeout_s:g} s (timeout)"
+            ) from None
         except BaseException:
             self._kill(process)
             raise
         if process.returncode != 0:
             said = _last_words(stderr)
-            raise ContestantError(f"{argv[0]} exited with {process.returncode}" + (f": {said}" if said else ""))
+            raise ContestantError(
+                f"{argv[0]} exited with {process.returncode}" + (f": {said}" if said else "")
+            )
         return stdout
 
     @staticmethod

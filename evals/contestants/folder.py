@@ -45,10 +45,14 @@ class FolderContestant:
         found = [self.folder / f"{scenario_id}{ext}" for ext in EXTENSIONS]
         present = [p for p in found if p.is_file()]
         if not present:
-            raise ContestantError(f"{self.folder}: no design for scenario {scenario_id} ({scenario_id}.yaml, .yml or .json)")
+            raise ContestantError(
+                f"{self.folder}: no design for scenario {scenario_id} ({scenario_id}.yaml, .yml or .json)"
+            )
         if len(present) > 1:
             names = ", ".join(p.name for p in present)
-            raise ContestantError(f"{self.folder}: more than one design for scenario {scenario_id} ({names}); keep one")
+            raise ContestantError(
+                f"{self.folder}: more than one design for scenario {scenario_id} ({names}); keep one"
+            )
         return present[0]
 
     def generate(self, scenario: Scenario) -> Generation:

@@ -76,7 +76,9 @@ def contestant_from_spec(
 
         model = rest.strip()
         if sep and not model:
-            raise InputError(f"contestant {spec!r}: no model after claude:; e.g. claude:claude-sonnet-4-5, or plain claude")
+            raise InputError(
+                f"contestant {spec!r}: no model after claude:; e.g. claude:claude-sonnet-4-5, or plain claude"
+            )
         return ClaudeContestant(model or None, env=env, client=client)
     if kind == "dir" and sep:
         from archassist.evals.contestants.folder import FolderContestant
@@ -89,9 +91,7 @@ def contestant_from_spec(
         from archassist.evals.contestants.command import DEFAULT_TIMEOUT_S, CommandContestant
 
         command = _unquote(rest)
-        return CommandContestant(
-            command, timeout_s=cmd_timeout_s or DEFAULT_TIMEOUT_S, name=f"cmd:{command}"
-        )
+        return CommandContestant(command, timeout_s=cmd_timeout_s or DEFAULT_TIMEOUT_S, name=f"cmd:{command}")
     raise InputError(f"unknown contestant {spec!r}; use {SPEC_HELP}")
 
 

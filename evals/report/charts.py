@@ -22,7 +22,18 @@ HEAT_STEPS: tuple[tuple[float, str], ...] = (
 )
 FAILED_COLOUR = "#7f7f7f"
 # Tableau 10: distinguishable, print-safe.
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 TEXT = "#1f2328"
 GRID = "#d0d7de"
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
@@ -39,8 +50,16 @@ def contestant_colour(position: int) -> str:
     return PALETTE[position % len(PALETTE)]
 
 
-def _text(x: float, y: float, body: str, *, anchor: str = "start", size: int = 12, weight: str = "normal",
-          fill: str = TEXT) -> str:
+def _text(
+    x: float,
+    y: float,
+    body: str,
+    *,
+    anchor: str = "start",
+    size: int = 12,
+    weight: str = "normal",
+    fill: str = TEXT,
+) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
         f'text-anchor="{anchor}" dominant-baseline="middle">{escape(body)}</text>'
@@ -56,7 +75,9 @@ def _svg(width: float, height: float, body: list[str], label: str, css_class: st
     )
 
 
-def _label_width(labels: Sequence[str], *, size: int = 12, minimum: float = 60.0, maximum: float = 260.0) -> float:
+def _label_width(
+    labels: Sequence[str], *, size: int = 12, minimum: float = 60.0, maximum: float = 260.0
+) -> float:
     longest = max((len(s) for s in labels), default=0)
     return max(minimum, min(maximum, longest * size * 0.6 + 12))
 
@@ -65,8 +86,13 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def criterion_bars(criteria: Sequence[str], contestants: Sequence[str], scores: Mapping[str, Mapping[str, float]],
-                   *, width: float = 760.0) -> str:
+def criterion_bars(
+    criteria: Sequence[str],
+    contestants: Sequence[str],
+    scores: Mapping[str, Mapping[str, float]],
+    *,
+    width: float = 760.0,
+) -> str:
     """Horizontal bars, one group per criterion, one bar per contestant (0–100 axis)."""
     bar, gap, group_gap = 14.0, 2.0, 14.0
     left = _label_width(criteria) + 8
@@ -83,7 +109,9 @@ def criterion_bars(criteria: Sequence[str], contestants: Sequence[str], scores: 
         x += 16 + min(len(name), 28) * 7.2 + 18
     for tick in range(0, 101, 20):
         tx = left + plot_w * tick / 100
-        body.append(f'<line x1="{tx:.1f}" y1="{top - 6:.1f}" x2="{tx:.1f}" y2="{height - 10:.1f}" stroke="{GRID}"/>')
+        body.append(
+            f'<line x1="{tx:.1f}" y1="{top - 6:.1f}" x2="{tx:.1f}" y2="{height - 10:.1f}" stroke="{GRID}"/>'
+        )
         body.append(_text(tx, top - 14, str(tick), anchor="middle", size=10))
     y = top
     for criterion in criteria:
@@ -110,13 +138,21 @@ class HeatCell:
     note: str = ""
 
 
-def heatmap(scenarios: Sequence[str], contestants: Sequence[str], cells: Mapping[tuple[str, str], HeatCell],
-            *, cell_w: float = 64.0, cell_h: float = 22.0) -> str:
+def heatmap(
+    scenarios: Sequence[str],
+    contestants: Sequence[str],
+    cells: Mapping[tuple[str, str], HeatCell],
+    *,
+    cell_w: float = 64.0,
+    cell_h: float = 22.0,
+) -> str:
     """Scenarios down, contestants across (names slanted so long ones fit), each cell coloured by its total and
     printed with it."""
     left = _label_width(scenarios) + 8
     names = [_short(n, 32) for n in contestants]
-    slant = max((len(n) for n in names), default=0) * 12 * 0.6 * 0.72  # sin 46°: the height a slanted name takes
+    slant = (
+        max((len(n) for n in names), default=0) * 12 * 0.6 * 0.72
+    )  # sin 46°: the height a slanted name takes
     header = slant + 16
     legend_w = len(HEAT_STEPS) * 70 + 90
     width = max(left + len(contestants) * cell_w, left + legend_w) + slant * 0.7 + 10
@@ -174,7 +210,7 @@ def intervals(rows: Sequence[IntervalRow], *, title: str, width: float = 760.0) 
     row_h = 22.0
     left = _label_width([r.label for r in rows]) + 8
     top = 30.0
-    plot_w = width - left - 120
+    plot_w = width - left - 180
     height = top + len(rows) * row_h + 24
     extent = max([1.0, *(abs(v) for r in rows for v in (r.low, r.high, r.delta))])
     extent = min(100.0, extent * 1.1)
@@ -186,7 +222,9 @@ def intervals(rows: Sequence[IntervalRow], *, title: str, width: float = 760.0) 
     for tick in (-extent, -extent / 2, 0.0, extent / 2, extent):
         tx = sx(tick)
         stroke = TEXT if tick == 0 else GRID
-        body.append(f'<line x1="{tx:.1f}" y1="{top - 6:.1f}" x2="{tx:.1f}" y2="{height - 20:.1f}" stroke="{stroke}"/>')
+        body.append(
+            f'<line x1="{tx:.1f}" y1="{top - 6:.1f}" x2="{tx:.1f}" y2="{height - 20:.1f}" stroke="{stroke}"/>'
+        )
         body.append(_text(tx, height - 10, f"{tick:+.0f}" if tick else "0", anchor="middle", size=10))
     for i, row in enumerate(rows):
         y = top + i * row_h + row_h / 2
@@ -200,5 +238,7 @@ def intervals(rows: Sequence[IntervalRow], *, title: str, width: float = 760.0) 
             f'<circle cx="{sx(row.delta):.1f}" cy="{y:.1f}" r="4.5" fill="{colour}">'
             f"<title>{escape(row.label)}: {row.delta:+.1f} [{row.low:+.1f}, {row.high:+.1f}]</title></circle>"
         )
-        body.append(_text(left + plot_w + 10, y, f"{row.delta:+.1f} [{row.low:+.1f}, {row.high:+.1f}]", size=11))
+        body.append(
+            _text(left + plot_w + 10, y, f"{row.delta:+.1f} [{row.low:+.1f}, {row.high:+.1f}]", size=11)
+        )
     return _svg(width, height, body, title, "chart intervals")

@@ -95,7 +95,11 @@ def report_context(run: RunInfo, cells: Sequence[Cell]) -> dict[str, Any]:
         "run": run,
         "criteria": criteria,
         "board": [
-            {"standing": s, "colour": contestant_colour(order.get(s.contestant, 0)), "heat": heat_colour(s.total)}
+            {
+                "standing": s,
+                "colour": contestant_colour(order.get(s.contestant, 0)),
+                "heat": heat_colour(s.total),
+            }
             for s in board
         ],
         "bars": Markup(criterion_bars(criteria, names, {s.contestant: s.scores for s in board})),

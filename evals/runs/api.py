@@ -65,7 +65,10 @@ def run_championship(
         epochs=epochs,
         concurrency=concurrency,
         batch=batch,
-        selection={"scenarios": scenarios or "*", "scenario_dir": str(scenario_dir) if scenario_dir else None},
+        selection={
+            "scenarios": scenarios or "*",
+            "scenario_dir": str(scenario_dir) if scenario_dir else None,
+        },
         poll=poll,
     )
     check_options(options)
@@ -117,7 +120,9 @@ class Side:
     def parse(cls, text: str) -> Side:
         run, sep, contestant = text.strip().partition(":")
         if sep and not contestant.strip():
-            raise InputError(f"{text!r}: no contestant after the colon; write RUN:CONTESTANT, e.g. 3:baseline")
+            raise InputError(
+                f"{text!r}: no contestant after the colon; write RUN:CONTESTANT, e.g. 3:baseline"
+            )
         return cls(run.strip() or None, contestant.strip() or None)
 
 
@@ -216,7 +221,9 @@ def rescore_run(
             "contestant": row["contestant"],
             "total_before": before.get(row["contestant"]),
             "total_after": row["total"],
-            "delta": round(row["total"] - before[row["contestant"]], 2) if row["contestant"] in before else None,
+            "delta": round(row["total"] - before[row["contestant"]], 2)
+            if row["contestant"] in before
+            else None,
         }
         for row in report["leaderboard"]
     ]

@@ -109,7 +109,6 @@ def _api_errors(what: str) -> Any:
     import contextlib
 
     import anthropic
-
     from archassist.agent.backends.base import BackendInputError
 
     @contextlib.contextmanager
@@ -144,9 +143,13 @@ def submit_and_collect(
     delays = poll.delays()
     while batch.processing_status != ENDED:
         counts = batch.request_counts
-        reporter.status(f"{label}: batch {batch.id} {batch.processing_status}, {counts.processing} processing")
+        reporter.status(
+            f"{label}: batch {batch.id} {batch.processing_status}, {counts.processing} processing"
+        )
         if poll.clock() - started > poll.deadline_s:
-            raise BatchError(f"batch {batch.id} had not ended after {poll.deadline_s:g} s; its results stay with it")
+            raise BatchError(
+                f"batch {batch.id} had not ended after {poll.deadline_s:g} s; its results stay with it"
+            )
         poll.sleep(next(delays))
         with _api_errors(f"checking batch {batch.id}"):
             batch = client.messages.batches.retrieve(batch.id)
@@ -188,7 +191,11 @@ def _read_result(item: _Item, result: Any, batch_id: str) -> Design | None:
 
 
 def _round(
-    items: list[_Item], bodies: Mapping[str, dict[str, Any]], poll: PollSettings, reporter: Reporter, label: str
+    items: list[_Item],
+    bodies: Mapping[str, dict[str, Any]],
+    poll: PollSettings,
+    reporter: Reporter,
+    label: str,
 ) -> dict[str, Design]:
     """Send one body per item (by custom_id) in as few batches as the limits allow; the designs that came back."""
     from archassist.agent.backends.request import sdk_arguments
@@ -241,7 +248,9 @@ def generate_in_batches(
         if not isinstance(contestant, ClaudeContestant):
             raise TypeError(f"{contestant.name} cannot design through the Message Batches API")
         first = design_request(scenario.brief, settings=contestant.settings)
-        items.append(_Item(f"item-{number}", contestant, scenario, epoch, first, Usage(), time.perf_counter()))
+        items.append(
+            _Item(f"item-{number}", contestant, scenario, epoch, first, Usage(), time.perf_counter())
+        )
     if not items:
         return {}
     designs = _round(items, {i.custom_id: i.first for i in items}, poll, reporter, "drafts")
@@ -272,11 +281,15 @@ def generate_in_batches(
         for item in due:
             design = repaired.get(item.custom_id)
             if design is None:
-                item.notices.append(f"repair round {item.rounds_used} failed ({item.failure}); kept the best design so far")
+                item.notices.append(
+                    f"repair round {item.rounds_used} failed ({item.failure}); kept the best design so far"
+                )
                 item.failure = None
                 item.finished = True
             elif design == item.design:
-                item.notices.append(f"repair round {item.rounds_used} returned the design unchanged; stopped repairing")
+                item.notices.append(
+                    f"repair round {item.rounds_used} returned the design unchanged; stopped repairing"
+                )
                 item.finished = True
             else:
                 _accept(item, design)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from archassist.evals.runs.records import Cell, RunInfo
-from archassist.evals.runs.stats import TOTAL, ScenarioValues, contestant_values, means
+from archassist.evals.runs.stats import TOTAL, ScenarioValues, contestant_values, criterion_order, means
 
 DIGITS = 2
 
 
 def _rounded(values: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, DIGITS) for k, v in values.items()}
+    """Rounded, in the criteria's documented order."""
+    return {k: round(values[k], DIGITS) for k in criterion_order(values)}
 
 
 @dataclass(frozen=True)

@@ -120,9 +120,7 @@ def _tasks(contestant: Contestant, scenarios: Sequence[Scenario], epochs: int) -
             yield contestant, scenario, epoch
 
 
-def _threaded(
-    tasks: Sequence[Task], concurrency: int
-) -> Iterator[tuple[Task, Generation]]:
+def _threaded(tasks: Sequence[Task], concurrency: int) -> Iterator[tuple[Task, Generation]]:
     """Generations as they finish, at most ``concurrency`` at a time; an exception stops new work and propagates
     once the designs already asked for are in."""
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval")

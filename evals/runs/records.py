@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from archassist.evals.base import Score, Scenario
+from archassist.evals.base import Scenario, Score
 
 if TYPE_CHECKING:
     from archassist.agent.model.design import Design
@@ -92,10 +92,7 @@ def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
         brief=str(data["brief"]),
         domain=str(data.get("domain", "")),
         difficulty=str(data.get("difficulty", "medium")),
-        # JSON has no tuples: ranges such as peak_eps come back as the pairs the loader made them.
-        requirements={
-            k: tuple(v) if isinstance(v, list) else v for k, v in (data.get("requirements") or {}).items()
-        },
+        requirements=dict(data.get("requirements") or {}),
         expected_concepts=tuple(data.get("expected_concepts") or ()),
         event_driven_fits=bool(data.get("event_driven_fits", True)),
     )

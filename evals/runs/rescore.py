@@ -68,7 +68,11 @@ def rescore(
         "source_version": source.version,
     }
     run_id = runs.create_run(
-        scenarios=scenarios, epochs=source.epochs, parameters=parameters, kind=KIND_RESCORE, source_run=source.id
+        scenarios=scenarios,
+        epochs=source.epochs,
+        parameters=parameters,
+        kind=KIND_RESCORE,
+        source_run=source.id,
     )
     status = RUN_INTERRUPTED
     reporter.start(len(cells))

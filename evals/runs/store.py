@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from archassist.agent.errors import InputError
 from archassist.agent.memory.records import now_iso
-from archassist.evals.base import Score, Scenario
+from archassist.evals.base import Scenario, Score
 from archassist.evals.runs.records import (
     CELL_FAILED,
     CELL_OK,
@@ -114,7 +114,12 @@ class RunStore:
                 text = design_json(cell.design)
                 digest = digest or design_hash(text)
                 blobs.setdefault(digest, text)
-            key = {"run_id": run_id, "scenario_id": cell.scenario_id, "contestant": cell.contestant, "epoch": cell.epoch}
+            key = {
+                "run_id": run_id,
+                "scenario_id": cell.scenario_id,
+                "contestant": cell.contestant,
+                "epoch": cell.epoch,
+            }
             design_rows.append(
                 {
                     **key,
@@ -146,7 +151,9 @@ class RunStore:
 
     def finish_run(self, run_id: int, status: str) -> None:
         with self.store.transaction() as conn:
-            conn.execute("UPDATE eval_runs SET status = ?, finished = ? WHERE id = ?", (status, now_iso(), run_id))
+            conn.execute(
+                "UPDATE eval_runs SET status = ?, finished = ? WHERE id = ?", (status, now_iso(), run_id)
+            )
 
     # reading --------------------------------------------------------------------------------------------------
 
@@ -168,7 +175,9 @@ class RunStore:
             latest = self.store.query("SELECT max(id) FROM eval_runs")
             last = latest[0][0] if latest else None
             hint = f"the runs stored are 1 to {last}" if last else "no runs are stored yet"
-            raise InputError(f"{self.store.path}: no eval run {run_id}; {hint} (archassist eval runs lists them)")
+            raise InputError(
+                f"{self.store.path}: no eval run {run_id}; {hint} (archassist eval runs lists them)"
+            )
         return _run_info(rows[0])
 
     def scenarios(self, run_id: int) -> list[Scenario]:
@@ -190,7 +199,10 @@ class RunStore:
         ):
             key = (row[0], row[1], int(row[2]))
             scores.setdefault(key, {})[row[3]] = Score(
-                criterion=row[3], value=float(row[4]), reasons=tuple(json.loads(row[5])), details=json.loads(row[6])
+                criterion=row[3],
+                value=float(row[4]),
+                reasons=tuple(json.loads(row[5])),
+                details=json.loads(row[6]),
             )
             params.setdefault(key, {})[row[3]] = json.loads(row[7])
         blob_column = "b.design_json" if with_designs else "NULL"

@@ -142,7 +142,11 @@ class BatchAPI:
             requests = json.loads(request.content)["requests"]
             batch_id = "msgbatch_01" + _token(f"batch{len(self.order)}", 22)
             # The drafts batch is seen in progress twice before it ends; the repair batch once.
-            self.batches[batch_id] = {"looks": 0, "polls": 2 if not self.order else 1, "results": self._script(requests)}
+            self.batches[batch_id] = {
+                "looks": 0,
+                "polls": 2 if not self.order else 1,
+                "results": self._script(requests),
+            }
             self.order.append(batch_id)
             return self._json(self._batch(batch_id), batch_id + "create")
         parts = path.removeprefix(BATCH_PATH + "/").split("/")
@@ -152,7 +156,9 @@ class BatchAPI:
             state["looks"] += 1
             return self._json(self._batch(batch_id), batch_id + str(state["looks"]))
         if request.method == "GET" and parts[1:] == ["results"]:
-            lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in self.batches[batch_id]["results"])
+            lines = "".join(
+                json.dumps(r, separators=(",", ":")) + "\n" for r in self.batches[batch_id]["results"]
+            )
             headers = {**_common_headers(batch_id + "results"), "content-type": "application/binary"}
             return httpx2.Response(200, headers=headers, content=lines.encode())
         raise AssertionError(f"unexpected request {request.method} {request.url}")
@@ -174,7 +180,9 @@ def generate_batch() -> int:
     with use_cassette(BATCH_CASSETTE, "all") as cassette:
         run = run_batch(httpx2.MockTransport(api.handle), FAKE_KEY)
     if len(api.order) != 2:
-        raise AssertionError(f"batch: expected a drafts batch and a repair batch, the code sent {len(api.order)}")
+        raise AssertionError(
+            f"batch: expected a drafts batch and a repair batch, the code sent {len(api.order)}"
+        )
     outcome = {key[1]: g.design is not None for key, g in run.generations.items()}
     if outcome != {CLEAN: True, REPAIRED: True, ERRORED: False}:
         raise AssertionError(f"batch: unexpected outcome {outcome}")
