@@ -25,7 +25,7 @@ __all__ = ["applies", "default_scorers", "score_design", "scorer_by_name", "scor
 
 def scorer_names(*, include_optional: bool = True) -> list[str]:
     """Every scorer name: the criteria in their order, then the optional ones."""
-    return [n for n in (*CRITERIA, *(sorted(OPTIONAL) if include_optional else [])) if n in SCORERS]
+    return [*CRITERIA, *(sorted(OPTIONAL) if include_optional else [])]
 
 
 def scorer_by_name(name: str, **params: Any) -> Scorer:
@@ -41,7 +41,7 @@ def scorer_by_name(name: str, **params: Any) -> Scorer:
 
 def default_scorers() -> list[Scorer]:
     """One scorer per criterion of CRITERIA, with default parameters (the judge is off by default)."""
-    return [scorer_by_name(name) for name in CRITERIA if name in SCORERS]
+    return [scorer_by_name(name) for name in CRITERIA]
 
 
 def score_design(

@@ -44,7 +44,7 @@ def score(
     Example: archassist eval score design.yaml --scenario card-authorisation --format json
     """
     if fmt not in SCORE_FORMATS:
-        fail(f"unknown format '{fmt}'; choose {' or '.join(SCORE_FORMATS)}")
+        fail(f"unknown --format '{fmt}'; use text or json")
     with user_errors():
         from archassist.agent.model.io import load_design, loads
         from archassist.evals.scenario import find_scenario

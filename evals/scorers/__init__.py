@@ -19,6 +19,7 @@ SCORERS: dict[str, str] = {
     "observability": "archassist.evals.scorers.observability:ObservabilityScorer",
     "domain_coverage": "archassist.evals.scorers.domain_coverage:DomainCoverageScorer",
     "rules": "archassist.evals.scorers.rules:RulesScorer",
+    "judge": "archassist.evals.scorers.judge:JudgeScorer",
 }
 OPTIONAL = frozenset({"judge"})
 

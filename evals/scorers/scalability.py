@@ -18,6 +18,7 @@ WEIGHTS = {
     "partition_counts": 1.0,
     "partitions_for_peak": 2.0,
     "consumer_capacity": 3.0,
+    "bottleneck": 2.0,
     "hot_keys": 2.0,
     "hot_aggregates": 1.0,
 }
@@ -81,6 +82,8 @@ class ScalabilityScorer:
     - consumer_capacity (3): each consumer group absorbs its topic's peak: full credit up to
       ``target_utilisation`` (70 %), falling linearly to ``saturated_credit`` at 100 % and 0 above, weighted by
       the peak rate, so a hot topic counts for more than a quiet one.
+    - bottleneck (2): the tightest consumer group on the same scale (one item): a flow is only as fast as its
+      slowest stage, so one saturated group costs the design even when it carries little of the total load.
     - hot_keys (2): every event is partitioned by a key that spreads its load: a constant or a low-cardinality
       attribute (status, region, type) scores 0, an event with no key ``unkeyed_credit``.
     - hot_aggregates (1): an aggregate that states its per-instance rate stays within one partition's share at
@@ -131,6 +134,7 @@ class ScalabilityScorer:
                 counts.record(topic.partitions is not None, f"'{topic.name}'")
         partitions = sheet.check("partitions_for_peak", "topics have the partitions their peak needs")
         capacity = sheet.check("consumer_capacity", "consumer groups absorb the peak")
+        worst: tuple[float, str] | None = None
         index = index_of(judged)
         if judged.consumers:
             analysis = analyse(judged, WhatIf(target_utilisation=target), index=index)
@@ -144,8 +148,12 @@ class ScalabilityScorer:
                     min(1.0, row.partitions / need), f"{where}: {row.partitions} of {need} partitions", weight=weight
                 )
                 use = row.utilisation if row.utilisation is not None else 0.0
-                capacity.record(_capacity_credit(use, target, limits["saturated_credit"]),
-                                f"{where} at {use:.0%} of capacity", weight=weight)
+                credit = _capacity_credit(use, target, limits["saturated_credit"])
+                capacity.record(credit, f"{where} at {use:.0%} of capacity", weight=weight)
+                if worst is None or credit < worst[0]:
+                    worst = (credit, f"{where} at {use:.0%} of capacity")
+        if worst is not None:
+            sheet.check("bottleneck", "the tightest group keeps up").record(worst[0], worst[1])
         keys = sheet.check("hot_keys", "partition keys spread the load")
         for position, event in enumerate(design.events):
             carrier = index.topic(index.event_topic[position]) if position < len(index.event_topic) else None
