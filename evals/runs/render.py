@@ -57,9 +57,16 @@ def leaderboard_text(report: Mapping[str, Any]) -> str:
         f"{run['epochs']} epoch{'s' if run['epochs'] != 1 else ''}, {run['status']}"
     )
     lines = [title, "", *table(headers, rows, "rl" + "r" * (len(headers) - 2))]
-    legend = ", ".join(f"{SHORT[c]} = {c}" for c in criteria if c in SHORT and SHORT[c] != c)
+    legend = [f"{SHORT[c]} = {c}" for c in criteria if c in SHORT and SHORT[c] != c]
     if legend:
-        lines += ["", legend]
+        lines.append("")
+        row: list[str] = []
+        for entry in legend:  # whole entries per line, so no name is split from its abbreviation
+            if row and len(", ".join([*row, entry])) > 100:
+                lines.append(", ".join(row) + ",")
+                row = []
+            row.append(entry)
+        lines.append(", ".join(row))
     failures = [r for r in report["results"] if r["failures"]]
     if failures:
         lines += ["", f"{sum(len(r['failures']) for r in failures)} design(s) missing:"]
