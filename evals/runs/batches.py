@@ -13,8 +13,9 @@ A batch that cannot be created or followed fails its items with the reason; a re
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ class PollSettings:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
-    def delays(self) -> Any:
+    def delays(self) -> Iterator[float]:
         delay = self.initial_s
         while True:
             yield delay
@@ -104,33 +105,28 @@ def _chunks(requests: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [c for c in chunks if c]
 
 
-def _api_errors(what: str) -> Any:
-    """Turn the SDK's errors around one batch call into a BatchError (a rejected key into an input error)."""
-    import contextlib
-
+@contextlib.contextmanager
+def _api_errors(what: str) -> Iterator[None]:
+    """The SDK's errors around one batch call as a BatchError; a rejected key as an input error."""
     import anthropic
     from archassist.agent.backends.base import BackendInputError
 
-    @contextlib.contextmanager
-    def guard() -> Any:
-        try:
-            yield
-        except anthropic.AuthenticationError:
-            raise BackendInputError(
-                "the Anthropic API rejected the key (401 authentication_error); check ANTHROPIC_API_KEY"
-            ) from None
-        except anthropic.PermissionDeniedError as exc:
-            raise BackendInputError(
-                f"the API key may not use the Message Batches API (403 {exc.type or 'permission_error'})"
-            ) from None
-        except anthropic.APIStatusError as exc:
-            raise BatchError(
-                f"{what} failed ({exc.status_code} {exc.type or 'error'}: {exc.api_message or exc.message})"
-            ) from None
-        except anthropic.APIError as exc:
-            raise BatchError(f"{what} failed ({type(exc).__name__}: {exc})") from None
-
-    return guard()
+    try:
+        yield
+    except anthropic.AuthenticationError:
+        raise BackendInputError(
+            "the Anthropic API rejected the key (401 authentication_error); check ANTHROPIC_API_KEY"
+        ) from None
+    except anthropic.PermissionDeniedError as exc:
+        raise BackendInputError(
+            f"the API key may not use the Message Batches API (403 {exc.type or 'permission_error'})"
+        ) from None
+    except anthropic.APIStatusError as exc:
+        raise BatchError(
+            f"{what} failed ({exc.status_code} {exc.type or 'error'}: {exc.api_message or exc.message})"
+        ) from None
+    except anthropic.APIError as exc:
+        raise BatchError(f"{what} failed ({type(exc).__name__}: {exc})") from None
 
 
 def submit_and_collect(
