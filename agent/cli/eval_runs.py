@@ -79,8 +79,8 @@ def run(
         typer.Option(
             "--contestants",
             "-c",
-            help="Comma-separated: offline, baseline, claude[:MODEL], dir:PATH, cmd:COMMAND (default: "
-            "offline,baseline). Repeat the option for a command that holds commas, or quote it.",
+            help="Who designs: offline, baseline, claude[:MODEL], dir:PATH, cmd:COMMAND (default: offline,baseline), "
+            "comma-separated or repeated; commas inside quotes do not split, e.g. 'cmd:\"gen --a,b {brief}\"'.",
             show_default=False,
         ),
     ] = None,
