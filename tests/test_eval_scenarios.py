@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from archassist.agent.model.design import Design, Event, Saga, SagaStep, Service, Topic
 from archassist.evals.concepts import Concept, match_concepts, parse_concept
 from archassist.evals.scenario import (
@@ -18,6 +19,8 @@ from archassist.evals.scenario import (
     load_scenarios,
     scenario_files,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 
@@ -199,3 +202,31 @@ def test_a_concept_that_is_not_one_is_refused(text: str) -> None:
 def test_a_concept_labels_itself_for_reasons() -> None:
     assert Concept("key", "Seat", "seat_id").label == "an event /Seat/ keyed by /seat_id/"
     assert Concept("saga_steps", count=3).text == "saga_steps: 3"
+
+
+_SCALARS = st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.text(max_size=8), inner, max_size=3), max_leaves=8)
+_FIELDS = st.sampled_from(["brief", "domain", "difficulty", "event_driven_fits", "requirements",
+                           "expected_concepts", "id", "notes"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.dictionaries(_FIELDS, _VALUES, max_size=5),
+    requirements=st.dictionaries(st.sampled_from(["peak_eps", "pii", "consistency", "retention_days"]), _VALUES),
+)
+def test_any_document_loads_or_is_refused_in_one_line(
+    tmp_path: Path, data: dict[str, object], requirements: dict[str, object]
+) -> None:
+    document = {"brief": "a brief", **data}
+    if requirements:
+        document["requirements"] = requirements
+    path = tmp_path / "lending.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    try:
+        found = load_scenario_file(path)
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert found.id == "lending" and found.brief.strip()
