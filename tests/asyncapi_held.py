@@ -68,12 +68,13 @@ def _messages(design: Design, commands: frozenset[str]) -> dict[str, dict[str, A
     return out
 
 
-def _consumer(consumer: Consumer, messages: dict[str, Any], kafka: bool) -> dict[str, Any]:
+def _consumer(consumer: Consumer, messages: dict[str, Any]) -> dict[str, Any]:
     return {
         "service": consumer.service,
-        "group": consumer.group if kafka else None,
+        "group": consumer.group,
         "subscriptions": sorted(s for s in consumer.subscriptions if s in messages),
-        "emits": sorted(set(consumer.emits)),
+        # What a consumer emits is the saga's flow; only the replies it sends are an AsyncAPI operation's reply.
+        "replies": sorted({e for e in consumer.emits if e in messages and messages[e]["role"] == "reply"}),
         "action": consumer.action,
         "idempotency": consumer.idempotency.model_dump(),
         "retry": consumer.retry.model_dump(),
@@ -89,7 +90,7 @@ def held(design: Design, commands: frozenset[str] = frozenset()) -> dict[str, An
     kafka = protocol_family(design.style.broker) == "kafka"
     messages = _messages(design, commands)
     consumers = {
-        c.name: _consumer(c, messages, kafka) for c in design.consumers if any(s in messages for s in c.subscriptions)
+        c.name: _consumer(c, messages) for c in design.consumers if any(s in messages for s in c.subscriptions)
     }
     services: dict[str, dict[str, list[str]]] = {}
     for service in design.services:

@@ -839,14 +839,13 @@ class Mapper:
             constant = _schema_single_value(resolved)
             if constant is not None and ("const" in schema or "enum" in schema):
                 return f"'{constant}'"  # a literal key: the rules read a quoted key as a constant
-            if str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
-                return "timestamp"
+            titled = [schema[w].strip() for w in ("title", "x-field") if isinstance(schema.get(w), str) and schema[w].strip()]
+            if not titled and str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
+                return "timestamp"  # an untitled time key: the rules read it as keying by time
             properties = schema.get("properties")
             if isinstance(properties, dict) and len(properties) == 1:
                 candidates.append(str(next(iter(properties))))
-            for word in ("x-field", "title"):
-                if isinstance(schema.get(word), str) and schema[word].strip():
-                    candidates.insert(0, schema[word].strip())
+            candidates[:0] = titled
             described = _text(schema.get("description"))
             named = [f.name for f in draft.fields if f.name and f.name.lower() in described.lower().split()]
             if named and not candidates:
@@ -892,7 +891,11 @@ class Mapper:
         # A consumer that reads several topics is one receive operation per channel in AsyncAPI 3.0; the
         # exporter marks each with the consumer's name, and they become one consumer again.
         named = op.get("x-archassist-consumer") if not synthetic else None
-        if isinstance(named, str) and named.strip():
+        if named is not None and not (isinstance(named, str) and named.strip()):
+            child = op.child("x-archassist-consumer")
+            self._unusable(f"x-archassist-consumer of operation {name}", child.anchor if child else op.anchor, named,
+                           "a consumer name")
+        elif isinstance(named, str):
             name = named.strip()
             for existing in self.consumers:
                 if existing.name == name and existing.service == service and not existing.synthetic_reply:
@@ -940,14 +943,6 @@ class Mapper:
             consumer.group = value["x-consumer-group"].strip()
             child = source.child("x-consumer-group")
             consumer.anchors["group"] = child.anchor if child else source.anchor
-        emits = value.get("x-archassist-emits")
-        if emits is not None:
-            if isinstance(emits, list) and all(isinstance(e, str) and e.strip() for e in emits):
-                consumer.emits.extend(e.strip() for e in emits)
-            else:
-                child = source.child("x-archassist-emits")
-                self._unusable(f"x-archassist-emits of operation {consumer.name}",
-                               child.anchor if child else source.anchor, emits, "a list of message names")
         specs: list[tuple[str, str, Any]] = [
             ("x-idempotency", "idempotency", Idempotency),
             ("x-retry", "retry", RetryPolicy),

@@ -109,8 +109,6 @@ def _consumer_extensions(consumer: Consumer) -> dict[str, Any]:
     }
     if consumer.dead_letter is not None:
         out["x-dead-letter"] = consumer.dead_letter.model_dump(mode="json", exclude_none=True)
-    if consumer.emits:
-        out["x-archassist-emits"] = list(consumer.emits)
     return out
 
 
@@ -202,6 +200,8 @@ class _Builder:
                     "bindingVersion": KAFKA_BINDING_VERSION,
                 }
             }
+        elif consumer is not None and consumer.group:
+            body["x-consumer-group"] = consumer.group
         body["x-archassist-service"] = op.service
         if consumer is not None:
             body.update(_consumer_extensions(consumer))

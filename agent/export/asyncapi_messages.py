@@ -42,10 +42,11 @@ _AVRO_LOSSY: frozenset[str] = frozenset({"enum", "duration", "uri", "object"})
 
 
 def header_name(field: str, cloudevents: bool) -> str:
-    if not cloudevents:
-        return field
-    attribute = _CLOUDEVENTS.get(field) or "".join(ch for ch in field.lower() if ch.isalnum())[:20]
-    return f"ce_{attribute}"
+    """The header an envelope field travels in: its CloudEvents attribute when the design maps onto CloudEvents
+    (a field of the design's own stays a plain header beside them)."""
+    if cloudevents and field in _CLOUDEVENTS:
+        return f"ce_{_CLOUDEVENTS[field]}"
+    return field
 
 
 @dataclass
@@ -243,6 +244,8 @@ def message_parts(
         out["bindings"] = {
             "kafka": {"key": key_schema(contract.partition_key, contract), "bindingVersion": KAFKA_BINDING_VERSION}
         }
+    elif contract.partition_key:
+        out["x-partition-key"] = contract.partition_key  # no binding of this broker holds an ordering key
     if not avro:
         example = example_message(contract)
         headers_example = {header_name(e.name, cloudevents): example[e.name] for e in contract.envelope}
