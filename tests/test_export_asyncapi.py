@@ -521,6 +521,24 @@ def test_mapper_of_a_document_without_service_names_is_unchanged() -> None:
     assert all(c.service == doc["info"]["title"] for c in imported.consumers)
 
 
+def extension_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        own = {k for k in value if isinstance(k, str) and k.startswith("x-")}
+        return own | {k for v in value.values() for k in extension_keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in extension_keys(v)}
+    return set()
+
+
+def test_docs_list_every_extension_the_export_writes() -> None:
+    text = (ROOT / "docs" / "export-asyncapi.md").read_text(encoding="utf-8")
+    avro = with_changes(design("request-reply"), schema_format="avro", broker="rabbitmq")
+    written = {k for label, system in every_document() for doc in documents(label, system) for k in extension_keys(doc)}
+    written |= {k for a in export(avro, "asyncapi", ExportOptions(system=True)) for k in extension_keys(yaml.safe_load(a.content))}
+    assert written >= {"x-archassist-service", "x-archassist-consumer", "x-consumer-group", "x-archassist-items"}
+    assert [k for k in sorted(written) if f"`{k}`" not in text] == []
+
+
 # ---- the CLI and the MCP tool ------------------------------------------------------------------------------------
 
 

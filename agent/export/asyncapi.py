@@ -16,7 +16,6 @@ from archassist.agent.export.asyncapi_flows import Channel, Flows, Operation, bu
 from archassist.agent.export.asyncapi_messages import (
     KAFKA_BINDING_VERSION,
     MessageParts,
-    header_name,
     message_parts,
     shares_envelope,
 )
@@ -161,10 +160,13 @@ class _Builder:
         channel = self.flows.channels[topic].key
         return [{"$ref": f"#/channels/{channel}/messages/{self.flows.messages[n].key}"} for n in names]
 
+    def _topics(self) -> list[str]:
+        """The topics the document reaches, in the design's order."""
+        return sorted(self.used, key=list(self.flows.channels).index)
+
     def channels(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        ordered = sorted(self.used, key=list(self.flows.channels).index)
-        for topic_name in ordered:
+        for topic_name in self._topics():
             channel = self.flows.channels[topic_name]
             body: dict[str, Any] = {"address": channel.address, "description": _channel_description(channel)}
             names = self.used[topic_name]
@@ -211,7 +213,7 @@ class _Builder:
         schemas: dict[str, Any] = {}
         messages: dict[str, Any] = {}
         correlations: set[str] = set()
-        for topic in self.used:
+        for topic in self._topics():
             for name in self.used[topic]:
                 parts = self._parts(name)
                 key = self.flows.messages[name].key
@@ -326,4 +328,4 @@ def export_asyncapi(design: Design, options: ExportOptions) -> list[Artifact]:
     ]
 
 
-__all__ = ["export_asyncapi", "header_name", "service_documents", "system_document"]
+__all__ = ["export_asyncapi", "service_documents", "system_document"]

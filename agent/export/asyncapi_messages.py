@@ -36,8 +36,7 @@ _CLOUDEVENTS = {
     "correlation_id": "correlationid",
     "causation_id": "causationid",
 }
-# Types the contract's JSON Schema writes in a form the importer reads as another type.
-_JSON_LOSSY: frozenset[str] = frozenset({"enum"})
+# Types an Avro schema writes as another one (a uri is a string, an object a string map).
 _AVRO_LOSSY: frozenset[str] = frozenset({"enum", "duration", "uri", "object"})
 
 
@@ -92,17 +91,22 @@ def command_event(design: Design, command: Command, topic: str) -> Event:
     )
 
 
-def _command_owner(design: Design, command: Command | None) -> str | None:
+def _command_owner(design: Design, command: Command) -> str | None:
     """A command belongs to the service that handles it: the one that owns its aggregate."""
-    aggregate = design.aggregate(command.aggregate) if command is not None else None
-    service = design.service(aggregate.service) if aggregate is not None else None
-    if service is None:
-        return aggregate.service if aggregate is not None else None
-    return service.owner or service.name
+    aggregate = design.aggregate(command.aggregate)
+    if aggregate is None:
+        return None
+    service = design.service(aggregate.service)
+    return (service.owner or service.name) if service is not None else aggregate.service
 
 
 def contract_of(design: Design, message: Message) -> tuple[Contract, Event]:
-    event = message.event if message.event is not None else command_event(design, message.command, message.topic)  # type: ignore[arg-type]
+    """The contract of a message; a command is seen as an event carrying its key fields."""
+    if message.event is not None:
+        event = message.event
+    else:
+        assert message.command is not None
+        event = command_event(design, message.command, message.topic)
     return from_design(design, event, source=design.name), event
 
 
@@ -115,8 +119,8 @@ def _patch_property(prop: dict[str, Any], type_: str, items: str | None, describ
     elif type_ == "object":
         prop.pop("additionalProperties", None)
         prop["type"] = ["object", "null"] if isinstance(prop.get("type"), list) else "object"
-    elif type_ in _JSON_LOSSY:
-        prop["x-archassist-type"] = type_
+    elif type_ == "enum":
+        prop["x-archassist-type"] = "enum"  # the design keeps no symbols to write an `enum` keyword with
     elif type_ == "array" and items and isinstance(prop.get("items"), dict):
         _patch_property(prop["items"], items, None, False)
 
@@ -189,17 +193,17 @@ def key_schema(partition_key: str, contract: Contract) -> dict[str, Any]:
     """The Kafka message key: the schema of the field it is taken from, titled with the field's name."""
     if partition_key.startswith("'") and partition_key.endswith("'") and len(partition_key) > 1:
         return {"type": "string", "const": partition_key[1:-1], "description": "One key for every message."}
-    source = next((f for f in contract.fields if f.name == partition_key), None)
-    envelope = next((e for e in contract.envelope if e.name == partition_key), None)
-    base: dict[str, Any] = {"type": "string"}
-    if source is not None or envelope is not None:
-        part = source if source is not None else envelope
-        typed = json_schema(contract)["properties"]
-        prop = (typed["payload"]["properties"] if source is not None else typed).get(partition_key, {})
+    typed = json_schema(contract)["properties"]
+    field = next((f for f in contract.fields if f.name == partition_key), None)
+    header = next((e for e in contract.envelope if e.name == partition_key), None)
+    base: dict[str, Any] = {"type": "string"}  # a key the design names but the message does not carry
+    if field is not None or header is not None:
+        prop = typed["payload"]["properties"][partition_key] if field is not None else typed[partition_key]
         base = {k: v for k, v in prop.items() if k in ("type", "format", "pattern")}
         if isinstance(base.get("type"), list):
             base["type"] = next(t for t in base["type"] if t != "null")
-        _patch_property(base, part.type, getattr(part, "items", None), True)  # type: ignore[union-attr]
+        if field is not None:
+            _patch_property(base, field.type, field.items, True)
     return {
         **base,
         "title": partition_key,
@@ -235,11 +239,11 @@ def message_parts(
         }
     out["headers"] = headers
     out["payload"] = {"$ref": f"#/components/schemas/{payload_key}"}
-    correlation = header_name(CORRELATION_ID, cloudevents)
+    correlation: str | None = header_name(CORRELATION_ID, cloudevents)
     if correlation in envelope["properties"]:
         out["correlationId"] = {"$ref": f"#/components/correlationIds/{correlation}"}
     else:
-        correlation = None  # type: ignore[assignment]
+        correlation = None
     if kafka and contract.partition_key:
         out["bindings"] = {
             "kafka": {"key": key_schema(contract.partition_key, contract), "bindingVersion": KAFKA_BINDING_VERSION}
@@ -263,7 +267,7 @@ def message_parts(
     producer = message.producer
     if producer and (message.event is not None or design.service(producer) is not None):
         out["x-producer"] = producer
-    owner = event.owner if message.event is not None else _command_owner(design, message.command)
+    owner = event.owner if message.command is None else _command_owner(design, message.command)
     if owner:
         out["x-archassist-owner"] = owner
     out["x-archassist-role"] = message.role
