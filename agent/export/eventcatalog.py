@@ -210,11 +210,11 @@ def _field_type(design: Design, aggregate: str, field_name: str) -> Any:
     return "string"
 
 
-def message_schema(design: Design, message: Message) -> dict[str, Any]:
+def message_schema(design: Design, message: Message, contract: Contract | None = None) -> dict[str, Any]:
     """The JSON Schema written beside a message: the contract's, with a design command's payload left open."""
     from archassist.agent.contracts.artifacts import json_schema
 
-    schema = json_schema(_contract(design, message))
+    schema = json_schema(contract or _contract(design, message))
     if message.command is not None:
         schema["$id"] = f"urn:archassist:command:{message.name}:v1"
         payload = schema["properties"]["payload"]
@@ -260,7 +260,7 @@ def _message(index: CatalogIndex, message: Message) -> list[Artifact]:
         Artifact(f"{folder}/index.mdx", document(front, pages.message_page(index, message, contract)), what),
         Artifact(
             f"{folder}/schema.json",
-            json.dumps(message_schema(design, message), indent=2, ensure_ascii=False) + "\n",
+            json.dumps(message_schema(design, message, contract), indent=2, ensure_ascii=False) + "\n",
             f"JSON Schema of the {what}",
         ),
     ]
@@ -323,6 +323,13 @@ def channel_writers(index: CatalogIndex, topic_name: str) -> list[str]:
     return writers
 
 
+def _channel_readers(index: CatalogIndex, topic_name: str) -> list[str]:
+    readers: list[str] = []
+    for message in index.messages_on(topic_name):
+        readers += [s for s in message.receivers if s not in readers]
+    return readers
+
+
 def _channel(index: CatalogIndex, topic_name: str) -> Artifact:
     design = index.design
     topic = index.topics[topic_name]
@@ -333,7 +340,9 @@ def _channel(index: CatalogIndex, topic_name: str) -> Artifact:
         "name": topic_name,
         "version": RESOURCE_VERSION,
         "summary": pages.channel_summary(index, topic_name),
-        "owners": index.owners_of(channel_writers(index, topic_name), f"channel {topic_name}"),
+        "owners": index.owners_of(
+            channel_writers(index, topic_name) or _channel_readers(index, topic_name), f"channel {topic_name}"
+        ),
         "address": topic_name,
     }
     if family != "unspecified":

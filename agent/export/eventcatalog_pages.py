@@ -22,6 +22,7 @@ from archassist.agent.export.eventcatalog_text import (
     table,
     text,
 )
+from archassist.agent.rules.index import LOG_BROKERS, protocol_family
 
 if TYPE_CHECKING:
     from archassist.agent.contracts.model import Contract
@@ -343,6 +344,14 @@ def channel_page(index: CatalogIndex, topic_name: str) -> str:
     capacity = ""
     if topic is None:
         settings = "The design names this topic on a message but does not declare it, so it has no settings here."
+    elif protocol_family(index.design.style.broker) not in LOG_BROKERS:
+        # partitions, replicas and retention are a log's settings; a queue or a socket has none of them
+        settings = _facts(
+            [
+                ("Purpose", topic.purpose.replace("_", " ")),
+                ("Peak rate", f"{topic.throughput_eps:g} events/s" if topic.throughput_eps is not None else ""),
+            ]
+        )
     else:
         settings = _facts(
             [
