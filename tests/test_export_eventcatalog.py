@@ -237,7 +237,7 @@ def test_every_id_a_page_names_is_a_page_of_the_export(name: str) -> None:
         assert pointer.get("version") in (None, "latest", versions[(hits[0], pointer["id"])]), where
 
     messages = ("event", "command", "query")
-    for (kind, rid), (path, front) in resources.items():
+    for (kind, _rid), (path, front) in resources.items():
         assert isinstance(front["name"], str) and front["name"]
         assert isinstance(front["summary"], str) and front["summary"].strip(), path
         if kind != "team":
@@ -366,7 +366,7 @@ def test_message_schemas_are_the_contract_modes_and_accept_its_example() -> None
     schema = json.loads(files[f"{index.message_dir(place)}/schema.json"].content)
     payload = schema["properties"]["payload"]
     assert payload["additionalProperties"] is True and "order_id" in payload["required"]
-    assert schema == message_schema(design, place)
+    assert schema == message_schema(index, place)
 
 
 def test_an_avro_design_registers_avro_beside_the_json_schema() -> None:

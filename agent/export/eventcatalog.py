@@ -159,11 +159,12 @@ def _service(index: CatalogIndex, name: str) -> Artifact:
 # -- messages ----------------------------------------------------------------------------------------------------
 
 
-def _contract(design: Design, message: Message) -> Contract:
+def _contract(index: CatalogIndex, message: Message) -> Contract:
     """The message's contract from the contract mode; a design command gets one from what the design says of it."""
     from archassist.agent.contracts.define import from_design
     from archassist.agent.model.design import Event, PayloadField
 
+    design = index.design
     source = f"the design {design.name}"
     if message.event is not None:
         return from_design(design, message.event, source=source)
@@ -175,7 +176,7 @@ def _contract(design: Design, message: Message) -> Contract:
         fields.append(
             PayloadField(
                 name=aggregate.id_field,
-                type=_field_type(design, aggregate.name, aggregate.id_field),
+                type=index.field_type(aggregate.name, aggregate.id_field),
                 description=f"Id of the {aggregate.name} the command is for.",
             )
         )
@@ -200,21 +201,11 @@ def _contract(design: Design, message: Message) -> Contract:
     return from_design(design, stand_in, source=source)
 
 
-def _field_type(design: Design, aggregate: str, field_name: str) -> Any:
-    """The type the design's events give an aggregate's id field (uuid, string, …); string when none says."""
-    for event in design.events:
-        if event.aggregate == aggregate:
-            for payload_field in event.fields:
-                if payload_field.name == field_name:
-                    return payload_field.type
-    return "string"
-
-
-def message_schema(design: Design, message: Message, contract: Contract | None = None) -> dict[str, Any]:
+def message_schema(index: CatalogIndex, message: Message, contract: Contract | None = None) -> dict[str, Any]:
     """The JSON Schema written beside a message: the contract's, with a design command's payload left open."""
     from archassist.agent.contracts.artifacts import json_schema
 
-    schema = json_schema(contract or _contract(design, message))
+    schema = json_schema(contract or _contract(index, message))
     if message.command is not None:
         schema["$id"] = f"urn:archassist:command:{message.name}:v1"
         payload = schema["properties"]["payload"]
@@ -230,7 +221,7 @@ def _message(index: CatalogIndex, message: Message) -> list[Artifact]:
     from archassist.agent.contracts.artifacts import avro_schema
 
     design = index.design
-    contract = _contract(design, message)
+    contract = _contract(index, message)
     event = message.event
     avro = design.style.schema_format == "avro" and event is not None
     label = {"events": "event", "commands": "command", "queries": "query"}[message.collection]
@@ -260,7 +251,7 @@ def _message(index: CatalogIndex, message: Message) -> list[Artifact]:
         Artifact(f"{folder}/index.mdx", document(front, pages.message_page(index, message, contract)), what),
         Artifact(
             f"{folder}/schema.json",
-            json.dumps(message_schema(design, message, contract), indent=2, ensure_ascii=False) + "\n",
+            json.dumps(message_schema(index, message, contract), indent=2, ensure_ascii=False) + "\n",
             f"JSON Schema of the {what}",
         ),
     ]
@@ -311,23 +302,20 @@ def address_parameters(address: str) -> list[str]:
 
 def channel_writers(index: CatalogIndex, topic_name: str) -> list[str]:
     """Services that write to a topic: senders of its messages, and consumers that dead-letter or retry into it."""
-    writers: list[str] = []
+    writers: dict[str, None] = {}
     for message in index.messages_on(topic_name):
-        writers += [s for s in message.senders if s not in writers]
-    for consumer in index.design.consumers:
-        targets = [r.topic for r in consumer.retry_topics]
-        if consumer.dead_letter is not None:
-            targets.append(consumer.dead_letter.topic)
-        if topic_name in targets and consumer.service not in writers and consumer.service in index.services:
-            writers.append(consumer.service)
-    return writers
+        writers |= dict.fromkeys(message.senders)
+    for consumer in index.failed_into.get(topic_name, []):
+        if consumer.service in index.services:
+            writers[consumer.service] = None
+    return list(writers)
 
 
 def _channel_readers(index: CatalogIndex, topic_name: str) -> list[str]:
-    readers: list[str] = []
+    readers: dict[str, None] = {}
     for message in index.messages_on(topic_name):
-        readers += [s for s in message.receivers if s not in readers]
-    return readers
+        readers |= dict.fromkeys(message.receivers)
+    return list(readers)
 
 
 def _channel(index: CatalogIndex, topic_name: str) -> Artifact:
@@ -391,7 +379,7 @@ def _entity(index: CatalogIndex, name: str) -> Artifact:
         front["properties"] = [
             {
                 "name": aggregate.id_field,
-                "type": _field_type(design, name, aggregate.id_field),
+                "type": index.field_type(name, aggregate.id_field),
                 "required": True,
                 "description": f"Identity of one {name}; its events are keyed by it.",
             }

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from archassist.agent.model.design import Command, Design, Event, Service, Topic
+from archassist.agent.model.design import Command, Consumer, Design, Event, FieldType, Service, Topic
 from archassist.agent.model.naming import kebab
 
 Collection = Literal["events", "commands", "queries"]
@@ -134,6 +134,28 @@ class CatalogIndex:
         for service in self.services.values():
             if service.database:
                 self.databases.setdefault(service.database, []).append(service.name)
+        # Reverse maps the pages ask for once per service or topic; built once, a large design stays linear.
+        self._sent_by: dict[str, list[Message]] = {}
+        self._received_by: dict[str, list[Message]] = {}
+        self._on_topic: dict[str, list[Message]] = {}
+        for message in self.messages.values():
+            for name in message.senders:
+                self._sent_by.setdefault(name, []).append(message)
+            for name in message.receivers:
+                self._received_by.setdefault(name, []).append(message)
+            for topic_name in message.channels:
+                self._on_topic.setdefault(topic_name, []).append(message)
+        self.failed_into: dict[str, list[Consumer]] = {}  # topic -> consumers that dead-letter or retry into it
+        for consumer in design.consumers:
+            targets = [r.topic for r in consumer.retry_topics]
+            if consumer.dead_letter is not None:
+                targets.append(consumer.dead_letter.topic)
+            for target in dict.fromkeys(targets):
+                self.failed_into.setdefault(target, []).append(consumer)
+        self.field_types: dict[tuple[str, str], FieldType] = {}  # (aggregate, field) -> the type its events give
+        for event in design.events:
+            for payload_field in event.fields if event.aggregate else []:
+                self.field_types.setdefault((event.aggregate or "", payload_field.name), payload_field.type)
 
     # -- messages ------------------------------------------------------------------------------------------------
 
@@ -156,10 +178,10 @@ class CatalogIndex:
                 known.command = command
             # else a message the design declares with a payload says more than the command does; keep its topic
             self._on_channel(known, command.topic)
-        for message in self.messages.values():
-            for topic in self.design.topics:
-                if message.name in topic.events or message.name in topic.commands:
-                    self._on_channel(message, topic.name)
+        for topic in self.design.topics:
+            for name in [*topic.events, *topic.commands]:
+                if name in self.messages:
+                    self._on_channel(self.messages[name], topic.name)
 
     def _on_channel(self, message: Message, topic: str | None) -> None:
         if topic:
@@ -250,13 +272,17 @@ class CatalogIndex:
         return order[0] if order else None
 
     def sent_by(self, service: str) -> list[Message]:
-        return [m for m in self.messages.values() if service in m.senders]
+        return self._sent_by.get(service, [])
 
     def received_by(self, service: str) -> list[Message]:
-        return [m for m in self.messages.values() if service in m.receivers]
+        return self._received_by.get(service, [])
 
     def messages_on(self, topic: str) -> list[Message]:
-        return [m for m in self.messages.values() if topic in m.channels]
+        return self._on_topic.get(topic, [])
+
+    def field_type(self, aggregate: str, field_name: str) -> FieldType:
+        """The type the design's events give an aggregate's id field (uuid, string, …); string when none says."""
+        return self.field_types.get((aggregate, field_name), "string")
 
     # -- where resources live ------------------------------------------------------------------------------------
 

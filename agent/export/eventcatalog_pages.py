@@ -369,12 +369,7 @@ def channel_page(index: CatalogIndex, topic_name: str) -> str:
         )
         if topic.capacity is not None and topic.capacity.derivation:
             capacity = f"Partition count: {text(topic.capacity.derivation)}."
-    feeding = [
-        code(c.group or c.name)
-        for c in index.design.consumers
-        if (c.dead_letter is not None and c.dead_letter.topic == topic_name)
-        or topic_name in [r.topic for r in c.retry_topics]
-    ]
+    feeding = [code(c.group or c.name) for c in index.failed_into.get(topic_name, [])]
     return page(
         section("Overview", settings, capacity),
         section("Messages", table(["Message", "Kind", "Version", "Sent by", "Received by"], rows) if rows else ""),

@@ -31,14 +31,18 @@ _JS_YAML_NUMBER = re.compile(
 )
 
 
-class _FrontmatterDumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it: the pure-Python one spends most of a large export's time emitting.
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _FrontmatterDumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """PyYAML's safe dumper, without anchors and with strings js-yaml would read as numbers quoted."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
     if _JS_YAML_NUMBER.fullmatch(value):
         return dumper.represent_scalar(_STR_TAG, value, style="'")
     if "\n" in value:
