@@ -616,7 +616,7 @@ def _node_modules() -> Path:
                          "@eventcatalog/linter@1 @eventcatalog/sdk@2 @mdx-js/mdx@3)")
     assert linter is not None
     modules = Path(linter).parent.parent
-    for package in ("@eventcatalog/sdk", "@mdx-js/mdx", "gray-matter"):
+    for package in ("@eventcatalog/sdk", "@mdx-js/mdx"):
         if not (modules / package).is_dir():
             require_external(package, f"{package} is not installed beside the linter in {modules}")
     return modules
@@ -779,7 +779,9 @@ const { pathToFileURL } = require('node:url');
 const [modules, ...catalogs] = process.argv.slice(2);
 const sdkModule = require(path.join(modules, '@eventcatalog', 'sdk'));
 const sdk = sdkModule.default || sdkModule;
-const matter = require(path.join(modules, 'gray-matter'));
+// gray-matter is the SDK's own frontmatter reader: take the copy the SDK resolves, wherever npm put it.
+const sdkDir = path.join(modules, '@eventcatalog', 'sdk');
+const matter = require(require.resolve('gray-matter', { paths: [sdkDir] }));
 
 const pick = (resource, keys) =>
   Object.fromEntries(keys.filter((k) => resource[k] !== undefined).map((k) => [k, resource[k]]));

@@ -262,13 +262,14 @@ class CatalogIndex:
             found.append(Trigger(sent, condition.strip()))
 
     def _home(self, message: Message) -> str | None:
-        """Events live with their producer; commands and queries with the service that handles them."""
+        """Events live with their producer, commands and queries with the service that handles them; a message
+        whose producer (or handler) the design does not name sits at the catalog's root, not with a stranger."""
         event = message.event
         if message.collection == "events":
             first = [event.producer] if event and event.producer in self.services else []
-            order = [*first, *message.senders, *message.receivers]
+            order = [*first, *message.senders]
         else:
-            order = [*message.receivers, *message.senders]
+            order = message.receivers
         return order[0] if order else None
 
     def sent_by(self, service: str) -> list[Message]:
