@@ -22,12 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from archassist.agent.export import eventcatalog_pages as pages
 from archassist.agent.export.base import Artifact, ExportOptions
-from archassist.agent.export.eventcatalog_index import (
-    RESOURCE_VERSION,
-    UNASSIGNED_TEAM,
-    CatalogIndex,
-    Message,
-)
+from archassist.agent.export.eventcatalog_index import RESOURCE_VERSION, CatalogIndex, Message
 from archassist.agent.export.eventcatalog_text import badge, document, first_sentence
 from archassist.agent.rules.index import is_dead_letter_topic, is_retry_topic, protocol_family
 
@@ -74,7 +69,8 @@ def export_eventcatalog(design: Design, options: ExportOptions) -> list[Artifact
     # Teams last: every resource above has registered the teams it names.
     for team in index.teams.values():
         front = {"id": team.id, "name": team.name, "summary": pages.team_summary(index, team)}
-        artifacts.append(Artifact(f"teams/{team.id}.mdx", document(front, pages.team_page(index, team)), "team"))
+        page = document(front, pages.team_page(index, team))
+        artifacts.append(Artifact(f"teams/{team.id}.mdx", page, f"team {team.name}"))
     return artifacts
 
 
@@ -402,6 +398,3 @@ def _container(index: CatalogIndex, database: str) -> Artifact:
     }
     path = f"{index.container_dir(database)}/index.mdx"
     return Artifact(path, document(front, pages.container_page(index, database)), f"container {database}")
-
-
-__all__ = ["UNASSIGNED_TEAM", "export_eventcatalog", "message_schema"]
