@@ -1,0 +1,2 @@
+"""Contestants: what produces a Design for a scenario. Each module holds one kind; each class implements
+:class:`archassist.evals.base.Contestant` (``name``, ``params``, ``design(scenario)``)."""
