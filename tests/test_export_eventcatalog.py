@@ -576,6 +576,7 @@ def anyio_backend() -> str:
 
 @pytest.mark.anyio
 async def test_mcp_export_tool_returns_or_writes_the_catalog(tmp_path: Path) -> None:
+    from archassist.tools.results import MAX_STRUCTURED_CHARS, structured_size
     from archassist.tools.server import build_server
     from mcp import Client
 
@@ -588,7 +589,7 @@ async def test_mcp_export_tool_returns_or_writes_the_catalog(tmp_path: Path) -> 
         assert not inline.is_error, inline.content[0].text
         data = inline.structured_content
         jsonschema.validate(data, tool.output_schema)
-        assert len(json.dumps(data)) < 20_000
+        assert structured_size(data) <= MAX_STRUCTURED_CHARS
         assert data["written_to"] is None and data["file_count"] == len(expected)
         shown = {f["path"]: f["content"] for f in data["files"] if f["content"] is not None}
         assert shown and all(expected[p].content == c for p, c in shown.items())
@@ -601,6 +602,14 @@ async def test_mcp_export_tool_returns_or_writes_the_catalog(tmp_path: Path) -> 
         outside = await client.call_tool("export", {"kind": "eventcatalog", "path": "pricing.yaml",
                                                     "output_dir": "../escape"})
         assert outside.is_error and not (tmp_path.parent / "escape").exists()
+        # The flagship's catalog lists more files than the structured result holds: the list is cut and says so.
+        flagship = _files(_design("flagship"))
+        big = await client.call_tool("export", {"kind": "eventcatalog", "text": dumps(_design("flagship"), "json")})
+        data = big.structured_content
+        jsonschema.validate(data, tool.output_schema)
+        assert structured_size(data) <= MAX_STRUCTURED_CHARS and data["file_count"] == len(flagship)
+        assert data["omitted"]["files"] == len(flagship) - len(data["files"]) > 0
+        assert all(f"`{path}`" in big.content[0].text for path in flagship)
 
 
 # -- the real tools ------------------------------------------------------------------------------------------------
