@@ -121,6 +121,10 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},
         ],
+        "export": [
+            {"kind": "eventcatalog", "path": "orders.yaml"},
+            {"kind": "eventcatalog", "path": "orders.yaml", "output_dir": "exported/eventcatalog"},
+        ],
         "score_design": [
             {"path": "orders.yaml"},
             {"path": "orders.yaml", "scenario": "click-and-collect"},

@@ -36,8 +36,8 @@ FIXTURE_DESIGN = ROOT / "tests" / "fixtures" / "render_design.yaml"
 ASYNCAPI_DOC = CORPUS / "asyncapi" / "docs" / "spec-3.0-streetlights-kafka.yaml"
 BRIEF = "order fulfillment across payments, inventory and shipping"
 TOOLS = {"design", "review", "check_design", "list_rules", "explain_rule", "recall", "remember", "get_design"}
-TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "score_design"}
-FILE_WRITERS: set[str] = set()  # tools that write files into the workspace
+TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "score_design", "export"}
+FILE_WRITERS = {"export"}  # tools that write files into the workspace
 PROMPTS = {"design": "brief", "review": "target", "contract": "event", "reliability": "flow", "migration": "change"}
 OUTSIDE = "outside the workspace"
 

@@ -7,9 +7,11 @@ from typing import Literal
 import anyio.to_thread
 from archassist.agent.errors import InputError
 from archassist.tools.registration import add_model_tool, writes_files
+from archassist.tools.results import tool_result
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
@@ -54,6 +56,11 @@ class ExportOutput(_Out):
     written_to: str | None = Field(description="The workspace folder the files were written to, or null.")
     file_count: int
     files: list[FileOut]
+    omitted: dict[str, int] = Field(
+        default_factory=dict,
+        description="How many entries were cut from the end of 'files' to keep this result compact; the text "
+        "lists every file.",
+    )
 
 
 def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
@@ -108,8 +115,10 @@ def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
 
 
 def register(server: MCPServer, state: ServerState) -> None:
-    async def handler(args: ExportInput, ctx: Context) -> tuple[ExportOutput, str]:
-        return await anyio.to_thread.run_sync(_export, args, state)
+    async def handler(args: ExportInput, ctx: Context) -> CallToolResult:
+        out, text = await anyio.to_thread.run_sync(_export, args, state)
+        # A catalog is many files: the file list itself can outgrow the structured cap, so it is cut to fit.
+        return tool_result(text, out, trim=("files",))
 
     add_model_tool(
         server,

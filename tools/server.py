@@ -13,6 +13,7 @@ from archassist.tools import (
     contract_tools,
     design_tools,
     eval_tools,
+    export_tools,
     memory_tools,
     migration_tools,
     prompts,
@@ -79,6 +80,7 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
     )
     tools = (
         design_tools, rule_tools, memory_tools, contract_tools, reliability_tools, migration_tools, eval_tools,
+        export_tools,
     )
     for module in tools:
         module.register(server, state)
