@@ -8,6 +8,7 @@ never imports an exporter.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath

@@ -9,6 +9,7 @@ A design that holds several versions of one event (entries of the same name and 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -102,18 +103,17 @@ def _check_avro_names(contract: Contract, schema: dict[str, Any]) -> None:
                 f"event '{contract.event}': its topic '{contract.topic}' gives the Avro namespace "
                 f"'{schema['namespace']}', which is not legal (each part starts with a letter or '_'); rename the topic"
             )
-    for part in [*contract.envelope, *contract.fields]:
-        if not _AVRO_NAME.match(part.name):
-            suggestion = re.sub(r"^(?=[0-9])", "_", re.sub(r"[^A-Za-z0-9_]", "_", part.name)) or "field"
+    for name in [e.name for e in contract.envelope] + [f.name for f in contract.fields]:
+        if not _AVRO_NAME.match(name):
+            suggestion = re.sub(r"^(?=[0-9])", "_", re.sub(r"[^A-Za-z0-9_]", "_", name)) or "field"
             raise InputError(
-                f"event '{contract.event}': field '{part.name}' is not a legal Avro field name (a letter or '_' "
+                f"event '{contract.event}': field '{name}' is not a legal Avro field name (a letter or '_' "
                 f"first, then letters, digits and '_'); rename it, e.g. to '{suggestion}'"
             )
 
 
 def _avro(contract: Contract) -> dict[str, Any]:
     import fastavro
-
     from archassist.agent.contracts.artifacts import avro_schema
 
     schema = avro_schema(contract)
@@ -156,7 +156,7 @@ def subjects_of(design: Design, kind: SchemaKind) -> list[Subject]:
     taken: set[str] = set()
     for name in sorted(grouped):
         versions = sorted(grouped[name], key=lambda v: v.contract.version)
-        for earlier, later in zip(versions, versions[1:], strict=False):
+        for earlier, later in itertools.pairwise(versions):
             if earlier.contract.version == later.contract.version:
                 raise InputError(
                     f"event '{later.contract.event}' v{later.contract.version} on topic '{later.contract.topic}' "
@@ -298,14 +298,14 @@ def _readme(design: Design, subjects: list[Subject], kind: SchemaKind) -> str:
         "```sh",
     ]
     if example is not None:
-        subject, first = example.name, example.versions[0]
+        name, first = example.name, example.versions[0]
         mode = first.contract.compatibility
         lines += [
             f"curl -fsS -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' "
-            f"--data '{{\"compatibility\": \"{mode}\"}}' \"$SCHEMA_REGISTRY_URL/config/{subject}\"",
+            f"--data '{{\"compatibility\": \"{mode}\"}}' \"$SCHEMA_REGISTRY_URL/config/{name}\"",
             f"jq -n --rawfile schema '{first.file}' '{{schemaType: \"{fmt.registry_type}\", schema: $schema}}' \\",
             "  | curl -fsS -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' --data @- \\",
-            f"    \"$SCHEMA_REGISTRY_URL/subjects/{subject}/versions\"",
+            f"    \"$SCHEMA_REGISTRY_URL/subjects/{name}/versions\"",
         ]
     lines += [
         "```",
