@@ -117,6 +117,7 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
         "contract": [{"target": "invoice.paid"}, {"target": "OrderPlaced", "path": "orders.yaml"}],
         "check_compatibility": [{"schemas": [json.dumps(OLD_SCHEMA), json.dumps(NEW_SCHEMA)], "mode": "BACKWARD"}],
         "reliability": [{"path": "orders.yaml", "outage": "30m"}, {"brief": "retry strategy for webhook ingestion"}],
+        "export": [{"kind": "avro", "path": "orders.yaml"}, {"kind": "kafka", "path": "orders.yaml"}],
         "migration": [
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},

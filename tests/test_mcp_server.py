@@ -113,17 +113,18 @@ async def tool_map(client: Client) -> dict[str, Any]:
 async def test_lists_tools_prompts_and_resources(client: Client) -> None:
     tools = await tool_map(client)
     assert set(tools) == TOOLS
-    for tool in tools.values():
+    for name, tool in tools.items():
         assert tool.title and tool.description
         hints = tool.annotations
         assert hints is not None
-        assert hints.destructive_hint is False and hints.open_world_hint is False
+        # export (with output_dir) replaces earlier copies of the files it writes; nothing else overwrites.
+        assert hints.destructive_hint is (name == "export") and hints.open_world_hint is False
         assert isinstance(hints.read_only_hint, bool) and isinstance(hints.idempotent_hint, bool)
         assert tool.output_schema and tool.output_schema.get("type") == "object"
         for prop, schema in tool.input_schema.get("properties", {}).items():
             assert schema.get("description"), f"{tool.name}.{prop} is undocumented"
     read_only = {name for name, tool in tools.items() if tool.annotations and tool.annotations.read_only_hint}
-    assert read_only == TOOLS - {"design", "remember"}
+    assert read_only == TOOLS - {"design", "remember", "export"}
 
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
     assert set(prompts) == set(PROMPTS)
