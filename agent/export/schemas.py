@@ -69,10 +69,11 @@ class Subject:
         return self.versions[-1]
 
 
-def _contract(design: Design, event: Event) -> Contract:
-    from archassist.agent.contracts.define import from_design
+def _contracts(design: Design) -> list[tuple[Event, Contract]]:
+    from archassist.agent.contracts.define import DesignLookup, from_design
 
-    return from_design(design, event, source=f"design {design.name}")
+    lookup = DesignLookup(design)
+    return [(e, from_design(design, e, source=f"design {design.name}", lookup=lookup)) for e in design.events]
 
 
 def _check_fields(contract: Contract) -> None:
@@ -148,8 +149,7 @@ def _folder_for(subject: str, taken: set[str]) -> str:
 def subjects_of(design: Design, kind: SchemaKind) -> list[Subject]:
     """Every event of the design as registry subjects, each with its versions oldest first."""
     grouped: dict[str, list[Version]] = {}
-    for event in design.events:
-        contract = _contract(design, event)
+    for event, contract in _contracts(design):
         _check_fields(contract)
         grouped.setdefault(contract.subject, []).append(Version(event, contract, _BUILDERS[kind](contract)))
     subjects = []
