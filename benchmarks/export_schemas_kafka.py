@@ -3,8 +3,8 @@
 
     .venv/bin/python benchmarks/export_schemas_kafka.py
 
-Target: the flagship exports in well under 0.1 s in process and under 1 s as a whole process; the synthetic
-designs grow roughly linearly (5,000 events in at most 10 s for a schema kind, 1 s for kafka).
+Target: the flagship exports in under 0.1 s in process and under 1 s of CPU as a whole process; the synthetic
+designs grow linearly (5,000 events in at most 10 s for a schema kind, 1 s for kafka).
 """
 
 from __future__ import annotations
@@ -36,15 +36,8 @@ def in_process(design: Design, kind: str, runs: int) -> tuple[float, int]:
 
 def main() -> None:
     flagship = plan(FLAGSHIP).design
-    print("in process (median)")
-    for label, design, runs in [
-        ("flagship", flagship, 15),
-        ("1,000 events", synthetic_design(1_000, 200), 3),
-        ("5,000 events", synthetic_design(5_000, 1_000), 1),
-    ]:
-        for kind in KINDS:
-            seconds, files = in_process(design, kind, runs)
-            print(f"  {label:>13}  {kind:<10} {seconds * 1000:9.1f} ms  {files:6d} files")
+    # Whole processes first: a child forked from this process after it holds the large designs reports their
+    # memory as its own peak.
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "flagship.yaml"
         source.write_text(dumps(flagship), encoding="utf-8")
@@ -54,6 +47,16 @@ def main() -> None:
                 [archassist(), "export", str(source), "--to", kind, "-o", str(Path(folder) / kind)], runs=7, warmup=1
             )
             print(f"  {kind:<10} wall {wall:5.2f} s  cpu {cpu:5.2f} s  {peak:6.0f} MiB")
+
+    print("in process (median)")
+    for label, design, runs in [
+        ("flagship", flagship, 15),
+        ("1,000 events", synthetic_design(1_000, 200), 3),
+        ("5,000 events", synthetic_design(5_000, 1_000), 1),
+    ]:
+        for kind in KINDS:
+            seconds, files = in_process(design, kind, runs)
+            print(f"  {label:>13}  {kind:<10} {seconds * 1000:9.1f} ms  {files:6d} files")
 
 
 if __name__ == "__main__":

@@ -687,3 +687,21 @@ async def test_mcp_export_of_kafka_inline_and_into_the_workspace(tmp_path: Path)
         assert refused.is_error and "no option 'brokers'" in refused.content[0].text
         escaped = await client.call_tool("export", {"kind": "kafka", "path": "design.yaml", "output_dir": "../x"})
         assert escaped.is_error
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab.Z_-9 /é"), min_size=0, max_size=12), min_size=1, max_size=5))
+def test_any_topic_names_give_valid_resources_or_one_line_naming_the_topic(names: list[str]) -> None:
+    design = Design(name="generated", topics=[Topic(name=name, partitions=2) for name in dict.fromkeys(names)])
+    try:
+        artifacts = export(design, "kafka")
+    except InputError as exc:
+        message = str(exc)
+        assert "\n" not in message and message.startswith("topic")
+        assert any(f"'{name}'" in message for name in names)
+        return
+    found = resources(artifacts)
+    assert len(found) == len(set(names))
+    for resource in found.values():
+        assert _metadata_problems(resource) == []
+        topic = resource["spec"].get("topicName", resource["metadata"]["name"])
+        assert re.fullmatch(r"[A-Za-z0-9._-]{1,249}", topic) and topic not in (".", "..")
