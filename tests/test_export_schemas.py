@@ -430,3 +430,21 @@ async def test_mcp_export_returns_the_schemas_or_writes_them_into_the_workspace(
         assert (tmp_path / "contracts" / f"schemas/{kind}/registry.json").is_file()
         refused = await client.call_tool("export", {"kind": kind, "text": "name: x\nevents: 3\n"})
         assert refused.is_error
+
+
+@pytest.mark.parametrize(
+    ("schema_format", "kind", "expected"),
+    [
+        ("json_schema", "jsonschema", "is JSON Schema: these are the schemas to register"),
+        ("json_schema", "avro", "is JSON Schema, so producers serialize with that"),
+        ("avro", "avro", "is Avro: these are the schemas to register"),
+        ("protobuf", "jsonschema", "is Protobuf, so producers serialize with that"),
+        ("protobuf", "avro", "is Protobuf, so producers serialize with that"),
+    ],
+)
+def test_the_readme_says_whether_these_are_the_designs_own_schemas(schema_format: str, kind: str, expected: str) -> None:
+    design = fresh(FLAGSHIP)
+    design.style.schema_format = schema_format  # type: ignore[assignment]
+    artifacts = export(design, kind)
+    assert expected in by_path(artifacts)[f"schemas/{kind}/README.md"]
+    assert registry(artifacts, kind)["design_schema_format"] == schema_format

@@ -263,6 +263,7 @@ def registry_document(design: Design, subjects: list[Subject], kind: SchemaKind)
     return {
         "design": design.name,
         "schema_type": fmt.registry_type,
+        "design_schema_format": design.style.schema_format,
         "subject_naming": "<topic>-<Event>: one subject per event on its topic, as `archassist contract` names it",
         "subjects": entries,
     }
@@ -276,6 +277,8 @@ def _readme(design: Design, subjects: list[Subject], kind: SchemaKind) -> str:
         "One schema per event and version, from the contracts `archassist contract` defines. Each subject is named "
         "`<topic>-<Event>`; set its compatibility mode before registering its first schema, then register the "
         "versions oldest first. `registry.json` holds the same list for scripts.",
+        "",
+        _format_note(design, kind),
         "",
         "| Subject | Versions | Compatibility | Notes |",
         "|---|---|---|---|",
@@ -321,6 +324,18 @@ def _readme(design: Design, subjects: list[Subject], kind: SchemaKind) -> str:
             "when producers derive the subject that way.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _format_note(design: Design, kind: SchemaKind) -> str:
+    chosen = design.style.schema_format
+    names = {"avro": "Avro", "json_schema": "JSON Schema", "protobuf": "Protobuf"}
+    this = "avro" if kind == "avro" else "json_schema"
+    if chosen == this:
+        return f"The design's schema format (`style.schema_format`) is {names[chosen]}: these are the schemas to register."
+    return (
+        f"The design's schema format (`style.schema_format`) is {names[chosen]}, so producers serialize with that; "
+        f"these schemas describe the same events for tools that read {names[this]}."
+    )
 
 
 def _dump(data: dict[str, Any]) -> str:
