@@ -122,6 +122,12 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},
         ],
         "export": [
+            {"kind": "asyncapi", "path": "orders.yaml"},
+            {"kind": "asyncapi", "path": "orders.yaml", "system": True},
+            {"kind": "avro", "path": "orders.yaml"},
+            {"kind": "jsonschema", "path": "orders.yaml"},
+            {"kind": "kafka", "path": "orders.yaml"},
+            {"kind": "sql", "path": "orders.yaml"},
             {"kind": "eventcatalog", "path": "orders.yaml"},
             {"kind": "eventcatalog", "path": "orders.yaml", "output_dir": "exported/eventcatalog"},
         ],
