@@ -25,7 +25,7 @@ from archassist.agent.planner.compose import plan
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, corpus_root, require_external
+from tests.conftest import ROOT, require_external
 
 FLAGSHIP = "order fulfillment across payments, inventory, and shipping"
 # Three briefs of ../shared/briefs/dev.json of different shapes: an event-sourced, audited flow with 30-day audit
@@ -44,6 +44,7 @@ CONCERT_TICKETING = (
 )
 BRIEFS = [FLAGSHIP, LOAN_ORIGINATION, SMART_METERS, CONCERT_TICKETING]
 FAKE_TOOL = ROOT / "tests" / "fixtures" / "kafka" / "fake_kafka_tool.py"
+STRIMZI = ROOT / "tests" / "fixtures" / "strimzi"
 
 JAVA_INT = (-(2**31), 2**31 - 1)
 JAVA_LONG = (-(2**63), 2**63 - 1)
@@ -261,8 +262,8 @@ def _strict(schema: Any) -> Any:
 
 @cache
 def crd_schemas() -> dict[str, dict[str, Any]]:
-    """apiVersion -> the openAPIV3Schema of the KafkaTopic CRDs in the corpus (corpus/strimzi/*.yaml)."""
-    folder = corpus_root() / "strimzi"
+    """apiVersion -> the openAPIV3Schema of the Strimzi KafkaTopic CRDs kept in tests/fixtures/strimzi."""
+    folder = STRIMZI
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.yaml")):
         crd = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -298,14 +299,8 @@ def test_every_kafkatopic_validates_against_the_strimzi_crd(name: str, api: str)
         assert _metadata_problems(resource) == [], path
         topic = resource["spec"].get("topicName", resource["metadata"]["name"])
         assert path == f"kafka/topics/{topic}.yaml"
-    schemas = crd_schemas()
-    if not schemas:
-        pytest.skip(
-            f"no KafkaTopic CRD in {corpus_root() / 'strimzi'}: the corpus holds strimzi/strimzi-kafka-operator's "
-            "packaging/install/cluster-operator/043-Crd-kafkatopic.yaml of 1.2.0 (v1) and 0.48.0 (v1beta2)"
-        )
-    schema = schemas.get(f"kafka.strimzi.io/{api}")
-    assert schema is not None, f"the corpus has no CRD serving {api}: {sorted(schemas)}"
+    schema = crd_schemas().get(f"kafka.strimzi.io/{api}")
+    assert schema is not None, f"no CRD in {STRIMZI} serves {api}: {sorted(crd_schemas())}"
     validator = jsonschema.Draft4Validator(_strict(schema))
     for path, resource in found.items():
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(resource)]
@@ -314,8 +309,7 @@ def test_every_kafkatopic_validates_against_the_strimzi_crd(name: str, api: str)
 
 def test_the_strict_crd_check_catches_a_misspelt_field() -> None:
     schemas = crd_schemas()
-    if "kafka.strimzi.io/v1" not in schemas:
-        pytest.skip(f"no KafkaTopic CRD serving v1 in {corpus_root() / 'strimzi'}")
+    assert set(schemas) >= {"kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2"}
     validator = jsonschema.Draft4Validator(_strict(schemas["kafka.strimzi.io/v1"]))
     good = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic", "metadata": {"name": "t"},
             "spec": {"partitions": 3, "config": {"anything.goes": 1}}}

@@ -114,7 +114,7 @@ async def tool_map(client: Client) -> dict[str, Any]:
 async def test_lists_tools_prompts_and_resources(client: Client) -> None:
     tools = await tool_map(client)
     assert set(tools) == TOOLS
-    for name, tool in tools.items():
+    for tool in tools.values():
         assert tool.title and tool.description
         hints = tool.annotations
         assert hints is not None
