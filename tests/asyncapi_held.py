@@ -1,6 +1,6 @@
 """What of a Design an AsyncAPI document holds: the projection the export round trip must give back unchanged.
 
-`held(design)` keeps exactly the parts `docs/export-asyncapi.md` lists as carried by the export; everything else
+`held(design)` keeps exactly the parts `docs/export.md` (its AsyncAPI section) lists as carried by the export; everything else
 (sagas, projections, capacity derivations, …) is what the docs list as lost, and is left out here on purpose.
 """
 

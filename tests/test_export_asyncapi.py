@@ -531,7 +531,7 @@ def extension_keys(value: Any) -> set[str]:
 
 
 def test_docs_list_every_extension_the_export_writes() -> None:
-    text = (ROOT / "docs" / "export-asyncapi.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "export.md").read_text(encoding="utf-8")
     avro = with_changes(design("request-reply"), schema_format="avro", broker="rabbitmq")
     written = {k for label, system in every_document() for doc in documents(label, system) for k in extension_keys(doc)}
     written |= {k for a in export(avro, "asyncapi", ExportOptions(system=True)) for k in extension_keys(yaml.safe_load(a.content))}
