@@ -389,6 +389,12 @@ def test_a_fold_over_some_parts_never_says_any_of(tmp_path: Path) -> None:
     [versions] = [n for n in imp.notes if n.code == "AAPI110"]
     assert "any of" not in versions.message
     assert "of 3 of the 4 messages (OrderCancelled, OrderPaid, OrderShipped)" in versions.message
+    # the fold keeps each place, pointing into the document, with its own line
+    assert sorted(p.pointer for p in versions.places) == [
+        f"/components/messages/{n}" for n in ("OrderCancelled", "OrderPaid", "OrderShipped")
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all(lines[(p.line or 0) - 1].strip().rstrip(":") in p.pointer for p in versions.places)
 
 
 def test_summary_groups_by_kind() -> None:

@@ -146,8 +146,14 @@ def test_folding_keeps_every_code_and_counts_every_place(items: list[tuple[str, 
     for f in folded:
         if "places in all" in f.message:
             total += int(f.message.split(" places in all")[0].rsplit(" ", 1)[-1])
+            members = [g for g in findings if (g.file, g.code) == (f.file, f.code)]
+            # every place is kept, with its own pointer, line and message, for SARIF's related locations
+            assert sorted((p.pointer, p.line, p.message) for p in f.places) == sorted(
+                (g.pointer, g.line, g.message) for g in members
+            )
         else:
             total += 1
+            assert f.places == []
     assert total == len(findings)
     groups: dict[tuple[str | None, str], int] = {}
     for f in findings:

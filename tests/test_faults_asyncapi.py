@@ -31,6 +31,9 @@ ODD_REFS = [
     "#not-a-pointer",
     "#/components/messages/~2",
     "\udcff.yaml",
+    "\n",
+    "orders\r\nevents.yaml",
+    "a\tb.yaml#/x",
     "x" * 5000 + ".yaml",
     "",
 ]

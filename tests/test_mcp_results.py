@@ -121,6 +121,21 @@ async def test_every_tool_answers_within_the_structured_cap(client: Client, work
             {"brief": "migrate the monolith's checkout side effects (confirmation emails, loyalty points) to events"},
             {"brief": "move the order side effects to events", "target_path": "orders.yaml"},
         ],
+        "export": [
+            {"kind": "asyncapi", "path": "orders.yaml"},
+            {"kind": "asyncapi", "path": "orders.yaml", "system": True},
+            {"kind": "avro", "path": "orders.yaml"},
+            {"kind": "jsonschema", "path": "orders.yaml"},
+            {"kind": "kafka", "path": "orders.yaml"},
+            {"kind": "sql", "path": "orders.yaml"},
+            {"kind": "eventcatalog", "path": "orders.yaml"},
+            {"kind": "eventcatalog", "path": "orders.yaml", "output_dir": "exported/eventcatalog"},
+        ],
+        "score_design": [
+            {"path": "orders.yaml"},
+            {"path": "orders.yaml", "scenario": "click-and-collect"},
+            {"text": (workspace / "orders.yaml").read_text(encoding="utf-8"), "scenario": "ad-bidding"},
+        ],
     }
     if LARGEST_ASYNCAPI.exists():
         calls["review"].append({"path": "asyncapi.yaml"})

@@ -36,7 +36,8 @@ FIXTURE_DESIGN = ROOT / "tests" / "fixtures" / "render_design.yaml"
 ASYNCAPI_DOC = CORPUS / "asyncapi" / "docs" / "spec-3.0-streetlights-kafka.yaml"
 BRIEF = "order fulfillment across payments, inventory and shipping"
 TOOLS = {"design", "review", "check_design", "list_rules", "explain_rule", "recall", "remember", "get_design"}
-TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "export"}
+TOOLS |= {"contract", "check_compatibility", "reliability", "migration", "score_design", "export"}
+FILE_WRITERS = {"export"}  # tools that write files into the workspace
 PROMPTS = {"design": "brief", "review": "target", "contract": "event", "reliability": "flow", "migration": "change"}
 OUTSIDE = "outside the workspace"
 
@@ -117,13 +118,14 @@ async def test_lists_tools_prompts_and_resources(client: Client) -> None:
         assert tool.title and tool.description
         hints = tool.annotations
         assert hints is not None
-        assert hints.destructive_hint is False and hints.open_world_hint is False
+        # Only export writes files, and it may replace its own earlier output in the chosen folder.
+        assert hints.destructive_hint is (tool.name in FILE_WRITERS) and hints.open_world_hint is False
         assert isinstance(hints.read_only_hint, bool) and isinstance(hints.idempotent_hint, bool)
         assert tool.output_schema and tool.output_schema.get("type") == "object"
         for prop, schema in tool.input_schema.get("properties", {}).items():
             assert schema.get("description"), f"{tool.name}.{prop} is undocumented"
     read_only = {name for name, tool in tools.items() if tool.annotations and tool.annotations.read_only_hint}
-    assert read_only == TOOLS - {"design", "remember"}
+    assert read_only == TOOLS - {"design", "remember"} - FILE_WRITERS
 
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
     assert set(prompts) == set(PROMPTS)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import typer
+import yaml
 from archassist.agent.cli.review import register
 from archassist.agent.modes.review import (
     ReviewOptions,
@@ -27,6 +28,7 @@ from archassist.agent.rules import registry
 from typer.testing import CliRunner
 
 from tests.conftest import CORPUS as SHARED_CORPUS
+from tests.conftest import require_external
 
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
 CLEAN = FIXTURES / "clean.yaml"
@@ -194,6 +196,7 @@ def test_json_output_structure() -> None:
         "file",
         "line",
         "column",
+        "places",
     }
     assert first["pointer"].startswith("/") and first["line"] >= 1
 
@@ -251,6 +254,14 @@ def check_sarif_structure(log: dict[str, object]) -> None:
             (result["properties"]["pointer"] or "/") == location["logicalLocations"][0]["fullyQualifiedName"],
             "pointer",
         )
+        related = result.get("relatedLocations", [])
+        _require(len({r["id"] for r in related}) == len(related), "related location ids are unique")
+        for place in related:
+            _require(place["physicalLocation"]["artifactLocation"]["uri"] == uri, "related location in the same file")
+            _require(place["logicalLocations"][0]["fullyQualifiedName"].startswith("/"), "related pointer")
+            _require(bool(place["message"]["text"]), "related location message")
+            region = place["physicalLocation"].get("region")
+            _require(region is None or region["startLine"] >= 1, "related region starts at 1 or later")
 
 
 def test_sarif_output_is_structurally_valid(_no_outside_config: Path) -> None:
@@ -280,6 +291,13 @@ def test_sarif_uri_is_relative_for_absolute_input(_no_outside_config: Path) -> N
     )
 
 
+def resolve_pointer(data: object, pointer: str) -> object:
+    value = data
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/") if t]:
+        value = value[int(token)] if isinstance(value, list) else value[token]  # type: ignore[index]
+    return value
+
+
 def _multitool() -> str | None:
     configured = os.environ.get("ARCHASSIST_SARIF_MULTITOOL")
     if configured and Path(configured).exists():
@@ -288,18 +306,18 @@ def _multitool() -> str | None:
     return str(local) if local.exists() else None
 
 
-@pytest.mark.external
-def test_sarif_validates_with_the_official_multitool(tmp_path: Path) -> None:
+def multitool_errors(sarif_text: str, folder: Path) -> list[dict[str, object]]:
+    """The error-level results of the official SARIF multitool's validation of a log (skips when it is missing)."""
     tool = _multitool()
     if tool is None:
-        reason = "sarif-multitool not installed (set ARCHASSIST_SARIF_MULTITOOL or npm install @microsoft/sarif-multitool)"
-        if os.environ.get("ARCHASSIST_REQUIRE_EXTERNAL") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    sarif = tmp_path / "findings.sarif"
-    _, out, _ = invoke("review", str(FLAWED), "--format", "sarif")
-    sarif.write_text(out, encoding="utf-8")
-    output = tmp_path / "validation.sarif"
+        require_external(
+            "sarif-multitool",
+            "sarif-multitool not installed (set ARCHASSIST_SARIF_MULTITOOL or npm install @microsoft/sarif-multitool)",
+        )
+        raise AssertionError("unreachable")
+    sarif = folder / "findings.sarif"
+    sarif.write_text(sarif_text, encoding="utf-8")
+    output = folder / "validation.sarif"
     completed = subprocess.run(
         [tool, "validate", str(sarif), "--output", str(output), "--log", "ForceOverwrite"],
         capture_output=True,
@@ -309,7 +327,79 @@ def test_sarif_validates_with_the_official_multitool(tmp_path: Path) -> None:
     )
     assert output.exists(), completed.stdout + completed.stderr
     validation = json.loads(output.read_text(encoding="utf-8-sig"))
-    errors = [r for run in validation["runs"] for r in run.get("results", []) if r.get("level") == "error"]
+    return [r for run in validation["runs"] for r in run.get("results", []) if r.get("level") == "error"]
+
+
+@pytest.mark.external
+def test_sarif_validates_with_the_official_multitool(tmp_path: Path) -> None:
+    _, out, _ = invoke("review", str(FLAWED), "--format", "sarif")
+    errors = multitool_errors(out, tmp_path)
+    assert errors == [], json.dumps(errors, indent=2)[:4000]
+
+
+def _folded_design(tmp_path: Path) -> Path:
+    """A design whose five events all lack a partition key: EDA302 five times, folded into one finding."""
+    events = "\n".join(
+        f"  - {{name: Order{verb}, aggregate: Order, topic: orders.events, fields: [{{name: order_id}}]}}"
+        for verb in ("Placed", "Paid", "Packed", "Shipped", "Delivered")
+    )
+    path = tmp_path / "folded.yaml"
+    path.write_text(
+        f"name: folded\naggregates:\n  - {{name: Order, service: orders, id_field: order_id}}\nevents:\n{events}\n"
+        "topics:\n  - {name: orders.events, partitions: 3}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_sarif_lists_every_place_of_a_folded_finding(tmp_path: Path) -> None:
+    path = _folded_design(tmp_path)
+    report = review_paths([str(path)], ReviewOptions(fail_on="never"))
+    [folded] = [f for f in report.findings if f.code == "EDA302"]
+    assert "5 places in all" in folded.message
+    log = sarif_log(report, tmp_path)
+    check_sarif_structure(log)
+    [result] = [r for r in log["runs"][0]["results"] if r["ruleId"] == "EDA302"]
+    related = result["relatedLocations"]
+    assert [r["logicalLocations"][0]["fullyQualifiedName"] for r in related] == [
+        f"/events/{i}/partition_key" for i in range(5)
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for place, verb in zip(related, ("Placed", "Paid", "Packed", "Shipped", "Delivered"), strict=True):
+        assert f"Order{verb}" in place["message"]["text"] and "places in all" not in place["message"]["text"]
+        assert f"Order{verb}" in lines[place["physicalLocation"]["region"]["startLine"] - 1]
+    # a finding about one place has no related locations
+    for other in log["runs"][0]["results"]:
+        assert ("relatedLocations" in other) == ("places in all" in other["message"]["text"]), other["ruleId"]
+
+
+def test_sarif_places_of_an_asyncapi_fold_point_into_the_document(tmp_path: Path) -> None:
+    document = CORPUS / "bell-avr-mqtt.yaml"
+    if not document.exists():
+        pytest.skip(f"corpus document missing: {document}")
+    data = yaml.safe_load(document.read_text(encoding="utf-8"))
+    report = review_paths([str(document)], ReviewOptions(fail_on="never"))
+    log = sarif_log(report)
+    check_sarif_structure(log)
+    folded = [r for r in log["runs"][0]["results"] if "relatedLocations" in r]
+    assert folded, "bell-avr-mqtt.yaml has folded findings"
+    for result in folded:
+        for place in result["relatedLocations"]:
+            pointer = place["logicalLocations"][0]["fullyQualifiedName"]
+            assert resolve_pointer(data, pointer) is not None, pointer
+            assert place["message"]["text"]
+
+
+@pytest.mark.external
+def test_sarif_with_related_locations_validates_with_the_official_multitool(tmp_path: Path) -> None:
+    inputs = [str(_folded_design(tmp_path))]
+    document = CORPUS / "bell-avr-mqtt.yaml"  # folded notes and rule findings on an AsyncAPI document
+    if document.exists():
+        inputs.append(str(document))
+    report = review_paths(inputs, ReviewOptions(fail_on="never"))
+    out = json.dumps(sarif_log(report, tmp_path), indent=2)
+    assert "relatedLocations" in out
+    errors = multitool_errors(out, tmp_path)
     assert errors == [], json.dumps(errors, indent=2)[:4000]
 
 

@@ -227,6 +227,15 @@ def _saga_feeds_read_model(d: Design) -> None:
     d.consumers[0].subscriptions += ["OrderConfirmed", "OrderCancelled"]
 
 
+def _order_event_keyed_by_shipment(d: Design) -> None:
+    """The order status page also shows shipping, from an OrderShipped the shipping side keys by its shipment."""
+    d.events.append(
+        Event(name="OrderShipped", aggregate="Shipment", producer="shipping-service", topic="shipping.events",
+              partition_key="shipment_id", fields=[PayloadField(name="order_id"), PayloadField(name="shipment_id")])
+    )
+    d.projections[0].source_events.append("OrderShipped")
+
+
 def _set(path: str, value: object) -> Mutation:
     """A mutation that sets one attribute, addressed like 'consumers.0.retry.max_attempts'."""
 
@@ -431,6 +440,10 @@ CASES: list[tuple[str, Mutation, str, str]] = [
      "/consumers/2/group", "warning"),
     ("EDA320", _set("event_store.retention_days", 30), "/topics/0/retention_days", "warning"),
     ("EDA412", _set("topics.1.throughput_eps", 5000), "/services/1/publishing", "warning"),
+    ("EDA321", _order_event_keyed_by_shipment, "/projections/0", "warning"),
+    ("EDA321", _set("events.1.topic", "payments.events"), "/projections/0", "warning"),
+    ("EDA321", lambda d: (_set("events.1.partition_key", "customer_id")(d), _set("events.1.ordering", "none")(d)),
+     "/sagas/0", "warning"),
     ("EDA510", lambda d: d.sagas[0].steps.pop(), "/sagas/0/steps", "warning"),
     ("EDA511", _set("sagas.0.steps.1.compensation", "reopen the order"), "/sagas/0/steps/1/compensation", "warning"),
     ("EDA511", lambda d: (_forward_only(d), _set("sagas.0.steps.1.compensation", "undo")(d)),
@@ -602,6 +615,12 @@ def test_every_rule_has_a_failing_case() -> None:
         ("EDA319", lambda d: d.consumers.append(d.consumers[0].model_copy(update={"name": "order-saga-2"}))),
         ("EDA319", _set("consumers.1.group", "order-saga")),
         ("EDA412", lambda d: (_set("topics.1.throughput_eps", 5000)(d), _set("services.1.publishing", "cdc")(d))),
+        # a saga's step outcome on another topic answers the saga's own command; deltas commute
+        ("EDA321", lambda d: (_set("events.1.topic", "payments.events")(d), _set("projections.0.applies", "deltas")(d))),
+        # an order event keyed by another field is EDA303's to report, once
+        ("EDA321", _set("events.1.partition_key", "customer_id")),
+        # facts about the payment, keyed by the payment, are not the order's events (the clean design's own case)
+        ("EDA321", lambda d: d.projections[0].source_events.extend(["PaymentFailed", "PaymentRefunded"])),
         ("EDA605", lambda d: (_deltas_upserted(d), _set("consumers.0.idempotency",
                                                        Idempotency(strategy="dedup_event_id", key="event_id"))(d))),
         ("EDA606", lambda d: (_strong_from_read_model(d), _set("projections.0.update_strategy", "synchronous")(d))),

@@ -200,6 +200,26 @@ def remove_envelope_field(d: Design) -> Design | None:
     return d
 
 
+def split_entity_events(d: Design) -> Design | None:
+    """Move one of a read model's entity events to another topic, as a second team publishing it would."""
+    aggregates = {a.name: a.id_field for a in d.aggregates}
+    operational = [t.name for t in d.topics if t.purpose == "operational"]
+    for projection in d.projections:
+        about = [e for e in d.events if e.name in projection.source_events and projection.key
+                 and aggregates.get(e.aggregate or "") == projection.key]
+        if len(about) < 2 or len({e.topic for e in about}) != 1:
+            continue
+        other = next((t for t in operational if t != about[0].topic), None)
+        if other is None:
+            return None
+        about[-1].topic = other
+        for topic in d.topics:
+            if about[-1].name in topic.events and topic.name != other:
+                topic.events.remove(about[-1].name)
+        return d
+    return None
+
+
 MUTATIONS: list[Mutation] = [
     Mutation("drop a saga compensation", "EDA501", drop_compensation),
     Mutation("drop consumer idempotency", "EDA401", setter("consumers.0.idempotency.strategy", "none")),
@@ -235,6 +255,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation("name a topic after the database", "EDA306", rename_topic_technical),
     Mutation("oversized payload", "EDA207", setter("events.0.estimated_size_bytes", 2_000_000)),
+    Mutation("split a read model's entity events over two topics", "EDA321", split_entity_events),
 ]
 
 

@@ -11,8 +11,14 @@ import pytest
 
 planner = pytest.importorskip("archassist.agent.planner.compose")
 
+import json  # noqa: E402
+
 from archassist.agent.planner.knowledge import domains  # noqa: E402
 from archassist.agent.rules.engine import check  # noqa: E402
+
+from tests.conftest import SHARED  # noqa: E402
+
+DEV_BRIEFS = SHARED / "briefs" / "dev.json"
 
 MULTI_DOMAIN_BRIEFS = [
     "order fulfillment across payments, inventory and shipping",
@@ -36,9 +42,14 @@ def domain_briefs() -> list[str]:
     return firsts + [f"{first} platform" for first in firsts]
 
 
+def dev_briefs() -> list[str]:
+    """The shared development briefs (../shared/briefs/dev.json), when they are there."""
+    if not DEV_BRIEFS.is_file():
+        return []
+    return [str(item["brief"]) for item in json.loads(DEV_BRIEFS.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS)
+@pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS + dev_briefs())
 def test_planner_design_has_no_error_or_warning(brief: str) -> None:
     design = planner.plan(brief).design
     problems = [

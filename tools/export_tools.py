@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
 from archassist.tools.registration import add_model_tool, writes_files
+from archassist.tools.results import MAX_STRUCTURED_CHARS, structured_size, tool_result
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
@@ -29,6 +32,11 @@ class ExportInput(BaseModel):
         "missing). Without it the files are returned in the result and nothing is written.",
     )
     system: bool = Field(False, description="asyncapi: one document for the whole system instead of one per service.")
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        description="Settings of the kind; kafka: cluster (the strimzi.io/cluster label, default my-cluster), "
+        "namespace, strimzi_api (v1 or v1beta2).",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ExportInput:
@@ -41,6 +49,14 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Result(_Out):
+    omitted: dict[str, int] = Field(
+        default_factory=dict,
+        description="Lists cut short to keep this result compact, with the number of items left out; the text "
+        "content has them all.",
+    )
+
+
 class FileOut(_Out):
     path: str = Field(description="Relative to the output folder.")
     bytes: int
@@ -48,15 +64,20 @@ class FileOut(_Out):
     content: str | None = Field(None, description="The file's text, when returned inline and small enough.")
 
 
-class ExportOutput(_Out):
+class ExportOutput(_Result):
     kind: str
     design_name: str
     written_to: str | None = Field(description="The workspace folder the files were written to, or null.")
     file_count: int
     files: list[FileOut]
+    omitted: dict[str, int] = Field(
+        default_factory=dict,
+        description="How many entries were cut from the end of 'files' to keep this result compact; the text "
+        "lists every file.",
+    )
 
 
-def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
+def _export(args: ExportInput, state: ServerState) -> CallToolResult:
     from archassist.agent.export.base import ExportOptions, export
     from archassist.agent.model.io import load_design_file, loads
 
@@ -70,7 +91,7 @@ def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
     else:
         check_size(args.text or "", "the design")
         design = loads(args.text or "", INPUT_NAME).design
-    artifacts = export(design, args.kind, ExportOptions(system=args.system))
+    artifacts = export(design, args.kind, ExportOptions(system=args.system, extra=dict(args.options)))
     written_to = None
     if args.output_dir is not None:
         from archassist.agent.export.write import write_artifacts
@@ -78,23 +99,19 @@ def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
         folder = state.workspace.folder(args.output_dir)
         write_artifacts(artifacts, folder)
         written_to = state.workspace.relative(folder)
-    budget = MAX_INLINE_CHARS
-    files = []
-    for artifact in artifacts:
-        inline = None
-        if written_to is None and len(artifact.content) <= budget:
-            inline, budget = artifact.content, budget - len(artifact.content)
-        files.append(
-            FileOut(
-                path=artifact.path,
-                bytes=len(artifact.content.encode("utf-8")),
-                description=artifact.description,
-                content=inline,
-            )
-        )
+    files = [
+        FileOut(path=a.path, bytes=len(a.content.encode("utf-8")), description=a.description) for a in artifacts
+    ]
     out = ExportOutput(
         kind=args.kind, design_name=design.name, written_to=written_to, file_count=len(files), files=files
     )
+    if written_to is None:
+        # Contents go inline while the whole result stays within the structured cap, measured as JSON.
+        budget = min(MAX_INLINE_CHARS, MAX_STRUCTURED_CHARS - structured_size(out.model_dump(mode="json")) - 500)
+        for file, artifact in zip(files, artifacts, strict=True):
+            cost = len(json.dumps(artifact.content, ensure_ascii=False))
+            if cost <= budget:
+                file.content, budget = artifact.content, budget - cost
     lines = [f"**{args.kind} export of {design.name}:** {len(files)} file{'s' if len(files) != 1 else ''}"]
     lines.append(f"written to `{written_to}/`" if written_to else "returned inline (nothing written)")
     lines.append("")
@@ -104,11 +121,12 @@ def _export(args: ExportInput, state: ServerState) -> tuple[ExportOutput, str]:
         for artifact in artifacts:
             fence = "yaml" if artifact.path.endswith((".yaml", ".yml")) else artifact.path.rsplit(".", 1)[-1]
             lines += ["", f"### {artifact.path}", "", f"```{fence}", artifact.content.rstrip("\n"), "```"]
-    return out, "\n".join(lines) + "\n"
+    # A catalog is many files: the file list itself can outgrow the structured cap, so it is cut to fit.
+    return tool_result("\n".join(lines) + "\n", out, trim=("files",))
 
 
 def register(server: MCPServer, state: ServerState) -> None:
-    async def handler(args: ExportInput, ctx: Context) -> tuple[ExportOutput, str]:
+    async def handler(args: ExportInput, ctx: Context) -> CallToolResult:
         return await anyio.to_thread.run_sync(_export, args, state)
 
     add_model_tool(

@@ -155,7 +155,10 @@ class FindingOut(_Part):
 
     @classmethod
     def of(cls, finding: Finding) -> FindingOut:
-        return cls(**dataclasses.asdict(finding))
+        # A folded finding's message already names its places; the full list (for SARIF) would crowd the result.
+        data = dataclasses.asdict(finding)
+        data.pop("places", None)
+        return cls(**data)
 
 
 class Counts(_Part):

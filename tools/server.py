@@ -12,6 +12,7 @@ from archassist.agent.__about__ import __version__
 from archassist.tools import (
     contract_tools,
     design_tools,
+    eval_tools,
     export_tools,
     memory_tools,
     migration_tools,
@@ -77,7 +78,10 @@ def build_server(root: Path, db: Path | None) -> MCPServer:
         version=__version__,
         instructions=INSTRUCTIONS,
     )
-    tools = (design_tools, rule_tools, memory_tools, contract_tools, reliability_tools, migration_tools, export_tools)
+    tools = (
+        design_tools, rule_tools, memory_tools, contract_tools, reliability_tools, migration_tools, eval_tools,
+        export_tools,
+    )
     for module in tools:
         module.register(server, state)
     prompts.register(server, state)

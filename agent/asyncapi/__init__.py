@@ -12,15 +12,19 @@ See docs/asyncapi.md for the mapping, the finding codes and the limits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archassist.agent.asyncapi.codes import CODES, NOT_DECLARED, RULE_OVERLAP, Code
 from archassist.agent.errors import InputError
 from archassist.agent.model.design import Design
 from archassist.agent.model.findings import Finding
 from archassist.agent.model.io import SourceMap, pointer_of, read_document
+
+if TYPE_CHECKING:
+    from archassist.agent.asyncapi.mqtt import MqttView
 
 __all__ = [
     "CODES",
@@ -100,6 +104,10 @@ class AsyncApiImport:
     # note kind → the design parts (/events/3, /topics/0, /events/3/fields/1, /envelope, …) it concerns, so that
     # rule findings which only restate the note can be dropped
     unsaid_items: dict[str, set[str]] = field(default_factory=dict)
+    # design pointer → (a name the importer had to give a part the document leaves unnamed, the document's words)
+    made_up_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # what the document declares for its MQTT channels (QoS, retain, sessions, topic levels), when it has any
+    mqtt: MqttView | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -121,13 +129,18 @@ class AsyncApiImport:
         for finding in rule_findings:
             if finding.code == "EDA104" and one_convention:
                 continue
+            if finding.code.startswith(NAMING_RULES) and self._made_up(finding.pointer):
+                continue  # a name the document does not have cannot be badly chosen
             kinds = RULE_OVERLAP.get(finding.code, ())
             if kinds and self._covered(kinds, finding.pointer):
                 continue
             if unread and finding.code in UNREAD_REF_RULES:
                 continue
-            kept.append(in_document_terms(finding, self.design_pointers))
+            kept.append(in_document_terms(finding, self.design_pointers, self.made_up_names.values()))
         return kept
+
+    def _made_up(self, pointer: str) -> bool:
+        return any(pointer == part or pointer.startswith(part + "/") for part in self.made_up_names)
 
     def _covered(self, kinds: tuple[str, ...], pointer: str) -> bool:
         ancestors = {pointer}
@@ -146,6 +159,7 @@ class AsyncApiImport:
 _DOCUMENT_ROOTS = ("/asyncapi", "/channels", "/operations", "/components", "/servers", "/info", "/id")
 UNREAD_REF_CODES = frozenset({"AAPI901", "AAPI902", "AAPI903"})
 UNREAD_REF_RULES = frozenset({"EDA921", "EDA923", "EDA924", "EDA926"})
+NAMING_RULES = "EDA1"  # the naming group: they judge names, so they say nothing about one the document lacks
 _DESIGN_WORDS = ((re.compile(r"\bevent '"), "message '"), (re.compile(r"\bevent name '"), "message name '"), (re.compile(r"\btopic '"), "channel '"),
                  (re.compile(r"\bconsumer '"), "operation '"), (re.compile(r"\bevents '"), "messages '"))
 
@@ -175,12 +189,20 @@ def document_pointer(design_pointer: str, pointers: dict[str, str]) -> str:
         probe = probe.rsplit("/", 1)[0]
 
 
-def in_document_terms(finding: Finding, pointers: dict[str, str]) -> Finding:
-    """A finding on the imported Design, pointing into the document and worded in AsyncAPI's terms."""
+def in_document_terms(
+    finding: Finding, pointers: dict[str, str], made_up: Iterable[tuple[str, str]] = ()
+) -> Finding:
+    """A finding on the imported Design, pointing into the document and worded in AsyncAPI's terms: a part the
+    document leaves unnamed is referred to as the document places it, never by the name the importer gave it."""
     message = finding.message
     for pattern, word in _DESIGN_WORDS:
         message = pattern.sub(word, message)
-    finding.message = message
+    fix = finding.fix
+    for name, words in made_up:
+        quoted = re.compile(rf"(?:\b(?:message|event|operation|consumer) )?'{re.escape(name)}'")
+        message = quoted.sub(words, message)
+        fix = quoted.sub(words, fix)
+    finding.message, finding.fix = message, fix
     finding.pointer = document_pointer(finding.pointer, pointers)
     return finding
 
@@ -297,6 +319,7 @@ def import_asyncapi(
     """
     from archassist.agent.asyncapi.importer import Mapper, _Note, design_source_map, finalize_notes
     from archassist.agent.asyncapi.lint import document_hygiene
+    from archassist.agent.asyncapi.mqtt import read_mqtt
     from archassist.agent.asyncapi.refs import Resolver
 
     if not is_asyncapi(data):
@@ -313,6 +336,7 @@ def import_asyncapi(
     except RecursionError:
         raise InputError(f"{source.file}: the document nests too deeply to import") from None
     notes = list(result.notes)
+    mqtt = read_mqtt(mapper)
     for problem in resolver.problems:
         notes.append(_Note(problem.code, problem.ref, "", problem.message, problem.anchor))
     for code, message, doc_pointer in document_hygiene(data):
@@ -322,6 +346,11 @@ def import_asyncapi(
     for finding in findings:
         if not finding.pointer.startswith(_DOCUMENT_ROOTS):
             finding.pointer = document_pointer(finding.pointer, pointers)
+        finding.places = [
+            place if place.pointer.startswith(_DOCUMENT_ROOTS)
+            else replace(place, pointer=document_pointer(place.pointer, pointers))
+            for place in finding.places
+        ]
     return AsyncApiImport(
         design=result.design,
         notes=[*schema_notes, *findings],
@@ -332,6 +361,8 @@ def import_asyncapi(
         design_pointers=pointers,
         unsaid=unsaid,
         unsaid_items=result.unsaid_items,
+        made_up_names=result.made_up_names,
+        mqtt=mqtt,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from archassist.agent.asyncapi.codes import CODES
-from archassist.agent.asyncapi.kinds import message_role
+from archassist.agent.asyncapi.kinds import Role, message_role
 from archassist.agent.asyncapi.refs import MAIN, Node, Resolver
 from archassist.agent.asyncapi.schema_fields import FieldDraft, SchemaReader, avro_fields
 from archassist.agent.model.design import (
@@ -36,7 +36,7 @@ from archassist.agent.model.design import (
     Style,
     Topic,
 )
-from archassist.agent.model.findings import Finding
+from archassist.agent.model.findings import Finding, Place
 from archassist.agent.model.io import Position, SourceMap
 from archassist.agent.model.naming import slug, words_of
 from archassist.agent.rules.index import protocol_family
@@ -101,6 +101,9 @@ _ENVELOPE_NAMES: dict[str, str] = {
     "causationid": "causation_id",
 }
 _REPLY_HEADERS = {"replyto", "replytopic", "responsetopic", "replychannel", "replyaddress", "returnaddress"}
+_ROLES = ("event", "command", "request", "reply")
+# CloudEvents' own attributes: the transport's, not fields of the design's envelope.
+_CLOUDEVENTS_ATTRIBUTES = {"specversion", "source", "datacontenttype", "dataschema"}
 _COMPATIBILITY = {
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE",
 }
@@ -164,6 +167,9 @@ class _EventDraft:
     payload_reported: bool = False  # the payload could not be read and another note says why
     schema_format: str = "json_schema"
     kafka: bool = False
+    role: Role | None = None  # x-archassist-role: what the exporter says the message is
+    owner: str | None = None  # x-archassist-owner: the team that owns the contract
+    deprecated: bool = False
 
 
 @dataclass
@@ -178,6 +184,7 @@ class _TopicDraft:
     retention_days: float | None = None
     retention_declared: bool = False
     cleanup: Literal["delete", "compact", "compact,delete"] | None = None
+    compression: str | None = None
     key: str | None = None
     channel_key: str | None = None  # x-partition-key on the channel
     anchors: dict[str, str] = field(default_factory=dict)
@@ -197,6 +204,8 @@ class _ConsumerDraft:
     delivery: Literal["at_least_once", "at_most_once"] = "at_least_once"
     kafka: bool = False
     anchors: dict[str, str] = field(default_factory=dict)
+    service: str | None = None  # x-archassist-service of its operation; None: the document's application
+    synthetic_reply: bool = False  # stands for the replies a send operation expects
 
 
 @dataclass
@@ -214,6 +223,8 @@ class MappingResult:
     notes: list[_Note]
     anchors: dict[str, str]  # design pointer → main-document pointer
     unsaid_items: dict[str, set[str]]  # not-declared kind → design parts it concerns
+    # design pointer → (the name the importer gave a part the document does not name, how the document refers to it)
+    made_up_names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _item_of(pointer: str) -> str:
@@ -243,7 +254,15 @@ class Mapper:
         self.channel_topics: dict[tuple[str, str], str] = {}
         self.channel_messages: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.consumers: list[_ConsumerDraft] = []
+        # Design names the importer had to make up → how the document itself refers to the part.
+        self.unnamed_events: dict[str, str] = {}
+        self.unnamed_consumers: dict[str, str] = {}
         self.extra_services: dict[str, list[str]] = {}
+        # Services named by `x-archassist-service` on operations (a document of a whole system), in order of
+        # appearance, with what each sends and where its first operation is.
+        self.named_services: dict[str, str] = {}
+        self.sent_by: dict[str, list[str]] = {}
+        self.anonymous_operations = False
         self.notes: list[_Note] = []
         self.unsaid_items: dict[str, set[str]] = {}
         self.anchors: dict[str, str] = {}
@@ -252,6 +271,13 @@ class Mapper:
         self.service_name = "application"
 
     # --- small helpers ---
+
+    def message_words(self, name: str) -> str:
+        """How findings refer to a message: by the document's name for it, else as the document places it."""
+        return self.unnamed_events.get(name) or f"message {name}"
+
+    def operation_words(self, name: str) -> str:
+        return self.unnamed_consumers.get(name) or f"operation {name}"
 
     def _deref(self, node: Node | None) -> Node | None:
         return self.resolver.deref(node)
@@ -471,6 +497,11 @@ class Mapper:
                 topic.anchors["cleanup_policy"] = anchor
             else:
                 self._unusable(f"cleanup.policy of channel {topic.name}", anchor, raw, "delete and/or compact")
+        raw_compression = config.value.get("compression.type")
+        if isinstance(raw_compression, str) and raw_compression.strip():
+            topic.compression = raw_compression.strip().lower()
+            child = config.child("compression.type")
+            topic.anchors["compression"] = child.anchor if child else config.anchor
         if "min.insync.replicas" in config.value:
             child = config.child("min.insync.replicas")
             value = _positive_int(config.value["min.insync.replicas"])
@@ -503,7 +534,7 @@ class Mapper:
                 continue
             topic = self.topics[self.channel_topics[channel.identity]]
             traits = self._list(op, "traits")
-            messages = self._op_messages(op, channel)
+            messages = self._op_messages(op, channel, key, "the message of operation")
             reply = self._deref(op.child("reply"))
             reply_events: list[_EventDraft] = []
             reply_topic: _TopicDraft | None = None
@@ -511,31 +542,48 @@ class Mapper:
                 reply_channel = self._deref(reply.child("channel"))
                 if reply_channel is not None and reply_channel.identity in self.channel_topics:
                     reply_topic = self.topics[self.channel_topics[reply_channel.identity]]
-                reply_events = self._op_messages(reply, reply_channel)
+                reply_events = self._op_messages(reply, reply_channel, key, "the reply of operation")
                 for draft in messages:
                     draft.expects_reply = True
                 for draft in reply_events:
                     draft.is_reply = True
+            service = self._operation_service(op) if action in ("send", "receive") else None
             if action == "send":
                 for draft in messages:
-                    self._produce(draft, topic)
+                    self._produce(draft, topic, service)
                 if reply is not None:
-                    consumer = self._consumer(f"{key}-reply", reply, traits, reply_events, reply_topic or topic)
+                    # The sending operation receives the replies: it is the consumer, under its own id. Replies
+                    # to an address only known at run time (a reply-to header) travel on no channel of the document.
+                    consumer = self._consumer(key, op, traits, reply_events, reply_topic, service, synthetic=True)
                     consumer.action = f"handles the replies to {key}"
             elif action == "receive":
-                consumer = self._consumer(key, op, traits, messages, topic)
+                consumer = self._consumer(key, op, traits, messages, topic, service)
                 for draft in reply_events:
-                    self._produce(draft, reply_topic)
+                    self._produce(draft, reply_topic, service)
                     consumer.emits.append(draft.name)
 
-    def _op_messages(self, op: Node, channel: Node | None) -> list[_EventDraft]:
+    def _operation_service(self, op: Node) -> str | None:
+        """The service an operation belongs to, when the document describes several (`x-archassist-service`)."""
+        named = op.get("x-archassist-service")
+        if isinstance(named, str) and named.strip():
+            self.named_services.setdefault(named.strip(), op.anchor)
+            return named.strip()
+        if named is not None:
+            child = op.child("x-archassist-service")
+            self._unusable("x-archassist-service of an operation", child.anchor if child else op.anchor, named,
+                           "a service name")
+        self.anonymous_operations = True
+        return None
+
+    def _op_messages(self, op: Node, channel: Node | None, op_key: str, role: str) -> list[_EventDraft]:
         listed = op.child("messages")
         out: list[_EventDraft] = []
         if listed is not None and isinstance(listed.value, list):
             for i in range(len(listed.value)):
                 message = self._deref(listed.child(i))
                 if message is not None:
-                    draft = self._event(message, fallback=f"{op.pointer.rsplit('/', 1)[-1]}Message")
+                    suffix = f" (message {i + 1})" if len(listed.value) > 1 else ""
+                    draft = self._event(message, fallback=f"{op_key}Message", described=f"{role} {op_key}{suffix}")
                     if draft is not None:
                         out.append(draft)
             return out
@@ -556,17 +604,21 @@ class Mapper:
                 if op is None or not isinstance(op.value, dict):
                     continue
                 op_id = _text(op.get("operationId"))
+                # Without an operationId the document names the operation only by its channel and verb.
+                where = f"operation {op_id}" if op_id else f"the {verb} operation of channel {key}"
                 traits = self._list(op, "traits")
-                drafts = self._v2_messages(op, op_id or f"{key}-{verb}")
+                drafts = self._v2_messages(op, op_id or f"{key}-{verb}", where)
                 for draft in drafts:
                     self._attach(draft, topic)
                 if verb == "subscribe":
                     for draft in drafts:
                         self._produce(draft, topic)
                 else:
-                    self._consumer(op_id or f"{slug(key)}-consumer", op, traits, drafts, topic)
+                    consumer = self._consumer(op_id or f"{slug(key)}-consumer", op, traits, drafts, topic)
+                    if not op_id:
+                        self.unnamed_consumers[consumer.name] = where
 
-    def _v2_messages(self, op: Node, fallback: str) -> list[_EventDraft]:
+    def _v2_messages(self, op: Node, fallback: str, where: str) -> list[_EventDraft]:
         message = self._deref(op.child("message"))
         if message is None or not isinstance(message.value, dict):
             return []
@@ -581,14 +633,20 @@ class Mapper:
             candidates.append(message)
         out = []
         for i, candidate in enumerate(candidates):
-            draft = self._event(candidate, fallback=f"{fallback}Message{i + 1 if len(candidates) > 1 else ''}")
+            several = len(candidates) > 1
+            draft = self._event(
+                candidate,
+                fallback=f"{fallback}Message{i + 1 if several else ''}",
+                described=f"message {i + 1} of {where}" if several else f"the message of {where}",
+            )
             if draft is not None:
                 out.append(draft)
         return out
 
     # --- events ---
 
-    def _message_name(self, message: Node, fallback: str) -> str:
+    def _message_name(self, message: Node) -> str | None:
+        """The name the document gives a message (its name, messageId, component key or title), if any."""
         for key in ("name", "messageId"):
             value = _text(message.get(key))
             if value:
@@ -601,7 +659,7 @@ class Mapper:
         title = _text(message.get("title"))
         if title:
             return "".join(w.capitalize() for w in words_of(title)) or title
-        return fallback
+        return None
 
     def _unique_name(self, name: str) -> str:
         if name not in self.event_names:
@@ -611,13 +669,21 @@ class Mapper:
             n += 1
         return f"{name}{n}"
 
-    def _event(self, message: Node, fallback: str) -> _EventDraft | None:
+    def _event(self, message: Node, fallback: str, described: str = "") -> _EventDraft | None:
+        """The draft of a message. A Design needs a name for every part: when the document gives the message
+        none (`fallback`), or one another message already has, the findings speak of it as `described` (or by
+        its place) instead of by a name the document does not have."""
         if not isinstance(message.value, dict):
             return None
         found = self.events.get(message.identity)
         if found is not None:
             return found
-        name = self._unique_name(self._message_name(message, fallback))
+        own = self._message_name(message)
+        name = self._unique_name(own or fallback)
+        if own is None:
+            self.unnamed_events[name] = described or f"the message at {message.pointer or '/'}"
+        elif name != own:
+            self.unnamed_events[name] = f"the other message named {own} (at {message.pointer or '/'})"
         self.event_names.add(name)
         draft = _EventDraft(node=message, name=name)
         self.events[message.identity] = draft
@@ -683,10 +749,10 @@ class Mapper:
             self.notes.append(
                 _Note(
                     "AAPI900",
-                    f"payload of message {draft.name}",
+                    f"payload of {self.message_words(draft.name)}",
                     "",
-                    f"the payload of message {draft.name} is written in '{schema_format}', which archassist does "
-                    "not read; its fields are not imported",
+                    f"the payload of {self.message_words(draft.name)} is written in '{schema_format}', which "
+                    "archassist does not read; its fields are not imported",
                     payload.anchor,
                 )
             )
@@ -715,6 +781,8 @@ class Mapper:
         for name in names:
             key, cloudevents = _header_key(name)
             draft.cloudevents = draft.cloudevents or cloudevents
+            if cloudevents and key in _CLOUDEVENTS_ATTRIBUTES:
+                continue
             if key in _REPLY_HEADERS:
                 draft.expects_reply = True
             mapped = _ENVELOPE_NAMES.get(key)
@@ -743,13 +811,28 @@ class Mapper:
 
     def _extensions(self, draft: _EventDraft, message: Node, traits: list[Node]) -> None:
         for source in [message, *traits]:
+            if source.get("deprecated") is True:
+                draft.deprecated = True
+            owner = source.get("x-archassist-owner")
+            if isinstance(owner, str) and owner.strip() and draft.owner is None:
+                draft.owner = owner.strip()
+            role = source.get("x-archassist-role")
+            if role is not None and draft.role is None:
+                if role in _ROLES:
+                    draft.role = cast(Role, role)
+                else:
+                    child = source.child("x-archassist-role")
+                    self._unusable(f"x-archassist-role of message {draft.name}", child.anchor if child else source.anchor,
+                                   role, "one of " + ", ".join(_ROLES))
             if "x-version" in source.value and draft.version is None:
                 raw = source.value["x-version"]
                 child = source.child("x-version")
                 anchor = child.anchor if child else source.anchor
                 version = _version_number(raw)
                 if version is None:
-                    self._unusable(f"x-version of message {draft.name}", anchor, raw, "a whole number ≥ 1, like 2")
+                    self._unusable(
+                        f"x-version of {self.message_words(draft.name)}", anchor, raw, "a whole number ≥ 1, like 2"
+                    )
                 else:
                     draft.version, draft.version_anchor = version, anchor
             # x-messageCompatibility is what schema-registry tooling writes; x-compatibility is archassist's.
@@ -762,7 +845,7 @@ class Mapper:
                 if text in _COMPATIBILITY:
                     draft.compatibility = cast(Compatibility, text)
                 else:
-                    self._unusable(f"{compat_key} of message {draft.name}", anchor, raw,
+                    self._unusable(f"{compat_key} of {self.message_words(draft.name)}", anchor, raw,
                                    "one of " + ", ".join(sorted(_COMPATIBILITY)))
             if isinstance(source.get("x-producer"), str) and draft.producer is None and source.get("x-producer").strip():
                 draft.producer = source.get("x-producer").strip()
@@ -789,14 +872,13 @@ class Mapper:
             constant = _schema_single_value(resolved)
             if constant is not None and ("const" in schema or "enum" in schema):
                 return f"'{constant}'"  # a literal key: the rules read a quoted key as a constant
-            if str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
-                return "timestamp"
+            titled = [schema[w].strip() for w in ("title", "x-field") if isinstance(schema.get(w), str) and schema[w].strip()]
+            if not titled and str(schema.get("format", "")).lower() in ("date-time", "date", "timestamp"):
+                return "timestamp"  # an untitled time key: the rules read it as keying by time
             properties = schema.get("properties")
             if isinstance(properties, dict) and len(properties) == 1:
                 candidates.append(str(next(iter(properties))))
-            for word in ("x-field", "title"):
-                if isinstance(schema.get(word), str) and schema[word].strip():
-                    candidates.insert(0, schema[word].strip())
+            candidates[:0] = titled
             described = _text(schema.get("description"))
             named = [f.name for f in draft.fields if f.name and f.name.lower() in described.lower().split()]
             if named and not candidates:
@@ -816,31 +898,66 @@ class Mapper:
         if topic.name not in draft.topics:
             draft.topics.append(topic.name)
 
-    def _produce(self, draft: _EventDraft, topic: _TopicDraft | None) -> None:
+    def _produce(self, draft: _EventDraft, topic: _TopicDraft | None, service: str | None = None) -> None:
         draft.sent = True
+        if service is not None:
+            if draft.producer is None:
+                draft.producer = service
+            sent = self.sent_by.setdefault(service, [])
+            if draft.name not in sent:
+                sent.append(draft.name)
         if topic is not None:
             self._attach(draft, topic)
             if topic.name not in draft.sent_topics:
                 draft.sent_topics.append(topic.name)
 
     def _consumer(
-        self, name: str, op: Node, traits: list[Node], drafts: list[_EventDraft], topic: _TopicDraft
+        self,
+        name: str,
+        op: Node,
+        traits: list[Node],
+        drafts: list[_EventDraft],
+        topic: _TopicDraft | None,
+        service: str | None = None,
+        synthetic: bool = False,
     ) -> _ConsumerDraft:
+        # A consumer that reads several topics is one receive operation per channel in AsyncAPI 3.0; the
+        # exporter marks each with the consumer's name, and they become one consumer again.
+        named = op.get("x-archassist-consumer") if not synthetic else None
+        if named is not None and not (isinstance(named, str) and named.strip()):
+            child = op.child("x-archassist-consumer")
+            self._unusable(f"x-archassist-consumer of operation {name}", child.anchor if child else op.anchor, named,
+                           "a consumer name")
+        elif isinstance(named, str):
+            name = named.strip()
+            for existing in self.consumers:
+                if existing.name == name and existing.service == service and not existing.synthetic_reply:
+                    self._receive(existing, op, traits, drafts, topic)
+                    return existing
         base = name or "consumer"
         unique, n = base, 2
         while any(c.name == unique for c in self.consumers):
             unique, n = f"{base}-{n}", n + 1
-        consumer = _ConsumerDraft(name=unique, anchor=op.anchor)
+        consumer = _ConsumerDraft(name=unique, anchor=op.anchor, service=service, synthetic_reply=synthetic)
         self.consumers.append(consumer)
+        self._receive(consumer, op, traits, drafts, topic)
+        return consumer
+
+    def _receive(
+        self, consumer: _ConsumerDraft, op: Node, traits: list[Node], drafts: list[_EventDraft],
+        topic: _TopicDraft | None,
+    ) -> None:
+        """What one receive operation says of its consumer: the messages, the group, the extensions."""
         for draft in drafts:
             draft.received = True
-            self._attach(draft, topic)
+            if topic is not None:
+                self._attach(draft, topic)
             if draft.name not in consumer.subscriptions:
                 consumer.subscriptions.append(draft.name)
-        consumer.action = _first_paragraph(op.get("summary") or op.get("description"), 200)
+        consumer.action = consumer.action or _first_paragraph(op.get("summary") or op.get("description"), 200)
         kafka = self._binding(op, "kafka", traits)
-        consumer.kafka = topic.kafka or kafka is not None
-        if kafka is not None:
+        consumer.kafka = consumer.kafka or (topic is not None and topic.kafka) or kafka is not None
+        if kafka is not None and consumer.group is None:
             group = kafka.child("groupId")
             value = _schema_single_value(self._deref(group)) if group is not None else None
             if value:
@@ -852,7 +969,6 @@ class Mapper:
             consumer.anchors["delivery"] = amqp.anchor
         for source in [op, *traits]:
             self._consumer_extensions(consumer, source)
-        return consumer
 
     def _consumer_extensions(self, consumer: _ConsumerDraft, source: Node) -> None:
         value = source.value
@@ -882,36 +998,21 @@ class Mapper:
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 where = ".".join(str(p) for p in first["loc"]) or "value"
-                self._unusable(f"{key} of operation {consumer.name}", anchor, raw,
+                self._unusable(f"{key} of {self.operation_words(consumer.name)}", anchor, raw,
                                f"a {attr.replace('_', ' ')} mapping; {where}: {first['msg']}")
 
     # --- assembly ---
 
     def _assemble(self, info: Node | None, title: str) -> MappingResult:
-        service = self.service_name
         drafts = list(self.events.values())
         self._settle_producers_and_keys(drafts)
+        self.consumers = self._without_restated_replies(self.consumers)
         events = [self._build_event(i, draft) for i, draft in enumerate(drafts)]
         topics = [self._build_topic(i, t, drafts) for i, t in enumerate(self.topics.values())]
         self._shared_message_notes(drafts)
         consumers = [self._build_consumer(i, c) for i, c in enumerate(self.consumers)]
-
+        services = self._services(info, title, drafts)
         description = _first_paragraph(info.get("description")) if info is not None else ""
-        contact = self._deref(info.child("contact")) if info is not None else None
-        owner = (_text(contact.get("name")) or _text(contact.get("email"))) if contact is not None else ""
-        services = [
-            Service(
-                name=service,
-                description=description,
-                publishes=[d.name for d in drafts if d.sent and d.producer == service],
-                consumes=list(dict.fromkeys(s for c in self.consumers for s in c.subscriptions)),
-                owner=owner,
-            )
-        ]
-        for name, published in self.extra_services.items():
-            if name != service:
-                services.append(Service(name=name, publishes=list(dict.fromkeys(published))))
-        self.anchors["/services/0"] = "/info/title" if title else "/info"
 
         formats = Counter(d.schema_format for d in drafts)
         top = formats.most_common(1)[0][0] if formats else "json_schema"
@@ -941,7 +1042,64 @@ class Mapper:
         self.anchors.setdefault("/events", "/components/messages" if "components" in self.data else "/channels")
         self.anchors.setdefault("/topics", "/channels")
         self.anchors.setdefault("/consumers", "/operations" if self.major >= 3 else "/channels")
-        return MappingResult(design, self.notes, self.anchors, self.unsaid_items)
+        made_up = {
+            **{f"/events/{i}": (d.name, self.unnamed_events[d.name]) for i, d in enumerate(drafts)
+               if d.name in self.unnamed_events},
+            **{f"/consumers/{i}": (c.name, self.unnamed_consumers[c.name]) for i, c in enumerate(self.consumers)
+               if c.name in self.unnamed_consumers},
+        }
+        return MappingResult(design, self.notes, self.anchors, self.unsaid_items, made_up)
+
+    def _has_own_application(self) -> bool:
+        """The document's title names an application of its own: some operation names no service."""
+        return self.anonymous_operations or not self.named_services
+
+    def _services(self, info: Node | None, title: str, drafts: list[_EventDraft]) -> list[Service]:
+        """The document's application (from the title), or the services its operations name, then the producers
+        that only `x-producer` names."""
+        application = self.service_name
+
+        def consumed_by(who: str | None) -> list[str]:
+            return list(dict.fromkeys(s for c in self.consumers if c.service == who for s in c.subscriptions))
+
+        entries: dict[str, tuple[list[str], list[str]]] = {}
+        anchors: dict[str, str] = {}
+        if self._has_own_application():
+            entries[application] = ([d.name for d in drafts if d.sent and d.producer == application], consumed_by(None))
+            anchors[application] = "/info/title" if title else "/info"
+        for name, anchor in self.named_services.items():
+            published, consumed = entries.setdefault(name, ([], []))
+            published += [n for n in self.sent_by.get(name, []) if n not in published]
+            consumed += [n for n in consumed_by(name) if n not in consumed]
+            anchors.setdefault(name, anchor)
+        for name, published in self.extra_services.items():
+            entries.setdefault(name, (list(dict.fromkeys(published)), []))
+        description = _first_paragraph(info.get("description")) if info is not None else ""
+        contact = self._deref(info.child("contact")) if info is not None else None
+        owner = (_text(contact.get("name")) or _text(contact.get("email"))) if contact is not None else ""
+        services = []
+        for i, (name, (published, consumed)) in enumerate(entries.items()):
+            own = name == application
+            services.append(
+                Service(name=name, description=description if own else "", publishes=published, consumes=consumed,
+                        owner=owner if own else "")
+            )
+            if name in anchors:
+                self.anchors[f"/services/{i}"] = anchors[name]
+        return services
+
+    def _without_restated_replies(self, consumers: list[_ConsumerDraft]) -> list[_ConsumerDraft]:
+        """The consumers less those standing for a send operation's replies that the same application receives
+        in a receive operation of its own: that operation already describes the consumer."""
+        explicit = [c for c in consumers if not c.synthetic_reply]
+
+        def received(consumer: _ConsumerDraft) -> bool:
+            return all(
+                any(name in other.subscriptions for other in explicit if other.service == consumer.service)
+                for name in consumer.subscriptions
+            )
+
+        return [c for c in consumers if not (c.synthetic_reply and c.subscriptions and received(c))]
 
     def _shared_message_notes(self, drafts: list[_EventDraft]) -> None:
         """A note on every channel that carries a message whose Design event lives on another topic."""
@@ -952,8 +1110,8 @@ class Mapper:
                 if name != home:
                     self._note(
                         "AAPI117", f"channel {name}", f"/topics/{position[name]}",
-                        f"message {draft.name} travels on this channel too; the review follows it on channel "
-                        f"{home} only, the first that sends it",
+                        f"{self.message_words(draft.name)} travels on this channel too; the review follows it on "
+                        f"channel {home} only, the first that sends it",
                     )
 
     def _settle_producers_and_keys(self, drafts: list[_EventDraft]) -> None:
@@ -1015,8 +1173,8 @@ class Mapper:
             self.anchors[f"{pointer}/version"] = draft.version_anchor
         if draft.key_anchor:
             self.anchors[f"{pointer}/partition_key"] = draft.key_anchor
-        subject = f"message {draft.name}"
-        role = message_role(
+        subject = self.message_words(draft.name)
+        role = draft.role or message_role(
             draft.name, is_reply=draft.is_reply, expects_reply=draft.expects_reply, channels=draft.topics,
             sent=draft.sent, received=draft.received,
         )
@@ -1062,11 +1220,18 @@ class Mapper:
             fields=fields,
             envelope=draft.envelope,
             compatibility=draft.compatibility,
-            owner=draft.producer if draft.sent and draft.producer == self.service_name else None,
+            owner=draft.owner or (draft.producer if draft.sent and draft.producer in self._own_services() else None),
             external=draft.sent,
             expects_reply=draft.expects_reply,
             role=role,
+            deprecated=draft.deprecated,
         )
+
+    def _own_services(self) -> set[str]:
+        own = set(self.named_services)
+        if self._has_own_application():
+            own.add(self.service_name)
+        return own
 
     def _build_topic(self, i: int, topic: _TopicDraft, drafts: list[_EventDraft]) -> Topic:
         pointer = f"/topics/{i}"
@@ -1121,6 +1286,8 @@ class Mapper:
             data["retention_days"] = topic.retention_days
         if topic.cleanup is not None:
             data["cleanup_policy"] = topic.cleanup
+        if topic.compression is not None:
+            data["compression"] = topic.compression
         return Topic(**data)
 
     def _build_consumer(self, i: int, consumer: _ConsumerDraft) -> Consumer:
@@ -1128,7 +1295,7 @@ class Mapper:
         self.anchors[pointer] = consumer.anchor
         for attr, anchor in consumer.anchors.items():
             self.anchors[f"{pointer}/{attr}"] = anchor
-        subject = f"operation {consumer.name}"
+        subject = self.operation_words(consumer.name)
         if consumer.idempotency is None:
             self._note("AAPI104", subject, f"{pointer}/idempotency")
         if consumer.retry is None:
@@ -1139,7 +1306,7 @@ class Mapper:
             self._note("AAPI107", subject, f"{pointer}/group")
         return Consumer(
             name=consumer.name,
-            service=self.service_name,
+            service=consumer.service or self.service_name,
             group=consumer.group,
             subscriptions=consumer.subscriptions,
             action=consumer.action,
@@ -1227,7 +1394,9 @@ def finalize_notes(
             else:
                 named = ", ".join(n.subject.split(" ", 1)[-1] for n in group[:5]) + (", …" if len(group) > 5 else "")
                 message = f"not declared: {spec.label} of {len(items)} of the {sizes[collection]} {noun} ({named})"
-            findings.append(_finding(code, message, collection, source.file, design_source))
+            folded = _finding(code, message, collection, source.file, design_source)
+            folded.places = [_place(n, spec.label, design_source) for n in group]
+            findings.append(folded)
             continue
         for note in group:
             message = note.message or f"not declared: {spec.label} of {note.subject}"
@@ -1238,6 +1407,12 @@ def finalize_notes(
     order = {c: i for i, c in enumerate(CODES)}
     findings.sort(key=lambda f: (order.get(f.code, 999), f.line or 0, f.pointer))
     return findings, unsaid
+
+
+def _place(note: _Note, label: str, positions: SourceMap) -> Place:
+    pos = positions.locate(note.pointer)
+    return Place(note.pointer, note.message or f"not declared: {label} of {note.subject}",
+                 pos[0] if pos else None, pos[1] if pos else None)
 
 
 def _finding(code: str, message: str, pointer: str, file: str, positions: SourceMap) -> Finding:

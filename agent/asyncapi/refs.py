@@ -8,6 +8,7 @@ broken reference must not stop the import of everything else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from archassist.agent.model.io import escape_pointer_token, limits_in_force, rea
 MAIN = ""  # the file key of the main document
 MAX_CHAIN = 64  # a longer chain of refs to refs is treated like a cycle
 MAX_FILES = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +144,8 @@ class Resolver:
         if key in self._seen_problems:
             return
         self._seen_problems.add(key)
-        self.problems.append(RefProblem(code, ref, anchor, message))
+        # A finding is one line even when the document's $ref holds a line break or another control character.
+        self.problems.append(RefProblem(code, ref, anchor, _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)))
 
     def _file_dir(self, file: str) -> Path:
         return self.base_dir if file == MAIN else Path(file).parent

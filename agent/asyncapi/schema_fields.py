@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from archassist.agent.asyncapi.refs import Node, Resolver
 from archassist.agent.model.design import FieldType, Protection
@@ -30,6 +30,9 @@ _STRING_FORMATS: dict[str, FieldType] = {
     "decimal": "decimal",
 }
 _PROTECTIONS: set[str] = {"none", "encrypted", "crypto_shredding", "tokenized", "hashed"}
+# `x-archassist-type` names a Design field type where the schema's own words are ambiguous (an enum without
+# its symbols); archassist's AsyncAPI export writes it.
+_FIELD_TYPES: frozenset[str] = frozenset(get_args(FieldType))
 _PII_FORMATS = {"email", "idn-email", "phone", "phone-number", "ipv4", "ipv6"}
 _PII_WORDS = {
     "email", "phone", "mobile", "msisdn", "address", "ssn", "passport", "iban", "dob", "birthdate", "birthday",
@@ -104,6 +107,12 @@ class _Flat:
     items: Node | None
     pii: bool
     protection: Protection | None = None
+    pii_said: bool | None = None  # x-pii given explicitly, true or false
+    declared_type: FieldType | None = None
+
+
+def _declared_type(value: Any) -> FieldType | None:
+    return cast(FieldType, value) if isinstance(value, str) and value in _FIELD_TYPES else None
 
 
 class SchemaReader:
@@ -148,8 +157,10 @@ class SchemaReader:
             flat.enum = True
         if "const" in schema and not flat.has_const:
             flat.has_const, flat.const = True, schema["const"]
-        if schema.get("x-pii") is True:
-            flat.pii = True
+        if isinstance(schema.get("x-pii"), bool) and flat.pii_said is None:
+            flat.pii = flat.pii_said = schema["x-pii"]
+        if flat.declared_type is None:
+            flat.declared_type = _declared_type(schema.get("x-archassist-type"))
         protection = schema.get("x-protection")
         if isinstance(protection, str) and protection in _PROTECTIONS and flat.protection is None:
             flat.protection = cast(Protection, protection)
@@ -189,6 +200,8 @@ class SchemaReader:
                     flat.properties[name] = (flat.properties[name][0], True)
 
     def field_type(self, flat: _Flat, depth: int = 0) -> tuple[FieldType, FieldType | None]:
+        if flat.declared_type is not None and flat.declared_type != "array":
+            return flat.declared_type, None
         if flat.format in _STRING_FORMATS:
             found = _STRING_FORMATS[flat.format]
             if found != "decimal" or not flat.types or "string" in flat.types or "number" in flat.types:
@@ -230,7 +243,7 @@ class SchemaReader:
                         type=kind,
                         required=required,
                         description=sub.description,
-                        pii=sub.pii or (sub.format in _PII_FORMATS) or is_pii_name(name),
+                        pii=sub.pii if sub.pii_said is not None else (sub.format in _PII_FORMATS) or is_pii_name(name),
                         items=items,
                         anchor=prop.anchor,
                         protection=sub.protection or "none",
@@ -267,15 +280,21 @@ def avro_fields(schema: Any, anchor: str) -> list[FieldDraft] | None:
             continue
         kind, items, optional = _avro_type(item.get("type"), 0)
         name = item["name"]
+        # Avro allows attributes of its own on a field; archassist's export writes its type and personal-data
+        # marks there where Avro's types say less (a uri or an enum written as a string).
+        kind = _declared_type(item.get("x-archassist-type")) or kind
+        items = _declared_type(item.get("x-archassist-items")) or items
+        protection = item.get("x-protection")
         out.append(
             FieldDraft(
                 name=name,
                 type=kind,
                 required=not optional and "default" not in item,
                 description=item["doc"].strip() if isinstance(item.get("doc"), str) else "",
-                pii=is_pii_name(name),
-                items=items,
+                pii=item["x-pii"] if isinstance(item.get("x-pii"), bool) else is_pii_name(name),
+                items=items if kind == "array" else None,
                 anchor=anchor,
+                protection=cast(Protection, protection) if protection in _PROTECTIONS else "none",
             )
         )
     return out

@@ -263,6 +263,7 @@ def _register_extensions() -> None:
         "archassist.agent.cli.reliability",
         "archassist.agent.cli.migration",
         "archassist.agent.cli.export",
+        "archassist.agent.cli.eval",
     ):
         try:
             mod = importlib.import_module(module)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from archassist.agent.contracts.model import Classification, Consumer, Contract, ContractField, EnvelopeField
 from archassist.agent.errors import InputError
-from archassist.agent.model.design import STANDARD_ENVELOPE, Design, Event, PayloadField
+from archassist.agent.model.design import (
+    STANDARD_ENVELOPE,
+    Aggregate,
+    Design,
+    Event,
+    PayloadField,
+    Saga,
+    Service,
+    Topic,
+)
 from archassist.agent.model.naming import kebab, pascal, snake, words_of
 
 MIN_DEPRECATION_DAYS = 30
@@ -119,6 +129,12 @@ def procedure(contract_event: str, version: int, topic: str, producer: str, read
     ]
 
 
+def _saga_events(saga: Saga) -> set[str | None]:
+    names = {saga.trigger_event, saga.completion_event, saga.failure_event}
+    names |= {n for step in saga.steps for n in (step.success_event, step.failure_event, step.compensation_event)}
+    return names
+
+
 def readers_of(design: Design, event_name: str) -> list[Consumer]:
     found = [
         Consumer(kind="consumer", name=c.name, service=c.service) for c in design.consumers if event_name in c.subscriptions
@@ -129,27 +145,112 @@ def readers_of(design: Design, event_name: str) -> list[Consumer]:
         if event_name in p.source_events
     ]
     for saga in design.sagas:
-        names = {saga.trigger_event, saga.completion_event, saga.failure_event}
-        names |= {n for step in saga.steps for n in (step.success_event, step.failure_event, step.compensation_event)}
-        if event_name in names:
+        if event_name in _saga_events(saga):
             found.append(Consumer(kind="saga", name=saga.name, service=saga.orchestrator))
     return found
 
 
-def from_design(design: Design, event: Event, *, source: str, assumptions: list[str] | None = None) -> Contract:
+class _Scan:
+    """The lookups :func:`from_design` makes, as scans of the design: the cheapest for the contract of one event."""
+
+    def __init__(self, design: Design) -> None:
+        self.design = design
+
+    def service(self, name: str) -> Service | None:
+        return self.design.service(name)
+
+    def topic(self, name: str) -> Topic | None:
+        return self.design.topic(name)
+
+    def aggregate(self, name: str) -> Aggregate | None:
+        return self.design.aggregate(name)
+
+    def publisher(self, event_name: str) -> str | None:
+        return next((s.name for s in self.design.services if event_name in s.publishes), None)
+
+    def topic_of(self, event_name: str) -> str | None:
+        return next((t.name for t in self.design.topics if event_name in t.events), None)
+
+    def readers_of(self, event_name: str) -> list[Consumer]:
+        return readers_of(self.design, event_name)
+
+
+class DesignLookup(_Scan):
+    """The same lookups indexed in one pass, so the contracts of every event of a large design cost one pass
+    instead of one per event. Each gives the first match, as the scan does."""
+
+    def __init__(self, design: Design) -> None:
+        super().__init__(design)
+        self._services = _first((s.name, s) for s in design.services)
+        self._topics = _first((t.name, t) for t in design.topics)
+        self._aggregates = _first((a.name, a) for a in design.aggregates)
+        self._publisher = _first((name, s.name) for s in design.services for name in s.publishes)
+        self._topic_of = _first((name, t.name) for t in design.topics for name in t.events)
+        readers: dict[str, list[tuple[str, str, str | None]]] = {}
+        for c in design.consumers:
+            for name in dict.fromkeys(c.subscriptions):
+                readers.setdefault(name, []).append(("consumer", c.name, c.service))
+        for p in design.projections:
+            for name in dict.fromkeys(p.source_events):
+                readers.setdefault(name, []).append(("projection", p.name, p.service))
+        for saga in design.sagas:
+            for saga_event in _saga_events(saga):
+                if saga_event is not None:
+                    readers.setdefault(saga_event, []).append(("saga", saga.name, saga.orchestrator))
+        self._readers = readers
+
+    def service(self, name: str) -> Service | None:
+        return self._services.get(name)
+
+    def topic(self, name: str) -> Topic | None:
+        return self._topics.get(name)
+
+    def aggregate(self, name: str) -> Aggregate | None:
+        return self._aggregates.get(name)
+
+    def publisher(self, event_name: str) -> str | None:
+        return self._publisher.get(event_name)
+
+    def topic_of(self, event_name: str) -> str | None:
+        return self._topic_of.get(event_name)
+
+    def readers_of(self, event_name: str) -> list[Consumer]:
+        return [
+            Consumer(kind=kind, name=name, service=service)
+            for kind, name, service in self._readers.get(event_name, [])
+        ]
+
+
+def _first(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+def from_design(
+    design: Design,
+    event: Event,
+    *,
+    source: str,
+    assumptions: list[str] | None = None,
+    lookup: DesignLookup | None = None,
+) -> Contract:
+    """The contract of one event of a design; give ``lookup`` when building the contracts of many events."""
+    found = lookup or _Scan(design)
     assumed = list(assumptions or [])
-    producer = event.producer or next((s.name for s in design.services if event.name in s.publishes), None)
+    producer = event.producer or found.publisher(event.name)
     if producer is None:
         producer = "unknown-producer"
         assumed.append("The design names no producer for this event; set one before publishing the contract.")
-    service = design.service(producer)
+    service = found.service(producer)
     owner = event.owner or (service.owner if service else "") or f"the team of {producer}"
-    topic_name = event.topic or next((t.name for t in design.topics if event.name in t.events), None)
+    topic_name = event.topic or found.topic_of(event.name)
     if topic_name is None:
         topic_name = f"{snake(producer.removesuffix('-service'))}.events"
         assumed.append(f"The design puts the event on no topic; {topic_name} is assumed.")
-    topic = design.topic(topic_name)
-    aggregate = design.aggregate(event.aggregate) if event.aggregate else None
+    topic = found.topic(topic_name)
+    aggregate = found.aggregate(event.aggregate) if event.aggregate else None
     key = event.partition_key or (topic.partition_key if topic else None) or (aggregate.id_field if aggregate else None)
     mode = event.compatibility or "NONE"
     envelope_names = event.envelope or design.envelope.fields
@@ -178,7 +279,7 @@ def from_design(design: Design, event: Event, *, source: str, assumptions: list[
     ]
     if any(f.pii and f.protection == "none" for f in event.fields):
         assumed.append("Personal data without a declared protection is assumed to be encrypted at field level.")
-    readers = readers_of(design, event.name)
+    readers = found.readers_of(event.name)
     days, why_days = _deprecation(topic.retention_days if topic else 7.0, design.style.event_sourcing)
     reader_names = sorted({r.service or r.name for r in readers})
     return Contract(

@@ -8,6 +8,7 @@ never imports an exporter.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -38,7 +39,20 @@ class ExportOptions:
     """Choices that shape an export; each exporter reads the ones it knows."""
 
     system: bool = False  # asyncapi: one document for the whole system instead of one per service
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)  # kind-specific settings (`--option KEY=VALUE`)
+
+
+def check_options(kind: str, options: ExportOptions, known: dict[str, str]) -> dict[str, str]:
+    """The kind-specific options given, each one the kind knows (name -> what it sets); others are refused."""
+    for name in options.extra:
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            listing = f"its options are {', '.join(known)}" if known else "it takes no options"
+            raise InputError(f"the {kind} export has no option '{name}'; {hint}{listing}")
+    return dict(options.extra)
 
 
 Exporter = Callable[["Design", ExportOptions], list[Artifact]]

@@ -219,6 +219,70 @@ def m004_design_recall(db: Database) -> None:
         conn.execute(statement)
 
 
+@migration
+def m005_eval_runs(db: Database) -> None:
+    """Championship eval runs: what was run with which parameters, every design (or why there is none), every
+    score. A design's JSON is stored once by its hash, so epochs of a deterministic contestant and a rescored run
+    share it instead of copying it."""
+    db.table("eval_runs").create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,  # running | complete | interrupted
+            "kind": str,  # run | rescore
+            "source_run": int,  # the run a rescore read its designs from
+            "scenario_set": str,  # JSON list of scenario ids, in run order
+            "epochs": int,
+            "version": str,  # archassist's version
+            "parameters": str,  # JSON: contestants and scorers with their params, selection, concurrency, …
+        },
+        pk="id",
+        not_null={"started", "status", "kind", "scenario_set", "epochs", "version", "parameters"},
+        foreign_keys=[("source_run", "eval_runs", "id")],
+    )
+    db.table("eval_run_scenarios").create(
+        {"run_id": int, "scenario_id": str, "position": int, "scenario_json": str},
+        pk=("run_id", "scenario_id"),
+        not_null={"position", "scenario_json"},
+        foreign_keys=[("run_id", "eval_runs", "id")],
+    )
+    db.table("eval_design_blobs").create({"hash": str, "design_json": str}, pk="hash", not_null={"design_json"})
+    db.table("eval_designs").create(
+        {
+            "run_id": int,
+            "scenario_id": str,
+            "contestant": str,
+            "epoch": int,
+            "status": str,  # ok | failed
+            "design_hash": str,
+            "failure": str,
+            "seconds": float,
+            "details": str,  # JSON: usage, notices, anything the contestant reported
+        },
+        pk=("run_id", "scenario_id", "contestant", "epoch"),
+        not_null={"status", "seconds", "details"},
+        foreign_keys=[("run_id", "eval_runs", "id"), ("design_hash", "eval_design_blobs", "hash")],
+    )
+    db.table("eval_designs").create_index(["design_hash"])
+    db.table("eval_scores").create(
+        {
+            "run_id": int,
+            "scenario_id": str,
+            "contestant": str,
+            "epoch": int,
+            "criterion": str,
+            "value": float,
+            "reasons": str,  # JSON list
+            "details": str,  # JSON object: the figures behind the value
+            "scorer_params": str,  # JSON object
+        },
+        pk=("run_id", "scenario_id", "contestant", "epoch", "criterion"),
+        not_null={"value", "reasons", "details", "scorer_params"},
+        foreign_keys=[("run_id", "eval_runs", "id")],
+    )
+
+
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One of the places a folded finding stands for: where it is, and what was found there."""
+
+    pointer: str
+    message: str
+    line: int | None = None
+    column: int | None = None
 
 
 @dataclass(slots=True)
@@ -22,6 +32,9 @@ class Finding:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    # A finding folded over several places lists every one of them here (the first is the finding's own place);
+    # a finding about one place leaves it empty.
+    places: list[Place] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

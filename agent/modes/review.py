@@ -299,8 +299,9 @@ def _require_known(selectors: Iterable[str] | None, where: str) -> None:
 def outside_codes() -> tuple[str, ...]:
     """The codes a review can report that are not registry rules: EDA000 and the AsyncAPI importer's."""
     from archassist.agent.asyncapi.codes import CODES
+    from archassist.agent.rules.mqtt import MQTT_RULES
 
-    return (UNREADABLE.code, *CODES)
+    return (UNREADABLE.code, *CODES, *(r.code for r in MQTT_RULES))
 
 
 def is_outside_code(selector: str) -> bool:
@@ -355,6 +356,10 @@ def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOption
         )
     # For an imported document, a rule that only restates a "not declared" note is noise, not a finding.
     rule_findings = imported.reconcile(result.findings) if imported is not None else result.findings
+    if imported is not None and imported.mqtt is not None:
+        protocol = _adjust_outside_findings(_mqtt_findings(imported.mqtt), imported.source, options)
+        outside += protocol
+        rule_findings = _without_covered(rule_findings, protocol)
     return FileReview(
         path=str(path),
         kind=kind,
@@ -364,6 +369,31 @@ def review_document(doc: ParsedDocument, path: str | Path, options: ReviewOption
         unused_suppressions=result.unused_suppressions,
         notes=notes,
     )
+
+
+def _mqtt_findings(view: Any) -> list[Finding]:
+    from archassist.agent.rules.mqtt import check_mqtt
+
+    return check_mqtt(view)
+
+
+def _without_covered(rule_findings: list[Finding], protocol: list[Finding]) -> list[Finding]:
+    """The rule findings less those a protocol rule's finding on the same channel already says more precisely
+    (EDA305's "not <domain>/<event>" where AAPI204 names the empty level)."""
+    from archassist.agent.rules.mqtt import get_mqtt_rule
+
+    covered: list[tuple[str, str]] = []
+    for finding in protocol:
+        found = get_mqtt_rule(finding.code)
+        covered += [(code, finding.pointer) for code in (found.covers if found else ())]
+
+    def is_covered(finding: Finding) -> bool:
+        return any(
+            finding.code == code and (pointer == finding.pointer or pointer.startswith(finding.pointer + "/"))
+            for code, pointer in covered
+        )
+
+    return [f for f in rule_findings if not is_covered(f)]
 
 
 def load_baseline(path: str | Path, ref_root: Path | None = None) -> Any:

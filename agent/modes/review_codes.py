@@ -106,6 +106,17 @@ def _asyncapi_doc(code: str) -> CodeDoc | None:
     )
 
 
+def _mqtt_doc(code: str) -> CodeDoc | None:
+    from archassist.agent.rules.mqtt import get_mqtt_rule
+
+    found = get_mqtt_rule(code)
+    if found is None:
+        return None
+    doc = found.doc
+    return CodeDoc(found.code, found.name, "asyncapi (mqtt)", found.severity, doc.summary, doc.why,
+                   doc.anti_pattern, doc.fix)
+
+
 def _plan_doc(code: str) -> CodeDoc | None:
     from archassist.agent.migration.rules import get_plan_rule
 
@@ -119,7 +130,7 @@ def _plan_doc(code: str) -> CodeDoc | None:
 def describe_code(code: str) -> CodeDoc | None:
     """The documentation of any code (or rule name) archassist can print, migration-plan rules (MIG…) included;
     None when there is no such code."""
-    return _rule_doc(code) or _unreadable_doc(code) or _asyncapi_doc(code) or _plan_doc(code)
+    return _rule_doc(code) or _unreadable_doc(code) or _asyncapi_doc(code) or _mqtt_doc(code) or _plan_doc(code)
 
 
 def require_code(code: str, hint_tail: str = "see `archassist rules`") -> CodeDoc:

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 from archassist.agent.__about__ import __version__
 from archassist.agent.model.findings import Finding
-from archassist.agent.rules import Rule, get_rule, registry
+from archassist.agent.rules import get_rule, registry
+from archassist.agent.rules.base import RuleDoc
 from archassist.agent.rules.words import pascal_case
 
 
@@ -44,7 +45,26 @@ def relative_uri(path: str, base: Path | None = None) -> str:
     return Path(relative).as_posix().replace(" ", "%20")
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+class _Documented(Protocol):
+    """A rule with its documentation: a design rule, or a protocol rule on AsyncAPI documents (AAPI2xx)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def group(self) -> str: ...
+
+    @property
+    def doc(self) -> RuleDoc: ...
+
+
+def rule_descriptor(rule: _Documented) -> dict[str, Any]:
     doc = rule.doc
     help_text = f"{doc.summary}\n\nWhy: {doc.why}\n\nAnti-pattern: {doc.anti_pattern}\n\nFix: {doc.fix}"
     help_markdown = f"**{doc.summary}**\n\n**Why.** {doc.why}\n\n**Anti-pattern.** {doc.anti_pattern}\n\n**Fix.** {doc.fix}"
@@ -73,8 +93,44 @@ def outside_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _protocol_rule(code: str) -> _Documented | None:
+    """The documented protocol rule (AAPI2xx) behind an AsyncAPI finding code, if it is one."""
+    if not code.startswith("AAPI2"):
+        return None
+    from archassist.agent.rules.mqtt import get_mqtt_rule
+
+    return get_mqtt_rule(code)
+
+
 def _fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(f"{finding.code}|{uri}|{finding.pointer}".encode()).hexdigest()[:32]
+
+
+def _region(line: int | None, column: int | None) -> dict[str, int]:
+    return {"startLine": max(1, line or 1), "startColumn": max(1, column or 1)}
+
+
+def _logical(pointer: str) -> list[dict[str, str]]:
+    return [{"fullyQualifiedName": pointer or "/", "kind": "element"}]
+
+
+def related_locations(finding: Finding, uri: str) -> list[dict[str, Any]]:
+    """Every place a folded finding stands for, each with its JSON pointer, its line where known and its own
+    message; nothing for a finding about one place."""
+    out: list[dict[str, Any]] = []
+    for number, place in enumerate(finding.places, start=1):
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}}
+        if place.line:
+            physical["region"] = _region(place.line, place.column)
+        out.append(
+            {
+                "id": number,
+                "physicalLocation": physical,
+                "logicalLocations": _logical(place.pointer),
+                "message": {"text": place.message},
+            }
+        )
+    return out
 
 
 def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
@@ -85,38 +141,33 @@ def sarif_log(report: ReviewLike, base: Path | None = None) -> dict[str, Any]:
     for finding in findings:
         if finding.code not in rule_index and get_rule(finding.code) is None:
             rule_index[finding.code] = len(descriptors)
-            descriptors.append(outside_descriptor(finding))
+            documented = _protocol_rule(finding.code)
+            descriptors.append(rule_descriptor(documented) if documented else outside_descriptor(finding))
     results = []
     for finding in findings:
         uri = relative_uri(finding.file or report.files[0].path, base)
         message = finding.message + (f". Fix: {finding.fix}" if finding.fix else "")
-        results.append(
-            {
-                "ruleId": finding.code,
-                "ruleIndex": rule_index[finding.code],
-                "level": LEVELS[finding.severity],
-                "message": {"text": message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": uri,
-                                "uriBaseId": SRCROOT,
-                            },
-                            "region": {
-                                "startLine": max(1, finding.line or 1),
-                                "startColumn": max(1, finding.column or 1),
-                            },
-                        },
-                        "logicalLocations": [
-                            {"fullyQualifiedName": finding.pointer or "/", "kind": "element"}
-                        ],
-                    }
-                ],
-                "partialFingerprints": {"archassistFinding/v1": _fingerprint(finding, uri)},
-                "properties": {"pointer": finding.pointer, "fix": finding.fix},
-            }
-        )
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": rule_index[finding.code],
+            "level": LEVELS[finding.severity],
+            "message": {"text": message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+                        "region": _region(finding.line, finding.column),
+                    },
+                    "logicalLocations": _logical(finding.pointer),
+                }
+            ],
+            "partialFingerprints": {"archassistFinding/v1": _fingerprint(finding, uri)},
+            "properties": {"pointer": finding.pointer, "fix": finding.fix},
+        }
+        related = related_locations(finding, uri)
+        if related:
+            result["relatedLocations"] = related
+        results.append(result)
     root = (base or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SARIF_SCHEMA,

@@ -65,7 +65,8 @@ suppressions:
              "suppressed": {"EDA801": 1}, "unused_suppressions": [2]}],
   "findings": [{"code": "EDA403", "name": "retry-unbounded", "group": "reliability", "severity": "error",
                 "message": "...", "pointer": "/consumers/0/retry/max_attempts", "fix": "...",
-                "file": "...", "line": 120, "column": 7}],
+                "file": "...", "line": 120, "column": 7,
+                "places": []}],               # a folded finding: every place, [{"pointer", "message", "line", "column"}]
   "warnings": []                     # notes about the run that are not findings
 }
 ```
@@ -75,7 +76,9 @@ suppressions:
 SARIF 2.1.0 for GitHub code scanning: one run, every rule in `tool.driver.rules` (id, name, short and full
 description, help, default level), results with `ruleId`, `level`, `message`, a physical location (URI relative
 to the current directory, line and column, at least 1) and a logical location whose `fullyQualifiedName` is the
-JSON pointer (also in `properties.pointer`).
+JSON pointer into the reviewed file (also in `properties.pointer`). A finding folded over several places (more
+than three of one code in one file, or a "not declared" note that many channels share) lists every place in
+`relatedLocations`: each with its JSON pointer as a logical location, its line where known, and its own message.
 
 ### GitHub (`--format github`)
 
@@ -115,6 +118,41 @@ def render_rule_markdown(rule: Rule, heading: str = "###") -> str:
     return "\n".join(parts)
 
 
+MQTT_SECTION_INTRO = """\
+On AsyncAPI documents, archassist also checks MQTT's own conventions from the document's MQTT bindings and
+topic addresses, which a design does not carry: what each message costs when it is lost or replayed (a command,
+request, reply or state change, against a state or a reading of telemetry), the quality of service and retained
+flag of each operation, the session of each server, and the levels of each topic. A channel is MQTT when its
+operations, the channel or its messages have an `mqtt` binding, or when its servers (or, if it names none, the
+document's) speak MQTT. The codes are the AsyncAPI importer's (`AAPI2xx`); their findings point into the
+document.
+"""
+
+
+def mqtt_rules_markdown() -> list[str]:
+    """The MQTT rules (AAPI201…) as a section of the catalog."""
+    from archassist.agent.rules.mqtt import MQTT_RULES
+
+    out = ["## AsyncAPI documents: MQTT conventions", "", MQTT_SECTION_INTRO]
+    out += ["| code | name | severity | summary |", "|---|---|---|---|"]
+    out += [f"| {r.code} | `{r.name}` | {r.severity} | {r.summary.replace('|', '/')} |" for r in MQTT_RULES]
+    out.append("")
+    for r in MQTT_RULES:
+        out += [
+            f"### {r.code} `{r.name}`",
+            "",
+            f"**{r.severity}** · mqtt · {r.summary}",
+            "",
+            f"**Why.** {r.doc.why}",
+            "",
+            f"**Anti-pattern.** {r.doc.anti_pattern}",
+            "",
+            f"**Fix.** {r.doc.fix}",
+            "",
+        ]
+    return out
+
+
 def render_rules_markdown() -> str:
     """The whole rule catalog as Markdown, generated from the registry."""
     rules = registry()
@@ -136,6 +174,7 @@ def render_rules_markdown() -> str:
         members = [r for r in rules if r.group == group]
         out += [f"## {GROUP_TITLES.get(group, group)}", ""]
         out += [render_rule_markdown(r) for r in members]
+    out += mqtt_rules_markdown()
     out.append(REVIEW_FORMATS_SECTION)
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
@@ -180,3 +181,122 @@ def retention_below_requirement(design: Design, index: DesignIndex) -> Iterator[
             f"{wanted:g} days and no event store or archive keeps it",
             f"set retention_days: {wanted:g}, or archive it and name the archive in replay_source",
         )
+
+
+_ID_WORDS = frozenset({"id", "key", "uuid", "ref", "number", "no"})
+
+
+def _entity_words(key: str) -> tuple[str, ...]:
+    """The entity a key names: order_id -> (order,), stock_reservation_id -> (stock, reservation)."""
+    words = list(split_words(key))
+    while words and words[-1] in _ID_WORDS:
+        words.pop()
+    return tuple(words)
+
+
+def _about(design: Design, index: DesignIndex, position: int, key: str, entity: tuple[str, ...]) -> bool:
+    """Whether an event is a fact about the entity `key` identifies: its aggregate is keyed by it or is that
+    entity, or its name starts with the entity (`OrderShipped` is about the order whoever produces it)."""
+    event = design.events[position]
+    aggregate = index.aggregates.get(event.aggregate) if event.aggregate else None
+    if aggregate is not None and design.aggregates[aggregate].id_field == key:
+        return True
+    if event.aggregate and split_words(event.aggregate) == entity:
+        return True
+    return split_words(event.name)[: len(entity)] == entity
+
+
+@dataclass(frozen=True)
+class _Reliant:
+    """A part that keeps state per entity and applies that entity's events as they arrive."""
+
+    pointer: str
+    what: str
+    key: str
+    names: list[str]
+    # A saga's step outcomes answer its own commands, sent after the trigger was handled: whatever topic they
+    # travel on, they come after it. Only a different key still splits one instance's events over partitions.
+    topics_matter: bool
+
+
+def _eda303_reports(design: Design, index: DesignIndex, position: int, key: str) -> bool:
+    """EDA303 already reports an event of the entity's own aggregate, ordered per key, keyed by another field."""
+    event = design.events[position]
+    aggregate = index.aggregates.get(event.aggregate) if event.aggregate else None
+    return event.ordering == "per_key" and aggregate is not None and design.aggregates[aggregate].id_field == key
+
+
+def _order_reliant(design: Design, index: DesignIndex) -> Iterator[_Reliant]:
+    """A projection with a key (unless it applies deltas, which commute), and a saga, whose instances are the
+    entities its trigger is keyed by."""
+    for position, projection in enumerate(design.projections):
+        if projection.key and projection.applies != "deltas":
+            yield _Reliant(f"/projections/{position}", f"projection '{projection.name}' keeps one row per "
+                           f"{projection.key}", projection.key, list(projection.source_events), True)
+    for position, saga in enumerate(design.sagas):
+        trigger = index.events.get(saga.trigger_event or "")
+        key = index.partition_key_of(trigger) if trigger is not None else None
+        if not key or not saga.trigger_event:
+            continue
+        names = [saga.trigger_event]
+        for step in saga.steps:
+            names += [n for n in (step.success_event, step.failure_event, step.compensation_event) if n]
+        yield _Reliant(f"/sagas/{position}", f"saga '{saga.name}' runs one instance per {key}", key, names, False)
+
+
+@rule("EDA321", "partition-key-not-the-ordered-entity", severity="warning")
+def partition_key_not_the_ordered_entity(design: Design, index: DesignIndex) -> Iterator[Violation]:
+    """A projection or a saga keeps its state per entity, whose events travel under different keys or topics.
+
+    Why: A read model with one row per order, or a saga with one instance per order, applies each order's events
+    in the order they arrive. The broker keeps that order only for events with the same key on the same topic: an
+    `OrderShipped` keyed by `shipment_id` (or by `customer_id`, or on the shipping topic) lands on another
+    partition than the `OrderPaid` keyed by `order_id`, and can be applied first; in a saga, two events of one
+    instance are handled on different partitions, in no fixed order and possibly at the same time. EDA303 reports
+    an event keyed by something else than its own aggregate's id; this rule looks from the consumer's side, at
+    the entity it keeps state for, whoever produces the events. A saga's step outcomes on other topics are fine:
+    they answer the saga's own commands, so they always come after what started it.
+
+    Anti-pattern: a projection `order_status` with `key: order_id` reading `OrderPaid` (orders.events, keyed by
+    `order_id`) and `OrderShipped` (shipping.events, keyed by `shipment_id`), and setting the status from
+    whichever comes last.
+
+    Fix: Key every event about the entity by its id and put the events whose order matters on one topic
+    (`OrderShipped` on `orders.events`, keyed by `order_id`); or make the consumer order-insensitive: keep a
+    version per entity and ignore updates older than the one applied (declare `applies: deltas` only when the
+    updates really commute).
+    """
+    for reliant in _order_reliant(design, index):
+        key = reliant.key
+        entity = _entity_words(key)
+        if not entity:
+            continue
+        about: list[tuple[int, str, str | None]] = []
+        for name in dict.fromkeys(reliant.names):
+            position = index.events.get(name)
+            if position is not None and _about(design, index, position, key, entity):
+                topic = index.event_topic[position] if reliant.topics_matter else None
+                about.append((position, index.partition_key_of(position) or "", topic))
+        if len({(k, t) for _, k, t in about}) < 2:
+            continue
+        # The reference is where the entity's own events travel: keyed by it, on the topic most of them share.
+        keyed = [(k, t) for _, k, t in about if k in (key, "aggregate_id")] or [(k, t) for _, k, t in about]
+        reference = max(keyed, key=keyed.count)
+        first = next(design.events[p].name for p, k, t in about if (k, t) == reference)
+        home = next(index.event_topic[p] for p, k, t in about if (k, t) == reference)
+        words = " ".join(entity)
+        for position, event_key, topic in about:
+            if (event_key, topic) == reference or not event_key:
+                continue  # an event without a key is EDA302's
+            event = design.events[position]
+            if event_key != reference[0] and _eda303_reports(design, index, position, key):
+                continue
+            if event_key != reference[0]:
+                problem = f"'{event.name}' is keyed by '{event_key}' while '{first}' is keyed by '{reference[0]}'"
+            else:
+                problem = f"'{event.name}' is on topic '{topic}' while '{first}' is on '{reference[1]}'"
+            outcome = (f"one {words}'s events can be applied in either order" if reliant.topics_matter else
+                       f"one {words}'s events are handled on different partitions, in no fixed order")
+            fix = (f"publish '{event.name}' on {home} keyed by {key}, or keep a version per {key} and ignore "
+                   "older updates" if reliant.topics_matter else f"key '{event.name}' by {key}, as '{first}' is")
+            yield Violation(reliant.pointer, f"{reliant.what}, but {problem}: {outcome}", fix)
