@@ -127,6 +127,10 @@ def test_stemming_equates_common_forms() -> None:
         ("2,000 messages per second", 2000),
         ("1.5 million events per minute", 25_000),
         ("300 tps", 300),
+        ("50000 trucks send positions every 10 s", 5_000),
+        ("2,000 pumps report pressure every 500 ms", 4_000),
+        ("30k vending machines report stock every 2 h", 30_000 / 7200),
+        ("200k containers report temperature every 30 seconds", 200_000 / 30),
     ],
 )
 def test_rates_are_read(brief: str, eps: float) -> None:

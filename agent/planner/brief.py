@@ -474,24 +474,29 @@ def _read_rate(text: str, facts: BriefFacts) -> None:
         facts.throughput_eps, facts.throughput_unit, facts.throughput_source, facts.instance_rate = best
 
 
+# "every 30 seconds", "every 10 s", "every 500 ms", "every 2 h": the units a reporting period is written in.
+_PERIOD_UNITS = r"seconds?|secs?|s|ms|milliseconds?|minutes?|mins?|hours?|hrs?|h"
 _FLEET = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|m|million|b|billion)?\s+(?P<unit>[a-z-]+)\s+"
-    r"(?:[a-z-]+\s+){1,4}?every\s+(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?|days?)\b"
+    r"(?:[a-z-]+\s+){1,4}?every\s+(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>" + _PERIOD_UNITS + r"|days?)\b"
 )
 _PERIODIC = re.compile(
     r"\b(?P<unit>[a-z-]+s)\s+(?:stream|report|send|emit|publish|push)\w*\s+(?:[a-z-]+\s+){0,3}?every\s+"
-    r"(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?)\b"
+    r"(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>" + _PERIOD_UNITS + r")\b"
 )
 _PEAK_WORDS = re.compile(
     r"\b(when|whenever|during|at the open|at peak|at launch|on sale|in bursts?|rush|spikes?|busiest|flash sales?)\b"
 )
-_PERIOD_S = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "day": 86400}
+_PERIOD_S = {
+    "s": 1, "sec": 1, "second": 1, "ms": 0.001, "millisecond": 0.001, "min": 60, "minute": 60, "h": 3600,
+    "hr": 3600, "hour": 3600, "day": 86400,
+}
 # A fleet that reports periodically but is not counted in the brief is assumed to be this large.
 ASSUMED_FLEET = 10_000
 
 
 def _period(n: str | None, per: str) -> float:
-    base = per.rstrip("s") if per not in ("s",) else per
+    base = per if per in ("s", "ms") else per.rstrip("s")
     return float(n or 1) * _PERIOD_S.get(base, 1)
 
 
