@@ -395,6 +395,12 @@ _LATENCY_AFTER = re.compile(
     r"(?:under|below|within|less than|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?)\s*(?:p\d{2,3}\s*)?"
     r"(?:latency|end[- ]to[- ]end|response)"
 )
+# "answered within 150 ms p99", "in under 2 s (p95)", "within 80 ms": a bound on response time written after the number.
+_LATENCY_BOUND = re.compile(
+    r"(?:(?:within|under|below|less than|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?)"
+    r"\s*\(?\s*(?:at\s+)?p\d{2,3}\b)"
+    r"|(?:(?:within|in under|under|in less than)\s*(?P<num_ms>\d+(?:\.\d+)?)\s*(?P<unit_ms>ms|milliseconds?)\b)"
+)
 _PEAK = re.compile(
     r"(?:peaks?\s*(?:of|at|up to)?\s*(?P<a>\d+(?:\.\d+)?)\s*x)|(?:(?P<b>\d+(?:\.\d+)?)\s*x\s*peaks?)"
 )
@@ -532,13 +538,14 @@ def _read_peak_rate(text: str, facts: BriefFacts) -> None:
 
 
 def _read_latency(text: str, facts: BriefFacts) -> None:
-    for pattern in (_LATENCY, _LATENCY_AFTER):
+    for pattern in (_LATENCY, _LATENCY_AFTER, _LATENCY_BOUND):
         m = pattern.search(text)
         if m:
-            value = float(m.group("num"))
-            unit = m.group("unit")
+            groups = m.groupdict()
+            value = float(groups.get("num") or groups["num_ms"])
+            unit = groups.get("unit") or groups["unit_ms"]
             facts.latency_p99_ms = value if unit.startswith("m") else value * 1000
-            facts.latency_source = m.group(0).strip()
+            facts.latency_source = m.group(0).strip(" (")
             return
 
 
