@@ -34,6 +34,7 @@ def twice(design: Design, options: ExportOptions) -> list[Artifact]:
 def test_kind(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setitem(base.KINDS, "testkind", (__name__, "one_file_per_topic", "a test kind"))
     monkeypatch.setitem(base.KINDS, "twice", (__name__, "twice", "a broken test kind"))
+    monkeypatch.setattr(base, "SYSTEM_KINDS", {*base.SYSTEM_KINDS, "testkind"})
     return "testkind"
 
 
@@ -112,6 +113,8 @@ def test_cli_writes_a_folder_and_prints_one_file(test_kind: str, tmp_path: Path)
     [
         (["--to", "avr"], "did you mean 'avro'"),
         (["--to", "testkind", "-o", "{file}"], "not a folder"),
+        (["--to", "avro", "--system", "-o", "{file}"], "applies to asyncapi, testkind only, not to avro"),
+        (["--to", "twice", "--system"], "applies to asyncapi, testkind only, not to twice"),
     ],
 )
 def test_cli_errors_are_one_line(test_kind: str, tmp_path: Path, args: list[str], message: str) -> None:

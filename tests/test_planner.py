@@ -127,10 +127,30 @@ def test_stemming_equates_common_forms() -> None:
         ("2,000 messages per second", 2000),
         ("1.5 million events per minute", 25_000),
         ("300 tps", 300),
+        ("50000 trucks send positions every 10 s", 5_000),
+        ("2,000 pumps report pressure every 500 ms", 4_000),
+        ("30k vending machines report stock every 2 h", 30_000 / 7200),
+        ("200k containers report temperature every 30 seconds", 200_000 / 30),
     ],
 )
 def test_rates_are_read(brief: str, eps: float) -> None:
     assert parse_brief(brief).throughput_eps == pytest.approx(eps)
+
+
+@pytest.mark.parametrize(
+    ("brief", "ms"),
+    [
+        ("p99 latency under 200 ms", 200),
+        ("bids must be answered within 150 ms p99", 150),
+        ("quotes are returned within 2 s (p95)", 2000),
+        ("fraud checks finish in under 80 ms", 80),
+        ("checkout responds under 300 ms at p99", 300),
+        ("customers pay within 10 minutes", None),
+        ("holds expire within 15 minutes", None),
+    ],
+)
+def test_latency_bounds_are_read_and_business_deadlines_are_not(brief: str, ms: float | None) -> None:
+    assert parse_brief(brief).latency_p99_ms == (pytest.approx(ms) if ms is not None else None)
 
 
 def test_latency_flags_and_retention_are_read() -> None:

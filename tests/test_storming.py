@@ -125,3 +125,17 @@ def test_every_topic_shows_its_partition_arithmetic() -> None:
     sized = [t for t in design.topics if t.purpose != "dead_letter"]
     assert sized and all(t.capacity and t.capacity.partitions == t.partitions for t in sized)
     assert all("partitions" in (t.capacity.derivation if t.capacity else "") for t in sized)
+
+
+@pytest.mark.parametrize(
+    ("brief", "expected"),
+    [
+        ("customers hold up to six seats", "SeatHeld"),
+        ("members borrow up to 5 books", "BookBorrowed"),
+        ("pickers pick at least two orders", "OrderPicked"),
+        ("each buyer reserves no more than ten tickets", "TicketReserved"),
+        ("guests book three rooms", "RoomBooked"),
+    ],
+)
+def test_a_bound_on_a_quantity_is_neither_a_particle_nor_part_of_the_name(brief: str, expected: str) -> None:
+    assert events(brief)[:1] == [expected]

@@ -57,10 +57,8 @@ def export(
             fail(f"{design}: nothing to export as {to}; the design has no parts of that kind")
         if output is None or str(output) == "-":
             if len(artifacts) != 1:
-                fail(
-                    f"the {to} export of {design} is {len(artifacts)} files; give a folder with -o DIR "
-                    "(or --system for one AsyncAPI document)"
-                )
+                one_document = " (or --system for one AsyncAPI document)" if to.strip().lower() == "asyncapi" else ""
+                fail(f"the {to} export of {design} is {len(artifacts)} files; give a folder with -o DIR{one_document}")
             sys.stdout.write(artifacts[0].content)
             return
         from archassist.agent.export.write import write_artifacts

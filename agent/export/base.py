@@ -67,6 +67,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "eventcatalog": ("archassist.agent.export.eventcatalog", "export_eventcatalog", "an EventCatalog folder"),
 }
 
+# The kinds with a whole-system variant (`--system`); the others always cover the whole design.
+SYSTEM_KINDS = {"asyncapi"}
+
 
 def available_kinds() -> list[str]:
     """The kinds whose exporter module is installed."""
@@ -99,7 +102,14 @@ def exporter_for(kind: str) -> Exporter:
 
 def export(design: Design, kind: str, options: ExportOptions | None = None) -> list[Artifact]:
     """The artifacts of one kind for a design, sorted by path; duplicate paths are a bug of the exporter."""
-    artifacts = exporter_for(kind)(design, options or ExportOptions())
+    options = options or ExportOptions()
+    exporter = exporter_for(kind)
+    if options.system and kind.strip().lower() not in SYSTEM_KINDS:
+        raise InputError(
+            f"system (one document for the whole system) applies to {', '.join(sorted(SYSTEM_KINDS))} only, "
+            f"not to {kind}; leave it out"
+        )
+    artifacts = exporter(design, options)
     seen: set[str] = set()
     for artifact in artifacts:
         if artifact.path in seen:

@@ -395,6 +395,12 @@ _LATENCY_AFTER = re.compile(
     r"(?:under|below|within|less than|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?)\s*(?:p\d{2,3}\s*)?"
     r"(?:latency|end[- ]to[- ]end|response)"
 )
+# "answered within 150 ms p99", "in under 2 s (p95)", "within 80 ms": a bound on response time written after the number.
+_LATENCY_BOUND = re.compile(
+    r"(?:(?:within|under|below|less than|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?)"
+    r"\s*\(?\s*(?:at\s+)?p\d{2,3}\b)"
+    r"|(?:(?:within|in under|under|in less than)\s*(?P<num_ms>\d+(?:\.\d+)?)\s*(?P<unit_ms>ms|milliseconds?)\b)"
+)
 _PEAK = re.compile(
     r"(?:peaks?\s*(?:of|at|up to)?\s*(?P<a>\d+(?:\.\d+)?)\s*x)|(?:(?P<b>\d+(?:\.\d+)?)\s*x\s*peaks?)"
 )
@@ -474,24 +480,29 @@ def _read_rate(text: str, facts: BriefFacts) -> None:
         facts.throughput_eps, facts.throughput_unit, facts.throughput_source, facts.instance_rate = best
 
 
+# "every 30 seconds", "every 10 s", "every 500 ms", "every 2 h": the units a reporting period is written in.
+_PERIOD_UNITS = r"seconds?|secs?|s|ms|milliseconds?|minutes?|mins?|hours?|hrs?|h"
 _FLEET = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<mult>k|thousand|m|million|b|billion)?\s+(?P<unit>[a-z-]+)\s+"
-    r"(?:[a-z-]+\s+){1,4}?every\s+(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?|days?)\b"
+    r"(?:[a-z-]+\s+){1,4}?every\s+(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>" + _PERIOD_UNITS + r"|days?)\b"
 )
 _PERIODIC = re.compile(
     r"\b(?P<unit>[a-z-]+s)\s+(?:stream|report|send|emit|publish|push)\w*\s+(?:[a-z-]+\s+){0,3}?every\s+"
-    r"(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>seconds?|secs?|minutes?|mins?|hours?)\b"
+    r"(?P<n>\d+(?:\.\d+)?)?\s*(?P<per>" + _PERIOD_UNITS + r")\b"
 )
 _PEAK_WORDS = re.compile(
     r"\b(when|whenever|during|at the open|at peak|at launch|on sale|in bursts?|rush|spikes?|busiest|flash sales?)\b"
 )
-_PERIOD_S = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "day": 86400}
+_PERIOD_S = {
+    "s": 1, "sec": 1, "second": 1, "ms": 0.001, "millisecond": 0.001, "min": 60, "minute": 60, "h": 3600,
+    "hr": 3600, "hour": 3600, "day": 86400,
+}
 # A fleet that reports periodically but is not counted in the brief is assumed to be this large.
 ASSUMED_FLEET = 10_000
 
 
 def _period(n: str | None, per: str) -> float:
-    base = per.rstrip("s") if per not in ("s",) else per
+    base = per if per in ("s", "ms") else per.rstrip("s")
     return float(n or 1) * _PERIOD_S.get(base, 1)
 
 
@@ -527,13 +538,14 @@ def _read_peak_rate(text: str, facts: BriefFacts) -> None:
 
 
 def _read_latency(text: str, facts: BriefFacts) -> None:
-    for pattern in (_LATENCY, _LATENCY_AFTER):
+    for pattern in (_LATENCY, _LATENCY_AFTER, _LATENCY_BOUND):
         m = pattern.search(text)
         if m:
-            value = float(m.group("num"))
-            unit = m.group("unit")
+            groups = m.groupdict()
+            value = float(groups.get("num") or groups["num_ms"])
+            unit = groups.get("unit") or groups["unit_ms"]
             facts.latency_p99_ms = value if unit.startswith("m") else value * 1000
-            facts.latency_source = m.group(0).strip()
+            facts.latency_source = m.group(0).strip(" (")
             return
 
 

@@ -28,8 +28,19 @@ PARTICLES = frozenset({"up", "in", "out", "back", "off"})
 PRONOUNS = frozenset({"it", "them", "they", "one", "someone", "him", "her"})
 _FILLER = frozenset({"automatically", "online", "immediately", "only", "also", "then", "directly", "live"})
 _NUMBER_WORDS = frozenset({"k", "m", "b", "thousand", "million", "billion", "concurrent", "per"})
+# Counts say how many, never what: "six seats" names seats.
+_CARDINALS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
+    "twenty", "thirty", "fifty", "hundred", "dozen",
+})
 _LOAD = re.compile(r"^\d[\d.,]*\s*(k|m|b|thousand|million|billion)?\b")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
+# "hold up to six seats", "at least two reviewers": a bound on a quantity, not a particle or a preposition.
+_QUANTIFIER = re.compile(
+    r"\b(?:up to|at least|at most|no more than|more than|fewer than|less than|a maximum of|a minimum of)\s+"
+    r"(?=\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|a dozen"
+    r"|dozen|a hundred|hundred)\b)"
+)
 
 
 @dataclass
@@ -81,6 +92,7 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
         w
         for w in (words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words)
         if w not in DETERMINERS and w not in _FILLER and w not in lex.weak_modifiers and w not in _NUMBER_WORDS
+        and w not in _CARDINALS
     ]
     kept = [w for w in kept if not is_past_participle(w.split("-")[0])]  # "checked-out copies": a state, not a name
     kept = [w.removeprefix("e-") if w.startswith("e-") and w != "e-ticket" else w for w in kept]
@@ -170,7 +182,7 @@ class _Reader:
     # -- one clause ------------------------------------------------------------------------------------------
 
     def _clause(self, index: int, clause: Clause) -> None:
-        words = [w for w in _words(clause.text) if w not in _NUMBER_WORDS or w == "per"]
+        words = [w for w in _words(_QUANTIFIER.sub("", clause.text)) if w not in _NUMBER_WORDS or w == "per"]
         if not words:
             return
         if clause.listed:
