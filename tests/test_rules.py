@@ -822,3 +822,20 @@ def test_large_design_reviews_clean() -> None:
     design = module.synthetic_design(events=10_000, consumers=2_000)
     findings = check(design)
     assert all(f.severity == "info" for f in findings), findings[:3]
+
+
+def test_eda309_a_group_of_several_topics_idles_only_beyond_its_largest_topic() -> None:
+    """order-saga reads orders.events and payments.events: with 12 partitions on one of them, 9 instances all
+    get work (the range assignor gives each instance partitions of every topic it can), 13 leave one idle."""
+
+    def widen(design: Design) -> None:
+        topic = next(t for t in design.topics if t.name == "payments.events")
+        topic.partitions = 12
+
+    design = mutated(widen)
+    design.consumers[0].concurrency = 9
+    assert findings_of(design, "EDA309") == []
+    design.consumers[0].concurrency = 13
+    [finding] = check(design, select=["EDA309"])
+    assert finding.pointer == "/consumers/0/concurrency"
+    assert "the largest of its topics, 'payments.events', has 12 partitions; 1 would sit idle" in finding.message

@@ -190,6 +190,21 @@ def _generic_domain(noun: str) -> Domain:
 PROJECTOR_RETRY = RetryPolicy(
     max_attempts=3, backoff="exponential", initial_delay_ms=100, max_delay_ms=400, multiplier=2.0, jitter=True
 )
+# A read model is never promised fresher than this, however tight the brief's response-time bound: a projector
+# needs a few handler runs and retries inside the lag target.
+MIN_LAG_TARGET_MS = 100
+
+
+def projector_retry(lag_target_ms: int) -> RetryPolicy:
+    """The projector's in-place retries, short enough that a poison event holds its partition within the lag
+    target: three handler runs plus two delays (d, 2d), with room for jitter."""
+    if lag_target_ms >= 1000:
+        return PROJECTOR_RETRY
+    delay = max(1, int((lag_target_ms - 3 * HANDLER_TIME_MS) / 4))
+    return RetryPolicy(
+        max_attempts=3, backoff="exponential", initial_delay_ms=delay, max_delay_ms=2 * delay, multiplier=2.0,
+        jitter=True,
+    )
 
 class _Planner:
     def __init__(
@@ -509,6 +524,7 @@ class _Planner:
         emits: Sequence[str] = (),
         *,
         upsert_key: str | None = None,
+        lag_target_ms: int = 1000,
     ) -> None:
         subs = [s for s in dict.fromkeys(subscriptions)]
         if not subs:
@@ -539,7 +555,7 @@ class _Planner:
                 action=action,
                 emits=list(dict.fromkeys(emits)),
                 idempotency=idempotency,
-                retry=PROJECTOR_RETRY
+                retry=projector_retry(lag_target_ms)
                 if upsert_key
                 else RetryPolicy(
                     max_attempts=p.max_attempts,
@@ -1035,7 +1051,7 @@ class _Planner:
         """Read models from the catalog; every event nobody else reacts to feeds its domain's first read model,
         so each fact has a consumer and the status view shows the whole lifecycle."""
         out: list[Projection] = []
-        lag = int(min(self.facts.latency_p99_ms or 1000, 1000))
+        lag = max(int(min(self.facts.latency_p99_ms or 1000, 1000)), MIN_LAG_TARGET_MS)
         for d in self.domains:
             catalog = list(d.projections) or [
                 KProjection(
@@ -1075,6 +1091,7 @@ class _Planner:
                     sources,
                     f"upsert the {p.name} read model",
                     upsert_key=p.key,
+                    lag_target_ms=lag,
                 )
         return out
 
@@ -1255,11 +1272,17 @@ class _Planner:
             if not read:
                 sized.append(c)
                 continue
-            partitions = min((t.partitions or 1) for t in read)
-            peak = max((t.throughput_eps or 0) for t in read)
             handler, in_flight = max(self.topic_consumption.get(t.name, (HANDLER_TIME_MS, 1)) for t in read)
-            needed = consumers_needed(
-                peak, partitions=partitions, processing_time_ms=handler, in_flight_per_partition=in_flight
+            # Each topic the group reads must be drained at its own peak over its own partitions: the busiest
+            # topic is not always the one with the fewest partitions.
+            needed = max(
+                consumers_needed(
+                    t.throughput_eps or 0,
+                    partitions=t.partitions or 1,
+                    processing_time_ms=handler,
+                    in_flight_per_partition=in_flight,
+                )
+                for t in read
             )
             sized.append(
                 c.model_copy(

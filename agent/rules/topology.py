@@ -333,19 +333,27 @@ def consumer_concurrency_exceeds_partitions(design: Design, index: DesignIndex) 
 
     Anti-pattern: `concurrency: 12` on a consumer of a 6-partition topic.
 
+    A group that reads several topics is assigned partitions of each, so an instance idles only when the
+    largest of its topics has fewer partitions than the group has instances (with the range assignor; the
+    round-robin and sticky assignors spread all partitions together and idle even fewer).
+
     Fix: Lower the concurrency to the partition count, or raise the partition count if the load needs it.
     """
     for position, consumer in enumerate(design.consumers):
-        for topic_name in sorted(index.consumer_topics[position]):
-            topic = index.topic(topic_name)
-            if topic and topic.partitions is not None and consumer.concurrency > topic.partitions:
-                yield Violation(
-                    f"/consumers/{position}/concurrency",
-                    f"consumer '{consumer.name}' runs {consumer.concurrency} instances but '{topic.name}' has "
-                    f"{topic.partitions} partitions; {consumer.concurrency - topic.partitions} would sit idle",
-                    f"set concurrency to {topic.partitions} or add partitions",
-                )
-                break
+        topics = [index.topic(name) for name in sorted(index.consumer_topics[position])]
+        sized = [t for t in topics if t is not None and t.partitions is not None]
+        if not sized or len(sized) < len([t for t in topics if t is not None]):
+            continue  # a topic of unknown size may hold partitions for every instance
+        widest = max(sized, key=lambda t: t.partitions or 0)
+        partitions = widest.partitions or 0
+        if consumer.concurrency > partitions:
+            where = f"'{widest.name}' has" if len(sized) == 1 else f"the largest of its topics, '{widest.name}', has"
+            yield Violation(
+                f"/consumers/{position}/concurrency",
+                f"consumer '{consumer.name}' runs {consumer.concurrency} instances but {where} "
+                f"{partitions} partitions; {consumer.concurrency - partitions} would sit idle",
+                f"set concurrency to {partitions} or add partitions",
+            )
 
 
 @rule("EDA310", "replication-too-low", severity="error")
