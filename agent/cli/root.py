@@ -30,16 +30,30 @@ def _no_plugins() -> tuple[()]:
     return ()
 
 
+_LOADER = "pydantic.plugin._loader"
+
+
+def _real_loader_attribute(attribute: str) -> object:
+    # pydantic's loader is private: anything of it other than get_plugins (a later pydantic may ask for more)
+    # comes from the real module, imported on that first use.
+    if attribute.startswith("__"):  # what the import system probes for (__path__, __file__, …), not pydantic
+        raise AttributeError(attribute)
+    import importlib
+
+    sys.modules.pop(_LOADER, None)
+    return getattr(importlib.import_module(_LOADER), attribute)
+
+
 def _skip_plugin_loader() -> None:
     """pydantic's plugin loader imports importlib.metadata (and with it the email package, about 20 ms) before it
     reads PYDANTIC_DISABLE_PLUGINS. When the variable turns every plugin off, the loader is one that returns no
     plugins, as pydantic's own does then, without that import."""
-    name = "pydantic.plugin._loader"
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _PLUGINS_OFF or name in sys.modules:
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _PLUGINS_OFF or _LOADER in sys.modules:
         return
-    loader = ModuleType(name, "pydantic's plugin loader while PYDANTIC_DISABLE_PLUGINS turns every plugin off")
+    loader = ModuleType(_LOADER, "pydantic's plugin loader while PYDANTIC_DISABLE_PLUGINS turns every plugin off")
     loader.__dict__["get_plugins"] = _no_plugins
-    sys.modules[name] = loader
+    loader.__dict__["__getattr__"] = _real_loader_attribute
+    sys.modules[_LOADER] = loader
 
 
 _skip_plugin_loader()
