@@ -854,3 +854,9 @@ function collect(node, out) {
   process.exit(1);
 });
 """
+
+
+@pytest.mark.parametrize("value", ["0\n", "a\n\nb  \n", "line\r\nbreak", "\n"])
+def test_frontmatter_keeps_line_breaks_exactly(value: str) -> None:
+    front, _ = split(document({"summary": value}, "body"))
+    assert front == {"summary": value}

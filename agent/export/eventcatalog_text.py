@@ -45,8 +45,9 @@ class _FrontmatterDumper(_SafeDumper):  # type: ignore[valid-type,misc]
 def _represent_str(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
     if _JS_YAML_NUMBER.fullmatch(value):
         return dumper.represent_scalar(_STR_TAG, value, style="'")
-    if "\n" in value:
-        return dumper.represent_scalar(_STR_TAG, value, style="|")
+    if any(c in value for c in "\n\r"):
+        # Double quotes keep every character, trailing line breaks included; a literal block would not.
+        return dumper.represent_scalar(_STR_TAG, value, style='"')
     return dumper.represent_scalar(_STR_TAG, value)
 
 
