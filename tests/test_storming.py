@@ -139,3 +139,34 @@ def test_every_topic_shows_its_partition_arithmetic() -> None:
 )
 def test_a_bound_on_a_quantity_is_neither_a_particle_nor_part_of_the_name(brief: str, expected: str) -> None:
     assert events(brief)[:1] == [expected]
+
+
+# -- modal verbs -------------------------------------------------------------------------------------------
+
+
+def test_a_modal_of_possibility_leaves_the_action_it_governs() -> None:
+    assert events("a tenant may renew the lease") == ["LeaseRenewed"]
+    assert events("the librarian can waive a fine") == ["FineWaived"]
+    assert events("drivers will rate the trip") == ["TripRated"]
+    assert "ParcelCancelled" in events("couriers collect parcels and can cancel them")
+
+
+def test_an_obligation_is_a_rule_to_keep_not_a_business_fact() -> None:
+    found = storm("Trading: orders must be acknowledged within 20 ms p99; fills update positions")
+    names = [a.event for a in found.actions] + [a.command for a in found.actions]
+    assert not any(word in name for name in names for word in ("Must", "Acknowledged"))
+    assert any("rule" in why and "acknowledged" in text for text, why in found.not_modelled)
+    for brief in (
+        "members borrow books that must be returned within 21 days",
+        "a seat must never be sold twice",
+        "refunds need to be approved by a manager",
+        "a member cannot borrow more than five books",
+    ):
+        found = storm(brief)
+        assert not any(w in a.event + a.command for a in found.actions for w in ("Must", "Need", "Can", "Never"))
+        assert any("rule" in why for _, why in found.not_modelled), brief
+
+
+def test_no_modal_reaches_a_topic_name() -> None:
+    design = plan("Trading: orders must be acknowledged within 20 ms p99; fills update positions").design
+    assert not any(m in t.name for t in design.topics for m in ("must", "should", "can", "may"))

@@ -15,6 +15,7 @@ from archassist.agent.model.naming import pascal
 from archassist.agent.planner import inflection
 from archassist.agent.planner.clauses import Clause, split
 from archassist.agent.planner.knowledge import KVerb, Lexicon, lexicon
+from archassist.agent.planner.modality import read_modality
 from archassist.agent.rules.words import is_past_participle
 
 DETERMINERS = frozenset(
@@ -33,6 +34,7 @@ _CARDINALS = frozenset({
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
     "twenty", "thirty", "fifty", "hundred", "dozen",
 })
+_RULE = "a rule or requirement the design keeps (must, never), not a business action"
 _LOAD = re.compile(r"^\d[\d.,]*\s*(k|m|b|thousand|million|billion)?\b")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
 # "hold up to six seats", "at least two reviewers": a bound on a quantity, not a particle or a preposition.
@@ -188,6 +190,12 @@ class _Reader:
         if clause.listed:
             self._noun_clause(words, clause)
             return
+        modal = read_modality(words)
+        if modal.rule:
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, _RULE))
+            return
+        words = modal.words
         numbered = bool(_LOAD.match(clause.source))
         if numbered and not self._has_verb_after_subject(words):
             self.skipped.add(index)
@@ -206,6 +214,9 @@ class _Reader:
         if hyphen:
             return
         subject, verb_at, passive = self._find_verb(words, clause)
+        if modal.verb_at is not None and words[modal.verb_at] not in AUX:
+            # "a student may appeal a grade": the verb after a modal is in its base form, whatever the subject
+            subject, verb_at, passive = words[: modal.verb_at], modal.verb_at, False
         if verb_at is not None and verb_at == 0 and len(words) == 2 and self._is_nominal(words[1]):
             verb_at = None  # "email sync": a noun phrase naming an action
         if verb_at is None:
