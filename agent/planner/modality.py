@@ -68,12 +68,12 @@ def _verb_follows(words: list[str], at: int) -> tuple[int, bool] | None:
 def read_modality(words: list[str]) -> Reading:
     """The clause with its first modal taken out, when a verb follows it ("must show" -> "show")."""
     for i, word in enumerate(words):
-        for phrase, kind in _PERIPHRASTIC.items():
+        for phrase, periphrastic in _PERIPHRASTIC.items():
             if tuple(words[i : i + len(phrase)]) == phrase:
                 found = _verb_follows(words, i + len(phrase))
                 if found is not None:
                     at, negated = found
-                    return Reading([*words[:i], *words[at:]], kind, negated, i)
+                    return Reading([*words[:i], *words[at:]], periphrastic, negated, i)
         if word in _OBLIGATION or word in _POSSIBILITY or word in _NEGATED:
             found = _verb_follows(words, i + 1)
             if found is None:
