@@ -271,3 +271,23 @@ def test_event_sourced_history_needs_no_archive_decision() -> None:
     assert design.style.event_sourcing
     assert not any("archive" in d.tags for d in design.decisions)
     assert all(t.replay_source is None for t in design.topics)
+
+
+# -- conditions: what reacts to what ----------------------------------------------------------------------
+
+
+def _reactions(brief: str) -> set[tuple[str, str]]:
+    design = plan(brief).design
+    assert [f.code for f in check(design) if f.code == "EDA925"] == []
+    return {(s, e) for c in design.consumers for s in c.subscriptions for e in c.emits}
+
+
+def test_an_action_reacts_to_its_condition_and_a_before_clause_comes_after() -> None:
+    found = _reactions(
+        "Print shop: customers upload photos, the album is shipped only when every print is inspected, "
+        "and a smudged print is reprinted before the customer is emailed the delay."
+    )
+    assert ("PrintInspected", "AlbumShipped") in found  # "shipped only when inspected": the inspection first
+    assert ("PrintReprinted", "DelayEmailed") in found  # "reprinted before ... emailed": the e-mail after
+    assert ("AlbumShipped", "PrintInspected") not in found
+    assert ("DelayEmailed", "PrintReprinted") not in found

@@ -82,6 +82,7 @@ class Storm:
     not_modelled: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     process: str | None = None
+    clauses: list[Clause] = field(default_factory=list)
 
 
 def _words(text: str) -> list[str]:
@@ -122,7 +123,7 @@ class _Reader:
     def __init__(self, brief: str) -> None:
         self.lex = lexicon()
         self.title, self.clauses = split(brief)
-        self.storm = Storm(title=self.title)
+        self.storm = Storm(title=self.title, clauses=self.clauses)
         self.last_object: str | None = None
         self.last_subject: str | None = None
         self.last_passive_subject: str | None = None
