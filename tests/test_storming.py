@@ -170,3 +170,30 @@ def test_an_obligation_is_a_rule_to_keep_not_a_business_fact() -> None:
 def test_no_modal_reaches_a_topic_name() -> None:
     design = plan("Trading: orders must be acknowledged within 20 ms p99; fills update positions").design
     assert not any(m in t.name for t in design.topics for m in ("must", "should", "can", "may"))
+
+
+# -- what a noun phrase is made of -------------------------------------------------------------------------
+
+
+def test_question_words_and_particles_never_name_a_thing() -> None:
+    found = storm("the board shows who parks where")
+    assert not any("Where" in a.event or "Who" in a.event for a in found.actions)
+    assert events("subscribers opt out during the campaign") == ["SubscriberOptedOut"]
+    assert events("the bank claws the bonuses back") == ["BonusClawedBack"]
+
+
+def test_a_determiner_after_a_noun_starts_the_phrase_that_is_meant() -> None:
+    assert events("after the match each team's score is audited") == ["TeamScoreAudited"]
+
+
+def test_rates_and_retention_are_requirements_not_actions() -> None:
+    found = storm("buyers place orders, busy stores see 5k orders per second, and receipts are kept 6 years")
+    assert [a.event for a in found.actions] == ["OrderPlaced"]
+    reasons = " ".join(why for _, why in found.not_modelled)
+    assert "load figure" in reasons and "retention" in reasons
+
+
+def test_topics_are_named_after_business_things_not_plumbing() -> None:
+    design = plan("Dental clinic: dentists order x-ray tests, hygienists record the scan, and every change is logged").design
+    names = [t.name.split(".")[0] for t in design.topics]
+    assert not any(w in name.split("_") for name in names for w in ("test", "change", "data", "out"))

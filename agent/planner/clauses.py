@@ -63,6 +63,7 @@ class Clause:
     deadline: bool = False
     listed: bool = False  # an item of a parenthesised list of things: nouns, not actions
     relative: bool = False  # "orders that are delivered weekly": the subject is the object before
+    rated: bool = False  # named a rate ("see 10k bids per second"), now read as the bare noun
     source: str = ""
 
 
@@ -140,6 +141,7 @@ def split(brief: str) -> tuple[str | None, list[Clause]]:
             clause.continues = True
             clause.relative = True
         if not _RATE_PHRASE.match(clause.text):
+            clause.rated = bool(_RATE_PHRASE.search(clause.text))
             clause.text = _RATE_PHRASE.sub(lambda m: f" {m.group('noun')} ", clause.text)
         _times(clause)
     return title, [c for c in out if c.text]

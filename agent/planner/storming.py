@@ -23,8 +23,11 @@ DETERMINERS = frozenset(
 )
 AUX = frozenset(["is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"])
 PREPOSITIONS = frozenset(
-    ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including"]
+    ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including",
+     "during", "until", "within", "without", "against", "around", "among", "upon", "throughout"]
 )
+# "who sits where", "what changed": question words stand for a thing, they never name one.
+_INTERROGATIVES = frozenset({"who", "whom", "whose", "what", "where", "when", "why", "how", "which", "whether"})
 PARTICLES = frozenset({"up", "in", "out", "back", "off"})
 PRONOUNS = frozenset({"it", "them", "they", "one", "someone", "him", "her"})
 _FILLER = frozenset({"automatically", "online", "immediately", "only", "also", "then", "directly", "live"})
@@ -34,6 +37,10 @@ _CARDINALS = frozenset({
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
     "twenty", "thirty", "fifty", "hundred", "dozen",
 })
+# Verbs that only say how much arrives when their object is a rate, and verbs that say how long data is kept.
+_VOLUME_VERBS = frozenset({"see", "handle", "process", "reach", "average", "hit", "experience", "expect", "peak", "total"})
+_RETENTION_VERBS = frozenset({"keep", "retain", "store", "archive", "preserve"})
+_DAY_S = 86400.0
 _RULE = "a rule or requirement the design keeps (must, never), not a business action"
 _LOAD = re.compile(r"^\d[\d.,]*\s*(k|m|b|thousand|million|billion)?\b")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
@@ -91,10 +98,15 @@ def _words(text: str) -> list[str]:
 
 def _noun_phrase(words: list[str], lex: Lexicon) -> str:
     """The singular noun phrase a run of words names: "the unpaid holds" -> "hold", "late fees" -> "late fee"."""
+    words = words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words
+    # "the event each household's reduction": a determiner after a noun starts the phrase that is meant
+    starts = [i for i, w in enumerate(words) if i > 0 and w in DETERMINERS and words[i - 1] not in DETERMINERS]
+    if starts:
+        words = words[starts[-1] :]
     kept = [
         w
-        for w in (words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words)
-        if w not in DETERMINERS and w not in _FILLER and w not in lex.weak_modifiers and w not in _NUMBER_WORDS
+        for w in words
+        if w not in DETERMINERS and w not in _INTERROGATIVES and w not in PARTICLES and w not in _FILLER and w not in lex.weak_modifiers and w not in _NUMBER_WORDS
         and w not in _CARDINALS
     ]
     kept = [w for w in kept if not is_past_participle(w.split("-")[0])]  # "checked-out copies": a state, not a name
@@ -231,7 +243,7 @@ class _Reader:
         rest = words[verb_at + 1 :]
         if lemma.startswith("e-"):
             lemma = lemma[2:]
-        if rest and rest[0] in PARTICLES and f"{lemma} {rest[0]}" in self.lex.verbs:
+        if rest and rest[0] in PARTICLES and (f"{lemma} {rest[0]}" in self.lex.verbs or _particle_ends(rest)):
             lemma, rest = f"{lemma} {rest[0]}", rest[1:]
         elif len(rest) >= 2 and rest[0] in PRONOUNS and rest[1] in PARTICLES and f"{lemma} {rest[1]}" in self.lex.verbs:
             lemma, rest = f"{lemma} {rest[1]}", [rest[0], *rest[2:]]
@@ -239,6 +251,16 @@ class _Reader:
             # "get notified": the passive of notify with the subject as its recipient
             lemma, rest, passive = inflection.verb_lemma(rest[0]) or rest[0], rest[1:], True
             subject = subject or (self.last_subject or "").split()
+        if clause.rated and lemma in _VOLUME_VERBS:
+            # "popular auctions see 10k bids per second": how much arrives, not something anyone does
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, "a load figure: read as the rate the design is sized for"))
+            return
+        if lemma in _RETENTION_VERBS and clause.duration_s and clause.duration_s >= _DAY_S:
+            # "grades are kept 5 years": how long history lives, a requirement rather than a business fact
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, "a retention requirement: read into the design's requirements"))
+            return
         self._implied(subject, clause)
         self._occurrence_subject(subject, clause)
         subjects = self._conjuncts(subject) if passive else [subject]
@@ -391,6 +413,10 @@ class _Reader:
             if w in PREPOSITIONS or w == "and" or w == "or":
                 break
             obj_words.append(w)
+        if len(obj_words) > 1 and obj_words[-1] in PARTICLES and " " not in lemma:
+            # "claw the gems back": the particle belongs to the verb, written after its object
+            lemma, obj_words = f"{lemma} {obj_words[-1]}", obj_words[:-1]
+            sense = _verb_sense(lemma, lex)
         if "to" in rest:
             after = rest[rest.index("to") + 1 :]
             target = _noun_phrase([w for w in after[:3] if w not in PREPOSITIONS], lex)
@@ -653,6 +679,15 @@ class _Reader:
             state=True,
         )
         self._add(action)
+
+
+def _particle_ends(rest: list[str]) -> bool:
+    """ "opt out during the event", "fall back to a plastic card": a particle with no object after it is part of
+    the verb ("in" only before another preposition: "check in at the desk", not "sign in the visitor")."""
+    after = rest[1] if len(rest) > 1 else None
+    if after is None or after in PREPOSITIONS:
+        return True
+    return rest[0] != "in" and after in DETERMINERS
 
 
 def _head(phrase: str) -> str:

@@ -28,6 +28,7 @@ from archassist.agent.planner.knowledge import (
     lexicon,
 )
 from archassist.agent.planner.storming import Action, Storm
+from archassist.agent.rules.topology import TECHNICAL_WORDS
 
 NOTIFICATION = "notification"
 DEFAULT_STEP_TIMEOUT_S = 60.0
@@ -123,7 +124,22 @@ class _Builder:
         owner = self.owner_of.get(action.obj)
         if owner is not None:
             return owner
-        return action.obj
+        return self._business_name(action)
+
+    def _business_name(self, action: Action) -> str:
+        """A context is named after a business thing: "lab test" is the lab's, and a bare "change" belongs to what
+        was acted on before it. Words that name plumbing (test, change, data, out) would name the topics after it."""
+        words = action.obj.split()
+        kept = [w for w in words if w not in TECHNICAL_WORDS]
+        if kept == words:
+            return action.obj
+        if kept:
+            return " ".join(kept)
+        earlier = [a for a in self.storm.actions if a.order < action.order and not a.message]
+        if earlier:
+            return self._context_for(earlier[-1])
+        process = [w for w in (self.storm.process or "").split() if w not in TECHNICAL_WORDS]
+        return " ".join(process) or action.obj  # the business the brief's title names
 
     def _context(self, name: str) -> _Context:
         if name not in self.contexts:
