@@ -26,23 +26,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, require_external
+from tests.export_briefs import BRIEFS, CONCERT_TICKETING, FLAGSHIP, LOAN_ORIGINATION, SMART_METERS
 
-FLAGSHIP = "order fulfillment across payments, inventory, and shipping"
-# Three briefs of ../shared/briefs/dev.json of different shapes: an event-sourced, audited flow with 30-day audit
-# topics, high-rate IoT telemetry, and a saga-heavy booking under a sales spike.
-LOAN_ORIGINATION = (
-    "Consumer loan origination: applicants apply online, a credit bureau check and automated underwriting decide, "
-    "contracts are e-signed and the money is disbursed. Regulators require a 10 year audit trail."
-)
-SMART_METERS = (
-    "Smart electricity meters: 2 million meters report readings every 15 minutes; bills are computed monthly and "
-    "outages trigger alerts to field crews."
-)
-CONCERT_TICKETING = (
-    "Concert ticketing: fans hold seats for 10 minutes, pay, and receive e-tickets; unpaid holds expire; 50k "
-    "purchases per minute when a big show goes on sale."
-)
-BRIEFS = [FLAGSHIP, LOAN_ORIGINATION, SMART_METERS, CONCERT_TICKETING]
 FAKE_TOOL = ROOT / "tests" / "fixtures" / "kafka" / "fake_kafka_tool.py"
 STRIMZI = ROOT / "tests" / "fixtures" / "strimzi"
 

@@ -9,12 +9,10 @@ from archassist.agent.errors import InputError
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.results import fit, tool_result
 from archassist.tools.state import ServerState
-from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-INPUT_NAME = "<input>"
 REASONS_KEPT = 4  # per criterion in the structured result; the text has them all
 
 
@@ -59,7 +57,6 @@ class ScoreDesignOutput(BaseModel):
 
 
 def _score(args: ScoreDesignInput, state: ServerState) -> CallToolResult:
-    from archassist.agent.model.io import load_design_file, loads
     from archassist.evals.scenario import find_scenario
     from archassist.evals.scoring import score_design
     from archassist.evals.summary import render_markdown, summary_data
@@ -67,16 +64,7 @@ def _score(args: ScoreDesignInput, state: ServerState) -> CallToolResult:
     if args.scenario is not None and ("/" in args.scenario or "\\" in args.scenario or "." in args.scenario):
         raise InputError(f"scenario '{args.scenario}' must be a scenario id such as card-authorisation, not a path")
     scenario = find_scenario(args.scenario) if args.scenario is not None else None
-    if args.path is not None:
-        resolved = state.workspace.locate(args.path)
-        shown = state.workspace.relative(resolved)
-        try:
-            design = load_design_file(resolved).design
-        except InputError as exc:
-            raise InputError(str(exc).replace(str(resolved), shown)) from None
-    else:
-        check_size(args.text or "", "the design")
-        design = loads(args.text or "", INPUT_NAME).design
+    design, _ = state.workspace.design(args.path, args.text)
     scores = score_design(design, scenario)
     full = summary_data(scores, design=design.name, scenario=scenario)
     compact = summary_data(scores, design=design.name, scenario=scenario, reasons_per_criterion=REASONS_KEPT)

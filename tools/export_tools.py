@@ -6,17 +6,14 @@ import json
 from typing import Literal
 
 import anyio.to_thread
-from archassist.agent.errors import InputError
 from archassist.tools.registration import add_model_tool, writes_files
 from archassist.tools.results import MAX_STRUCTURED_CHARS, structured_size, tool_result
 from archassist.tools.state import ServerState
-from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
-INPUT_NAME = "<input>"
 Kind = Literal["asyncapi", "avro", "jsonschema", "kafka", "sql", "eventcatalog"]
 
 
@@ -79,18 +76,8 @@ class ExportOutput(_Result):
 
 def _export(args: ExportInput, state: ServerState) -> CallToolResult:
     from archassist.agent.export.base import ExportOptions, export
-    from archassist.agent.model.io import load_design_file, loads
 
-    if args.path is not None:
-        resolved = state.workspace.locate(args.path)
-        shown = state.workspace.relative(resolved)
-        try:
-            design = load_design_file(resolved).design
-        except InputError as exc:
-            raise InputError(str(exc).replace(str(resolved), shown)) from None
-    else:
-        check_size(args.text or "", "the design")
-        design = loads(args.text or "", INPUT_NAME).design
+    design, _ = state.workspace.design(args.path, args.text)
     artifacts = export(design, args.kind, ExportOptions(system=args.system, extra=dict(args.options)))
     written_to = None
     if args.output_dir is not None:

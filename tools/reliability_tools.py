@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from archassist.agent.modes.reliability import ReliabilityResult
 
 MAX_ROWS = 60  # keeps structuredContent well under 20,000 characters on large designs
-INPUT_NAME = "<input>"
 
 
 class ReliabilityInput(BaseModel):
@@ -142,21 +141,9 @@ def register(server: MCPServer, state: ServerState) -> None:
             error_rate=args.error_rate,
             poison_rate=args.poison_rate,
         )
-        if args.path is not None:
-            from archassist.agent.model.io import load_design_file
-
-            resolved = state.workspace.locate(args.path)
-            shown = state.workspace.relative(resolved)
-            try:
-                design = load_design_file(resolved).design
-            except InputError as exc:
-                raise InputError(str(exc).replace(str(resolved), shown)) from None
+        if args.path is not None or args.text is not None:
+            design, shown = state.workspace.design(args.path, args.text)
             result = plan_for(design, what_if, target=shown)
-        elif args.text is not None:
-            from archassist.agent.model.io import loads
-
-            check_size(args.text, "the design")
-            result = plan_for(loads(args.text, INPUT_NAME).design, what_if, target=INPUT_NAME)
         else:
             brief = (args.brief or "").strip()
             if not brief:

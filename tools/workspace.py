@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from archassist.agent.errors import InputError
 
 if TYPE_CHECKING:
+    from archassist.agent.model.design import Design
     from archassist.agent.modes.review import ReviewConfig
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
+INPUT_NAME = "<input>"  # how a design given as text is named in messages
 ROOT_ENV = "ARCHASSIST_ROOT"
 
 
@@ -124,6 +126,21 @@ class Workspace:
         if resolved.exists() and not resolved.is_dir():
             raise InputError(f"{path}: exists and is not a folder; give a folder inside the workspace")
         return resolved
+
+    def design(self, path: str | None, text: str | None) -> tuple[Design, str]:
+        """The Design a tool is given, as a workspace file or as YAML/JSON text, and how to name it to the client.
+        Errors name the file as the client does (relative to the workspace), never by its absolute path."""
+        from archassist.agent.model.io import load_design_file, loads
+
+        if path is not None:
+            resolved = self.locate(path)
+            shown = self.relative(resolved)
+            try:
+                return load_design_file(resolved).design, shown
+            except InputError as exc:
+                raise InputError(str(exc).replace(str(resolved), shown)) from None
+        check_size(text or "", "the design")
+        return loads(text or "", INPUT_NAME).design, INPUT_NAME
 
     def relative(self, path: Path) -> str:
         """How a file inside the workspace is shown to clients: relative to the root, with forward slashes."""

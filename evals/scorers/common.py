@@ -74,3 +74,21 @@ class Params:
         if self.thresholds:
             out["thresholds"] = dict(self.thresholds)
         return out
+
+
+class ParamScorer:
+    """A scorer whose parameters are named weights (and thresholds) with defaults that a run may override; the
+    merged values are what the run records."""
+
+    name: str
+    default_weights: Mapping[str, float] = {}
+    default_thresholds: Mapping[str, float] = {}
+
+    def __init__(
+        self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
+    ) -> None:
+        self._params = Params.merge(self.name, self.default_weights, self.default_thresholds, weights, thresholds)
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self._params.data()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, index_of, names
+from archassist.evals.scorers.common import ParamScorer, index_of, names
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ def _dependencies(design: Design, index: DesignIndex) -> dict[str, set[str]]:
     }
 
 
-class CouplingScorer:
+class CouplingScorer(ParamScorer):
     """Checks (weight); higher is looser coupling:
 
     - async_event_paths (3): no service calls another synchronously while handling an event or command
@@ -66,15 +65,8 @@ class CouplingScorer:
 
     name = "coupling"
     description = "No synchronous calls on event paths, no shared databases, bounded fan-in, no reading another's internals."
-
-    def __init__(
-        self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
-    ) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, THRESHOLDS, weights, thresholds)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
+    default_thresholds = THRESHOLDS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         sheet = Sheet(self.name, self._params.weights)

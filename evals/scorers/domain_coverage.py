@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from archassist.evals.base import Scenario, Score
 from archassist.evals.concepts import match_concepts, parse_concept
-from archassist.evals.scorers.common import Params, rate
+from archassist.evals.scorers.common import ParamScorer, rate
 from archassist.evals.scorers.scalability import design_peak_eps
 from archassist.evals.scorers.sheet import Check, Sheet
 
@@ -41,7 +41,7 @@ def _within(value: float | None, bounds: list[float]) -> bool:
     return value is not None and bounds[0] <= value <= bounds[1]
 
 
-class DomainCoverageScorer:
+class DomainCoverageScorer(ParamScorer):
     """Applies when the scenario lists expected concepts or stated requirements, or says events do not fit.
 
     Checks (weight):
@@ -59,15 +59,8 @@ class DomainCoverageScorer:
 
     name = "domain_coverage"
     description = "Expected concepts present, stated requirements carried, and small flows kept small."
-
-    def __init__(
-        self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
-    ) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, THRESHOLDS, weights, thresholds)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
+    default_thresholds = THRESHOLDS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         sheet = Sheet(self.name, self._params.weights)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params
+from archassist.evals.scorers.common import ParamScorer
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
 WEIGHTS = {"versions": 3.0, "compatibility": 2.0, "envelope": 2.0, "owners": 1.0, "upcasters": 1.0}
 
 
-class EvolvabilityScorer:
+class EvolvabilityScorer(ParamScorer):
     """Checks (weight):
 
     - versions (3): every event has a schema version.
@@ -31,13 +30,7 @@ class EvolvabilityScorer:
 
     name = "evolvability"
     description = "Events are versioned, compatibility-checked contracts with a complete envelope and an owner."
-
-    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, {}, weights, None)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         from archassist.agent.model.design import STANDARD_ENVELOPE

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, capacity_of, index_of
+from archassist.evals.scorers.common import ParamScorer, capacity_of, index_of
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ WEIGHTS = {
 KEYED_STRATEGIES = frozenset({"idempotency_key", "natural_upsert"})
 
 
-class IdempotencyScorer:
+class IdempotencyScorer(ParamScorer):
     """Checks (weight):
 
     - consumers (4): every at-least-once consumer has an idempotency strategy (dedup by event id, a business
@@ -39,13 +38,7 @@ class IdempotencyScorer:
 
     name = "idempotency"
     description = "Consumers, commands, compensations and projections are safe to repeat."
-
-    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, {}, weights, None)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         sheet = Sheet(self.name, self._params.weights)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, index_of
+from archassist.evals.scorers.common import ParamScorer, index_of
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ WEIGHTS = {
 SAGA_METRIC_WORDS = ("saga", "timeout", "stuck")
 
 
-class ObservabilityScorer:
+class ObservabilityScorer(ParamScorer):
     """Checks (weight):
 
     - lag_alerts (3): an alert with a threshold watches every consumer group's lag (one per group, or one over
@@ -41,13 +40,7 @@ class ObservabilityScorer:
 
     name = "observability"
     description = "Consumer lag and dead letters are alerted on; correlation, causation and tracing are carried."
-
-    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, {}, weights, None)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         from archassist.agent.rules.observability import LAG_METRIC_WORDS

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, capacity_of, index_of
+from archassist.evals.scorers.common import ParamScorer, capacity_of, index_of
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ BACKOFF_CREDIT = {"exponential": 1.0, "linear": 0.5, "fixed": 0.4, "none": 0.0}
 NO_JITTER_CREDIT = 0.6
 
 
-class ResilienceScorer:
+class ResilienceScorer(ParamScorer):
     """Checks (weight):
 
     - bounded_retries (2): every consumer retries a bounded number of times, at most ``max_attempts`` (20); a
@@ -53,15 +52,8 @@ class ResilienceScorer:
 
     name = "resilience"
     description = "Retries are bounded with backoff, failures are parked in dead letters, outages drain, no dual writes."
-
-    def __init__(
-        self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
-    ) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, THRESHOLDS, weights, thresholds)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
+    default_thresholds = THRESHOLDS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         from archassist.agent.rules.index import is_dead_letter_topic, is_retry_topic

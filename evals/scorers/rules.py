@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params
+from archassist.evals.scorers.common import ParamScorer
 
 if TYPE_CHECKING:
     from archassist.agent.model.design import Design
@@ -17,7 +17,7 @@ THRESHOLDS = {"half_penalty": 50.0}
 CODES_SHOWN = 8
 
 
-class RulesScorer:
+class RulesScorer(ParamScorer):
     """Every rule of the engine runs on the design (the design's own suppressions apply, as in a review).
 
     Each finding costs its severity's weight (error 5, warning 1.5, info 0.25); a finding the design suppresses
@@ -29,17 +29,15 @@ class RulesScorer:
 
     name = "rules"
     description = "Findings of the rules engine, weighted by severity (errors 5, warnings 1.5, info 0.25)."
+    default_weights = WEIGHTS
+    default_thresholds = THRESHOLDS
 
     def __init__(
         self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
     ) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, THRESHOLDS, weights, thresholds)
+        super().__init__(weights, thresholds)
         if self._params.thresholds["half_penalty"] <= 0:
             raise ValueError("scorer rules: threshold 'half_penalty' must be above 0")
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         from archassist.agent.rules import get_rule

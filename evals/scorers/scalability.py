@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from archassist.evals.base import Scenario, Score
-from archassist.evals.scorers.common import Params, index_of, rate
+from archassist.evals.scorers.common import ParamScorer, index_of, rate
 from archassist.evals.scorers.sheet import Sheet
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def _key_is_hot(key: str) -> str | None:
     return None
 
 
-class ScalabilityScorer:
+class ScalabilityScorer(ParamScorer):
     """Checks (weight):
 
     - load_stated (1): the design states its load (a sustained rate, or per-topic rates), so it can be sized.
@@ -92,15 +91,8 @@ class ScalabilityScorer:
 
     name = "scalability"
     description = "Partitions and consumer groups absorb the stated peak; no hot keys or hot aggregates."
-
-    def __init__(
-        self, weights: Mapping[str, float] | None = None, thresholds: Mapping[str, float] | None = None
-    ) -> None:
-        self._params = Params.merge(self.name, WEIGHTS, THRESHOLDS, weights, thresholds)
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params.data()
+    default_weights = WEIGHTS
+    default_thresholds = THRESHOLDS
 
     def score(self, design: Design, scenario: Scenario | None = None) -> Score:
         from archassist.agent.capacity.analysis import WhatIf, analyse
