@@ -197,3 +197,8 @@ def test_topics_are_named_after_business_things_not_plumbing() -> None:
     design = plan("Dental clinic: dentists order x-ray tests, hygienists record the scan, and every change is logged").design
     names = [t.name.split(".")[0] for t in design.topics]
     assert not any(w in name.split("_") for name in names for w in ("test", "change", "data", "out"))
+
+
+def test_a_phrasal_verb_the_lexicon_lacks_keeps_its_verb_meaning() -> None:
+    (action,) = storm("approved refunds are paid out to the customer").actions
+    assert action.money and action.event == "RefundPaid"

@@ -121,7 +121,11 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
 
 
 def _verb_sense(lemma: str, lex: Lexicon) -> KVerb:
-    return lex.verb(lemma) or KVerb()
+    found = lex.verb(lemma)
+    verb, _, particle = lemma.partition(" ")
+    if found is None and particle in PARTICLES:
+        found = lex.verb(verb)  # "pay out" still moves money: a phrasal verb the lexicon lacks means its verb
+    return found or KVerb()
 
 
 def _participle(lemma: str, sense: KVerb) -> str:
