@@ -202,3 +202,9 @@ def test_topics_are_named_after_business_things_not_plumbing() -> None:
 def test_a_phrasal_verb_the_lexicon_lacks_keeps_its_verb_meaning() -> None:
     (action,) = storm("approved refunds are paid out to the customer").actions
     assert action.money and action.event == "RefundPaid"
+
+
+def test_a_weekday_is_a_schedule_not_part_of_the_thing() -> None:
+    (clause,) = split("the bakery publishes the bread list every Tuesday")[1]
+    assert clause.every_s == 7 * 86400 and "tuesday" not in clause.text
+    assert events("the bakery publishes the bread list every Tuesday") == ["BreadListPublished"]

@@ -26,6 +26,9 @@ PREPOSITIONS = frozenset(
     ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including",
      "during", "until", "within", "without", "against", "around", "among", "upon", "throughout"]
 )
+# Determiners that open a new noun phrase after a noun ("the event each household's reduction"); an article
+# after a noun is too often the object of a word read as a noun ("transfers above the limit").
+_RESTARTING = frozenset({"each", "every", "all", "some", "any", "their", "its", "his", "her", "our", "your", "my"})
 # "who sits where", "what changed": question words stand for a thing, they never name one.
 _INTERROGATIVES = frozenset({"who", "whom", "whose", "what", "where", "when", "why", "how", "which", "whether"})
 PARTICLES = frozenset({"up", "in", "out", "back", "off"})
@@ -100,7 +103,9 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
     """The singular noun phrase a run of words names: "the unpaid holds" -> "hold", "late fees" -> "late fee"."""
     words = words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words
     # "the event each household's reduction": a determiner after a noun starts the phrase that is meant
-    starts = [i for i, w in enumerate(words) if i > 0 and w in DETERMINERS and words[i - 1] not in DETERMINERS]
+    starts = [
+        i for i, w in enumerate(words) if i > 0 and w in _RESTARTING and words[i - 1] not in DETERMINERS | PREPOSITIONS
+    ]
     if starts:
         words = words[starts[-1] :]
     kept = [
@@ -231,7 +236,7 @@ class _Reader:
         if hyphen:
             return
         subject, verb_at, passive = self._find_verb(words, clause)
-        if modal.verb_at is not None and words[modal.verb_at] not in AUX:
+        if verb_at is None and modal.verb_at is not None and words[modal.verb_at] not in AUX:
             # "a student may appeal a grade": the verb after a modal is in its base form, whatever the subject
             subject, verb_at, passive = words[: modal.verb_at], modal.verb_at, False
         if verb_at is not None and verb_at == 0 and len(words) == 2 and self._is_nominal(words[1]):
