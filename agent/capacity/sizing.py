@@ -7,6 +7,10 @@ import math
 # Below this utilisation a group keeps up with headroom for bursts, rebalances and slow handlers.
 DEFAULT_TARGET_UTILISATION = 0.7
 
+# What one transactional-outbox relay moves, events per second: it polls a table, publishes, and marks or deletes
+# each row in the service's database, so it is bound by that database's write rate, not the broker's.
+OUTBOX_RELAY_EPS = 2000.0
+
 
 def consumer_capacity_eps(
     *,

@@ -111,10 +111,11 @@ def _stdout_gone() -> int:
 
 def run(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
     """Run the typer app and turn every way it can end into an exit code (see the module docstring)."""
+    from archassist.agent.cli.lazy import lazy_command
     from archassist.agent.errors import InputError
 
     args = list(sys.argv[1:] if argv is None else argv)
-    command = typer.main.get_command(app)
+    command = lazy_command(app)
     try:
         with command.make_context(PROGRAM, args) as ctx:
             command.invoke(ctx)

@@ -10,6 +10,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,6 +23,40 @@ if TYPE_CHECKING:
 # pydantic scans every installed distribution for plugins when the first model is built (tens of milliseconds
 # per command); archassist uses none. Setting the variable yourself restores the scan.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+_PLUGINS_OFF = ("__all__", "1", "true")  # the values for which pydantic's loader returns no plugins
+
+
+def _no_plugins() -> tuple[()]:
+    return ()
+
+
+_LOADER = "pydantic.plugin._loader"
+
+
+def _real_loader_attribute(attribute: str) -> object:
+    # pydantic's loader is private: anything of it other than get_plugins (a later pydantic may ask for more)
+    # comes from the real module, imported on that first use.
+    if attribute.startswith("__"):  # what the import system probes for (__path__, __file__, …), not pydantic
+        raise AttributeError(attribute)
+    import importlib
+
+    sys.modules.pop(_LOADER, None)
+    return getattr(importlib.import_module(_LOADER), attribute)
+
+
+def _skip_plugin_loader() -> None:
+    """pydantic's plugin loader imports importlib.metadata (and with it the email package, about 20 ms) before it
+    reads PYDANTIC_DISABLE_PLUGINS. When the variable turns every plugin off, the loader is one that returns no
+    plugins, as pydantic's own does then, without that import."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _PLUGINS_OFF or _LOADER in sys.modules:
+        return
+    loader = ModuleType(_LOADER, "pydantic's plugin loader while PYDANTIC_DISABLE_PLUGINS turns every plugin off")
+    loader.__dict__["get_plugins"] = _no_plugins
+    loader.__dict__["__getattr__"] = _real_loader_attribute
+    sys.modules[_LOADER] = loader
+
+
+_skip_plugin_loader()
 
 EXAMPLES = """Examples:
 

@@ -320,7 +320,9 @@ def record_design(store: MemoryStore, design: Design, *, backend: str) -> int:
     its origin. The stored Design JSON carries the decision ids.
     """
     stamp = now_iso()
-    stored = design.model_copy(deep=True)
+    # Only the decisions change below (they get their ids): copying them, not the whole design, keeps the
+    # caller's design as it was.
+    stored = design.model_copy(update={"decisions": [d.model_copy() for d in design.decisions]})
     services, events = design_search_text(stored.model_dump(mode="json", include={"services", "aggregates",
                                                                                   "events", "topics"}))
     with store.transaction() as conn:

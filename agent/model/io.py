@@ -26,6 +26,7 @@ from archassist.agent.model.limits import (
     default_limits,
     json_value_bound,
 )
+from archassist.agent.model.yaml_nodes import Position, build, escape_pointer_token, positions_of
 from pydantic import BaseModel, ValidationError
 
 try:
@@ -35,7 +36,6 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
 
-Position = tuple[int, int]
 DesignFormat = Literal["json", "yaml"]
 
 # The byte cap is read at call time so that tests and embedders can lower it; the other limits live in
@@ -80,28 +80,8 @@ class ParsedDocument:
     source: SourceMap
 
 
-def escape_pointer_token(token: str | int) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 def pointer_of(loc: tuple[str | int, ...]) -> str:
     return "".join("/" + escape_pointer_token(part) for part in loc)
-
-
-def _record_positions(node: yaml.Node, pointer: str, out: dict[str, Position], seen: set[int]) -> None:
-    if id(node) in seen:  # aliases share nodes; their positions are those of the anchor
-        return
-    seen.add(id(node))
-    out.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = pointer + "/" + escape_pointer_token(str(key_node.value))
-            # A finding about a field is best shown at its key, where the reader's eye goes.
-            out[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _record_positions(value_node, child, out, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_positions(item, f"{pointer}/{index}", out, seen)
 
 
 def limits_in_force() -> LoaderLimits:
@@ -257,19 +237,16 @@ def _huge_integer_mark(root: yaml.Node | None) -> Any:
 
 def _compose_positions(text: str, source: str, limits: LoaderLimits) -> dict[str, Position]:
     try:
-        node, loader = compose(text, source, limits)
+        node, loader = compose(text, source, limits, check=False)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source) from None
     loader.dispose()
-    positions: dict[str, Position] = {}
-    if node is not None:
-        _record_positions(node, "", positions, set())
-    return positions
+    return positions_of(node, text, source, limits) if node is not None else {}
 
 
 def _parse_yaml(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
     try:
-        node, loader = compose(text, source, limits)
+        node, loader = compose(text, source, limits, check=False)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source) from None
     try:
@@ -277,15 +254,13 @@ def _parse_yaml(text: str, source: str, limits: LoaderLimits) -> ParsedDocument:
             raise DesignLoadError(
                 f"{source}: the document is empty; expected a design (see `archassist schema`)"
             )
-        data = loader.construct_document(node)
+        data, positions = build(node, loader, text, source, limits)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source) from None
     except ValueError:  # Python refuses to read an integer of thousands of digits
         raise DesignLoadError(_huge_number(source, _huge_integer_mark(node))) from None
     finally:
         loader.dispose()
-    positions: dict[str, Position] = {}
-    _record_positions(node, "", positions, set())
     return ParsedDocument(data=data, source=SourceMap(file=source, positions=positions))
 
 

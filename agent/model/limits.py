@@ -60,7 +60,12 @@ class _BoundedLoader(_BaseLoader):
 
     libyaml asks the resolver for the tag of every node written without an explicit tag; counting there keeps the
     composition in C. Nodes with an explicit tag skip the resolver, so the caller bounds them by counting '!'.
+    The resolver is called once per node, so it is BaseResolver.resolve cut down to what the safe loader
+    configures (implicit resolvers by first character; no wildcard or path resolvers) in one call.
     """
+
+    _by_first_char: dict[str | None, list[tuple[str, Any]]] = _BaseLoader.yaml_implicit_resolvers
+    _plain_resolver = None not in _by_first_char and not _BaseLoader.yaml_path_resolvers
 
     def __init__(self, stream: str, budget: int) -> None:
         super().__init__(stream)
@@ -70,18 +75,31 @@ class _BoundedLoader(_BaseLoader):
         self._budget -= 1
         if self._budget < 0:
             raise _NodeBudgetSpent
-        return super().resolve(kind, value, implicit)
+        if not self._plain_resolver:  # pragma: no cover - a PyYAML that configures more than it does today
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._by_first_char.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
 
 
-def _where(source: str, mark: Any) -> str:
+def where(source: str, mark: Any) -> str:
+    """`source:line:column` of a YAML mark, or the source alone."""
     return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
 
 
-def compose(text: str, source: str, limits: LoaderLimits) -> tuple[yaml.Node | None, yaml.SafeLoader]:
+def compose(
+    text: str, source: str, limits: LoaderLimits, *, check: bool = True
+) -> tuple[yaml.Node | None, yaml.SafeLoader]:
     """Compose the single YAML document of `text` into nodes, refusing it as soon as it has too many.
 
     Returns the root node (None for an empty document) and the loader, which can construct Python data from it;
-    the caller disposes of the loader. YAML syntax errors propagate as `yaml.YAMLError`.
+    the caller disposes of the loader. YAML syntax errors propagate as `yaml.YAMLError`. With `check=False` the
+    caller holds the composed graph to the other limits itself (archassist.agent.model.yaml_nodes does, in the
+    pass that builds the data).
     """
     if text.count("!") > limits.max_nodes:
         raise LimitExceeded(
@@ -100,7 +118,7 @@ def compose(text: str, source: str, limits: LoaderLimits) -> tuple[yaml.Node | N
     except BaseException:
         loader.dispose()
         raise
-    if node is not None:
+    if node is not None and check:
         try:
             check_node_graph(node, text, source, limits)
         except BaseException:
@@ -137,23 +155,23 @@ def check_node_graph(root: yaml.Node, text: str, source: str, limits: LoaderLimi
             height[key] = 1 + max((height[id(child)] for child in children), default=0)
             if size[key] > limits.max_nodes:
                 raise LimitExceeded(
-                    f"{_where(source, node.start_mark)}: this value expands through YAML aliases to more than "
+                    f"{where(source, node.start_mark)}: this value expands through YAML aliases to more than "
                     f"{limits.max_nodes:,} values, over the loader's limit; write the values out or remove the "
                     "alias chains"
                 )
             continue
         if key in size:  # a node reached again through an alias
             if depth + height[key] - 1 > limits.max_depth:
-                raise LimitExceeded(_too_deep(source, node.start_mark, limits))
+                raise LimitExceeded(too_deep_message(source, node.start_mark, limits))
             continue
         if key in on_path:
-            raise LimitExceeded(_recursive_alias_message(text, source, node))
+            raise LimitExceeded(recursive_alias_message(text, source, node))
         if depth > limits.max_depth:
-            raise LimitExceeded(_too_deep(source, node.start_mark, limits))
+            raise LimitExceeded(too_deep_message(source, node.start_mark, limits))
         if isinstance(node, yaml.ScalarNode):
             if len(node.value) > limits.max_scalar_chars:
                 raise LimitExceeded(
-                    f"{_where(source, node.start_mark)}: a string of {len(node.value):,} characters, over the "
+                    f"{where(source, node.start_mark)}: a string of {len(node.value):,} characters, over the "
                     f"{limits.max_scalar_chars:,}-character limit; shorten it or keep the text in a separate file"
                 )
             size[key] = height[key] = 1
@@ -161,7 +179,7 @@ def check_node_graph(root: yaml.Node, text: str, source: str, limits: LoaderLimi
         if len(node.value) > limits.max_items:
             what = "mapping has" if isinstance(node, yaml.MappingNode) else "list has"
             raise LimitExceeded(
-                f"{_where(source, node.start_mark)}: this {what} {len(node.value):,} entries, over the "
+                f"{where(source, node.start_mark)}: this {what} {len(node.value):,} entries, over the "
                 f"{limits.max_items:,}-entry limit; split the document"
             )
         on_path.add(key)
@@ -169,22 +187,24 @@ def check_node_graph(root: yaml.Node, text: str, source: str, limits: LoaderLimi
         stack.extend((child, depth + 1, False) for child in reversed(_children(node)))
 
 
-def _too_deep(source: str, mark: Any, limits: LoaderLimits) -> str:
+def too_deep_message(source: str, mark: Any, limits: LoaderLimits) -> str:
+    """The refusal of a value nested past the depth limit."""
     return (
-        f"{_where(source, mark)}: the document nests deeper than {limits.max_depth} levels here, over the "
+        f"{where(source, mark)}: the document nests deeper than {limits.max_depth} levels here, over the "
         "loader's limit; flatten the structure"
     )
 
 
-def _recursive_alias_message(text: str, source: str, node: yaml.Node) -> str:
+def recursive_alias_message(text: str, source: str, node: yaml.Node) -> str:
+    """The refusal of an alias inside its own anchored value, naming the alias where it is written."""
     found = _first_recursive_alias(text)
     if found is None:  # pragma: no cover - the composer only builds cycles from such aliases
-        where, name = _where(source, node.start_mark), "an alias"
+        place, name = where(source, node.start_mark), "an alias"
     else:
         anchor, mark = found
-        where, name = _where(source, mark), f"the alias '*{anchor}'"
+        place, name = where(source, mark), f"the alias '*{anchor}'"
     return (
-        f"{where}: {name} refers to a value that contains it (a recursive YAML alias), which no design can "
+        f"{place}: {name} refers to a value that contains it (a recursive YAML alias), which no design can "
         "hold; write the value out instead of the alias"
     )
 

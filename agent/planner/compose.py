@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from archassist.agent.capacity.sizing import (
     DEFAULT_TARGET_UTILISATION,
+    OUTBOX_RELAY_EPS,
     consumer_capacity_eps,
     consumers_needed,
     partitions_needed,
@@ -892,8 +893,6 @@ class _Planner:
     def _relay_within_capacity(self, services: list[Service], topics: list[Topic], events: list[Event]) -> list[Service]:
         """A polling outbox relay carries a few thousand events a second; a service publishing faster keeps its
         outbox but has it read from the database log (change data capture), which follows the write rate."""
-        from archassist.agent.rules.publishing import OUTBOX_RELAY_EPS
-
         rate_of = {t.name: t.throughput_eps or 0.0 for t in topics}
         producers: dict[str, set[str]] = {}
         for event in events:

@@ -189,9 +189,16 @@ class Lexicon(_KB):
     states: dict[str, KState]
     occurrences: dict[str, str]
     personal_data: dict[str, list[KField]]
+    # The reading of a verb the lexicon does not list: every key at its default. It is built with the lexicon
+    # and cached with it, so a brief with an unknown verb does not pay for building the KVerb model.
+    unknown_verb: KVerb = Field(default_factory=KVerb)
 
     def verb(self, lemma: str) -> KVerb | None:
         return self.verbs.get(lemma)
+
+    def sense(self, lemma: str) -> KVerb:
+        """What the verb means, or the defaults for a verb the lexicon does not list."""
+        return self.verbs.get(lemma) or self.unknown_verb
 
 
 class Pattern(_KB):

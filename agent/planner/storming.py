@@ -126,11 +126,10 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
 
 
 def _verb_sense(lemma: str, lex: Lexicon) -> KVerb:
-    found = lex.verb(lemma)
     verb, _, particle = lemma.partition(" ")
-    if found is None and particle in PARTICLES:
-        found = lex.verb(verb)  # "pay out" still moves money: a phrasal verb the lexicon lacks means its verb
-    return found or KVerb()
+    if lex.verb(lemma) is None and particle in PARTICLES and lex.verb(verb) is not None:
+        return lex.sense(verb)  # "pay out" still moves money: a phrasal verb the lexicon lacks means its verb
+    return lex.sense(lemma)
 
 
 def _participle(lemma: str, sense: KVerb) -> str:

@@ -571,7 +571,7 @@ def _saga_sense(action: Action) -> KVerb:
 
 
 def _derived(action: Action, verb: str, obj: str) -> Action:
-    sense = lexicon().verb(verb) or KVerb()
+    sense = lexicon().sense(verb)
     return Action(
         order=action.order,
         verb=verb,

@@ -11,8 +11,22 @@ from __future__ import annotations
 import difflib
 import importlib
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from archassist.agent.rules.base import GROUP_TITLES, Rule, registered_rules
+if TYPE_CHECKING:
+    from archassist.agent.rules.base import GROUP_TITLES, Rule
+
+# The rule machinery (rules.base) is imported when first asked for: the planner reads words with
+# archassist.agent.rules.words and never runs a rule.
+_FROM_BASE = frozenset({"GROUP_TITLES", "Rule"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BASE:
+        from archassist.agent.rules import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 RULE_MODULES: tuple[str, ...] = (
     "naming",
@@ -37,6 +51,8 @@ __all__ = ["GROUP_TITLES", "Rule", "get_rule", "groups", "nearest_code", "regist
 @cache
 def registry() -> tuple[Rule, ...]:
     """Every rule, ordered by code."""
+    from archassist.agent.rules.base import registered_rules
+
     for module in RULE_MODULES:
         importlib.import_module(f"{__name__}.{module}")
     rules = sorted(registered_rules(), key=lambda r: r.code)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archassist.agent.capacity.sizing import OUTBOX_RELAY_EPS
 from archassist.agent.model.design import Design
 from archassist.agent.rules.base import Violation, rule
 from archassist.agent.rules.index import DesignIndex
-
-# What one transactional-outbox relay moves, events per second: it polls a table, publishes, and marks or deletes
-# each row in the service's database, so it is bound by that database's write rate, not the broker's.
-OUTBOX_RELAY_EPS = 2000.0
 
 
 def published_rates(design: Design, index: DesignIndex) -> dict[str, float]:
