@@ -11,6 +11,7 @@ from archassist.agent.planner.brief import parse_brief, stem
 from archassist.agent.planner.compose import plan
 from archassist.agent.planner.knowledge import domains
 from archassist.agent.render.formats import render
+from archassist.agent.rules.engine import check
 
 from .integrity import integrity_problems
 
@@ -246,3 +247,47 @@ def test_golden_order_fulfillment(fmt: str, suffix: str) -> None:
     if os.environ.get("ARCHASSIST_UPDATE_GOLDEN") == "1" or not golden.exists():
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+# -- history kept longer than the broker keeps it ---------------------------------------------------------
+
+
+def test_long_history_without_event_sourcing_is_archived_and_the_topics_name_the_archive() -> None:
+    design = plan("Library fines: members borrow books, librarians waive fines; loan history is kept 3 years.").design
+    assert design.requirements.retention_days == 3 * 365
+    assert not design.style.event_sourcing
+    assert design.archive is not None and design.archive.retention_days == 3 * 365
+    business = [t for t in design.topics if t.purpose in ("operational", "audit")]
+    assert business and all(t.replay_source == "archive" for t in business)
+    assert all(t.name in design.archive.source_topics for t in business)
+    (decision,) = [d for d in design.decisions if "archive" in d.tags]
+    assert "3 years" in decision.context and decision.alternatives
+    assert any(t.title == "History in an archive tier" for t in design.tradeoffs)
+    assert [f.code for f in check(design) if f.code == "EDA320"] == []
+
+
+def test_event_sourced_history_needs_no_archive_decision() -> None:
+    design = plan("Bank ledger with audit: tellers post transfers; history kept 7 years.").design
+    assert design.style.event_sourcing
+    assert not any("archive" in d.tags for d in design.decisions)
+    assert all(t.replay_source is None for t in design.topics)
+
+
+# -- conditions: what reacts to what ----------------------------------------------------------------------
+
+
+def _reactions(brief: str) -> set[tuple[str, str]]:
+    design = plan(brief).design
+    assert [f.code for f in check(design) if f.code == "EDA925"] == []
+    return {(s, e) for c in design.consumers for s in c.subscriptions for e in c.emits}
+
+
+def test_an_action_reacts_to_its_condition_and_a_before_clause_comes_after() -> None:
+    found = _reactions(
+        "Print shop: customers upload photos, the album is shipped only when every print is inspected, "
+        "and a smudged print is reprinted before the customer is emailed the delay."
+    )
+    assert ("PrintInspected", "AlbumShipped") in found  # "shipped only when inspected": the inspection first
+    assert ("PrintReprinted", "DelayEmailed") in found  # "reprinted before ... emailed": the e-mail after
+    assert ("AlbumShipped", "PrintInspected") not in found
+    assert ("DelayEmailed", "PrintReprinted") not in found

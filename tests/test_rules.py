@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from archassist.agent.model.design import (
+    Aggregate,
     Consumer,
     DeadLetter,
     Design,
@@ -234,6 +235,17 @@ def _order_event_keyed_by_shipment(d: Design) -> None:
               partition_key="shipment_id", fields=[PayloadField(name="order_id"), PayloadField(name="shipment_id")])
     )
     d.projections[0].source_events.append("OrderShipped")
+
+
+def _order_note_keyed_by_itself(d: Design) -> None:
+    """An order note is its own aggregate, keyed by its own id: its name starts with the order's, it is not the
+    order's event."""
+    d.aggregates.append(Aggregate(name="OrderNote", service="order-service", id_field="order_note_id"))
+    d.events.append(
+        Event(name="OrderNoteAdded", aggregate="OrderNote", producer="order-service", topic="orders.events",
+              partition_key="order_note_id", fields=[PayloadField(name="order_note_id")])
+    )
+    d.projections[0].source_events.append("OrderNoteAdded")
 
 
 def _set(path: str, value: object) -> Mutation:
@@ -621,6 +633,8 @@ def test_every_rule_has_a_failing_case() -> None:
         ("EDA321", _set("events.1.partition_key", "customer_id")),
         # facts about the payment, keyed by the payment, are not the order's events (the clean design's own case)
         ("EDA321", lambda d: d.projections[0].source_events.extend(["PaymentFailed", "PaymentRefunded"])),
+        # an aggregate whose name extends the entity's ("OrderNote" of an order) is another entity
+        ("EDA321", _order_note_keyed_by_itself),
         ("EDA605", lambda d: (_deltas_upserted(d), _set("consumers.0.idempotency",
                                                        Idempotency(strategy="dedup_event_id", key="event_id"))(d))),
         ("EDA606", lambda d: (_strong_from_read_model(d), _set("projections.0.update_strategy", "synchronous")(d))),

@@ -1,7 +1,7 @@
 """Self-consistency: the offline planner's designs pass the rules with no error and no warning.
 
-Briefs per knowledge domain (its first synonym, alone and as "... platform") and several briefs that span
-domains. The rules are the
+Briefs per knowledge domain (its first synonym, alone and as "... platform"), several briefs that span
+domains, the shared development briefs and the briefs of the shipped eval scenarios. The rules are the
 standard; a finding here means the planner produced a design an architect would send back.
 """
 
@@ -15,6 +15,7 @@ import json  # noqa: E402
 
 from archassist.agent.planner.knowledge import domains  # noqa: E402
 from archassist.agent.rules.engine import check  # noqa: E402
+from archassist.evals.scenario import load_scenarios  # noqa: E402
 
 from tests.conftest import SHARED  # noqa: E402
 
@@ -49,7 +50,12 @@ def dev_briefs() -> list[str]:
     return [str(item["brief"]) for item in json.loads(DEV_BRIEFS.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS + dev_briefs())
+def scenario_briefs() -> list[str]:
+    """The briefs of the eval scenarios shipped with the package: the designs an eval run starts from."""
+    return [scenario.brief for scenario in load_scenarios()]
+
+
+@pytest.mark.parametrize("brief", domain_briefs() + MULTI_DOMAIN_BRIEFS + dev_briefs() + scenario_briefs())
 def test_planner_design_has_no_error_or_warning(brief: str) -> None:
     design = planner.plan(brief).design
     problems = [

@@ -139,3 +139,72 @@ def test_every_topic_shows_its_partition_arithmetic() -> None:
 )
 def test_a_bound_on_a_quantity_is_neither_a_particle_nor_part_of_the_name(brief: str, expected: str) -> None:
     assert events(brief)[:1] == [expected]
+
+
+# -- modal verbs -------------------------------------------------------------------------------------------
+
+
+def test_a_modal_of_possibility_leaves_the_action_it_governs() -> None:
+    assert events("a tenant may renew the lease") == ["LeaseRenewed"]
+    assert events("the librarian can waive a fine") == ["FineWaived"]
+    assert events("drivers will rate the trip") == ["TripRated"]
+    assert "ParcelCancelled" in events("couriers collect parcels and can cancel them")
+
+
+def test_an_obligation_is_a_rule_to_keep_not_a_business_fact() -> None:
+    found = storm("Trading: orders must be acknowledged within 20 ms p99; fills update positions")
+    names = [a.event for a in found.actions] + [a.command for a in found.actions]
+    assert not any(word in name for name in names for word in ("Must", "Acknowledged"))
+    assert any("rule" in why and "acknowledged" in text for text, why in found.not_modelled)
+    for brief in (
+        "members borrow books that must be returned within 21 days",
+        "a seat must never be sold twice",
+        "refunds need to be approved by a manager",
+        "a member cannot borrow more than five books",
+    ):
+        found = storm(brief)
+        assert not any(w in a.event + a.command for a in found.actions for w in ("Must", "Need", "Can", "Never"))
+        assert any("rule" in why for _, why in found.not_modelled), brief
+
+
+def test_no_modal_reaches_a_topic_name() -> None:
+    design = plan("Trading: orders must be acknowledged within 20 ms p99; fills update positions").design
+    assert not any(m in t.name for t in design.topics for m in ("must", "should", "can", "may"))
+
+
+# -- what a noun phrase is made of -------------------------------------------------------------------------
+
+
+def test_question_words_and_particles_never_name_a_thing() -> None:
+    found = storm("the board shows who parks where")
+    assert not any("Where" in a.event or "Who" in a.event for a in found.actions)
+    assert events("subscribers opt out during the campaign") == ["SubscriberOptedOut"]
+    assert events("the bank claws the bonuses back") == ["BonusClawedBack"]
+
+
+def test_a_determiner_after_a_noun_starts_the_phrase_that_is_meant() -> None:
+    assert events("after the match each team's score is audited") == ["TeamScoreAudited"]
+
+
+def test_rates_and_retention_are_requirements_not_actions() -> None:
+    found = storm("buyers place orders, busy stores see 5k orders per second, and receipts are kept 6 years")
+    assert [a.event for a in found.actions] == ["OrderPlaced"]
+    reasons = " ".join(why for _, why in found.not_modelled)
+    assert "load figure" in reasons and "retention" in reasons
+
+
+def test_topics_are_named_after_business_things_not_plumbing() -> None:
+    design = plan("Dental clinic: dentists order x-ray tests, hygienists record the scan, and every change is logged").design
+    names = [t.name.split(".")[0] for t in design.topics]
+    assert not any(w in name.split("_") for name in names for w in ("test", "change", "data", "out"))
+
+
+def test_a_phrasal_verb_the_lexicon_lacks_keeps_its_verb_meaning() -> None:
+    (action,) = storm("approved refunds are paid out to the customer").actions
+    assert action.money and action.event == "RefundPaid"
+
+
+def test_a_weekday_is_a_schedule_not_part_of_the_thing() -> None:
+    (clause,) = split("the bakery publishes the bread list every Tuesday")[1]
+    assert clause.every_s == 7 * 86400 and "tuesday" not in clause.text
+    assert events("the bakery publishes the bread list every Tuesday") == ["BreadListPublished"]

@@ -31,6 +31,8 @@ _AFTER_TIME = re.compile(rf"\bafter\s+(?:the\s+)?(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b"
 _BEFORE_TIME = re.compile(rf"\b(\d+(?:\.\d+)?)\s*{_UNIT}\s+(?:before|ahead|in advance)\b")
 _EVERY = re.compile(rf"\bevery\s+(?:(\d+(?:\.\d+)?)\s*)?{_UNIT}\b")
 _SCHEDULE = re.compile(r"\b(hourly|daily|nightly|weekly|monthly)\b")
+# "every Friday", "on Mondays": a weekly schedule, not a thing the clause is about
+_WEEKDAY = re.compile(r"\b(?:every|each|on)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b")
 _AT_TIME = re.compile(r"\bat\s+t\s*\+\s*(\d+)\b")
 _DEADLINE = re.compile(r"\bby\s+the\s+(deadline|due date|end date|cut-?off)\b")
 _NUMBER_SPAN = re.compile(rf"\b(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b")
@@ -63,6 +65,7 @@ class Clause:
     deadline: bool = False
     listed: bool = False  # an item of a parenthesised list of things: nouns, not actions
     relative: bool = False  # "orders that are delivered weekly": the subject is the object before
+    rated: bool = False  # named a rate ("see 10k bids per second"), now read as the bare noun
     source: str = ""
 
 
@@ -82,12 +85,15 @@ def _times(clause: Clause) -> None:
     if m := _SCHEDULE.search(text):
         clause.every_s = clause.every_s or float(_SCHEDULE_WORDS[m.group(1)])
         clause.schedule = clause.schedule or m.group(1)
+    if m := _WEEKDAY.search(text):
+        clause.every_s = clause.every_s or float(_SCHEDULE_WORDS["weekly"])
+        clause.schedule = clause.schedule or m.group(0)
     if m := _AT_TIME.search(text):
         clause.delay_s = clause.delay_s or float(m.group(1)) * 86400
         clause.schedule = clause.schedule or f"T+{m.group(1)}"
     if _DEADLINE.search(text):
         clause.deadline = True
-    for pattern in (_DURATION, _WITHIN, _AFTER_TIME, _BEFORE_TIME, _EVERY, _SCHEDULE, _AT_TIME, _DEADLINE):
+    for pattern in (_DURATION, _WITHIN, _AFTER_TIME, _BEFORE_TIME, _EVERY, _SCHEDULE, _WEEKDAY, _AT_TIME, _DEADLINE):
         text = pattern.sub(" ", text)
     # "the 14-day return window": the number qualifies the noun, it is not a word of the clause.
     if m := _NUMBER_SPAN.search(text):
@@ -140,6 +146,7 @@ def split(brief: str) -> tuple[str | None, list[Clause]]:
             clause.continues = True
             clause.relative = True
         if not _RATE_PHRASE.match(clause.text):
+            clause.rated = bool(_RATE_PHRASE.search(clause.text))
             clause.text = _RATE_PHRASE.sub(lambda m: f" {m.group('noun')} ", clause.text)
         _times(clause)
     return title, [c for c in out if c.text]

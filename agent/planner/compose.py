@@ -21,7 +21,6 @@ from archassist.agent.capacity.sizing import (
 from archassist.agent.model.design import (
     Aggregate,
     Alert,
-    Archive,
     BusinessRate,
     Column,
     Command,
@@ -52,6 +51,13 @@ from archassist.agent.model.design import (
 from archassist.agent.model.naming import kebab, pascal, slug, snake
 from archassist.agent.model.precedents import PlanOverrides, Precedent, interpret_precedents
 from archassist.agent.planner.brief import BriefFacts, parse_brief
+from archassist.agent.planner.history import (
+    ARCHIVE_SOURCE,
+    archive_decision,
+    archive_tradeoff,
+    archived_topics,
+    plan_archive,
+)
 from archassist.agent.planner.knowledge import (
     THROUGHPUT_EPS,
     Domain,
@@ -835,7 +841,9 @@ class _Planner:
         services = self._relay_within_capacity(services, topics, events)
         event_store = self._event_store() if event_sourced else None
         self._outcomes()
-        archive = self._archive(topics, event_sourced)
+        archive = plan_archive(self.requirements, topics)
+        if not event_sourced:
+            topics = archived_topics(topics, archive)
         if archive is not None or event_sourced:
             source = "event_store" if event_sourced else "archive"
             projections = [p.model_copy(update={"replay_source": source}) for p in projections]
@@ -847,6 +855,9 @@ class _Planner:
             schema_format=(self.facts.schema_format or "json_schema"),
         )
         self._standard_decisions(event_sourced, protect, services)
+        if archive is not None and not event_sourced:
+            broker_days = max((t.retention_days or 0 for t in topics if t.replay_source == ARCHIVE_SOURCE), default=0)
+            self.decisions.append(archive_decision(len(self.decisions) + 1, archive, broker_days))
         # The planner proposes; a decision becomes accepted when the team says so, or when it follows a precedent
         # the team already accepted. Only accepted decisions are ever applied as precedents.
         self.decisions = [
@@ -871,7 +882,8 @@ class _Planner:
             dead_letter_policy=self.policy,
             observability=self._observability(topics, projections),
             decisions=self.decisions,
-            tradeoffs=self._tradeoffs(coordination, event_sourced),
+            tradeoffs=self._tradeoffs(coordination, event_sourced)
+            + ([archive_tradeoff()] if archive is not None and not event_sourced else []),
             archive=archive,
             not_modelled=self._not_modelled(),
             notices=self._notices(),
@@ -992,19 +1004,6 @@ class _Planner:
         if flow.expiry_s:
             timeout = max(flow.expiry_s, sum(s.timeout_s or 0 for s in saga.steps))
         self.sagas[0] = saga.model_copy(update={"outcomes": outcomes, "timeout_s": timeout})
-
-    def _archive(self, topics: list[Topic], event_sourced: bool) -> Archive | None:
-        """History kept longer than the topics keep it lives in an archive tier, the replay source of read models."""
-        retention = self.requirements.retention_days
-        longest = max((t.retention_days or 0 for t in topics if t.purpose != "dead_letter"), default=0)
-        if retention is None or retention <= longest:
-            return None
-        return Archive(
-            store="object storage (data lake), written by a sink connector",
-            retention_days=retention,
-            format="parquet",
-            source_topics=[t.name for t in topics if t.purpose in ("operational", "audit")],
-        )
 
     def _aggregates(self, event_sourced: bool) -> list[Aggregate]:
         out: list[Aggregate] = []

@@ -15,6 +15,7 @@ from archassist.agent.model.naming import pascal
 from archassist.agent.planner import inflection
 from archassist.agent.planner.clauses import Clause, split
 from archassist.agent.planner.knowledge import KVerb, Lexicon, lexicon
+from archassist.agent.planner.modality import read_modality
 from archassist.agent.rules.words import is_past_participle
 
 DETERMINERS = frozenset(
@@ -22,8 +23,14 @@ DETERMINERS = frozenset(
 )
 AUX = frozenset(["is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"])
 PREPOSITIONS = frozenset(
-    ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including"]
+    ["to", "for", "on", "at", "by", "from", "with", "into", "of", "in", "through", "via", "between", "across", "after", "before", "about", "over", "under", "including",
+     "during", "until", "within", "without", "against", "around", "among", "upon", "throughout"]
 )
+# Determiners that open a new noun phrase after a noun ("the event each household's reduction"); an article
+# after a noun is too often the object of a word read as a noun ("transfers above the limit").
+_RESTARTING = frozenset({"each", "every", "all", "some", "any", "their", "its", "his", "her", "our", "your", "my"})
+# "who sits where", "what changed": question words stand for a thing, they never name one.
+_INTERROGATIVES = frozenset({"who", "whom", "whose", "what", "where", "when", "why", "how", "which", "whether"})
 PARTICLES = frozenset({"up", "in", "out", "back", "off"})
 PRONOUNS = frozenset({"it", "them", "they", "one", "someone", "him", "her"})
 _FILLER = frozenset({"automatically", "online", "immediately", "only", "also", "then", "directly", "live"})
@@ -33,6 +40,11 @@ _CARDINALS = frozenset({
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
     "twenty", "thirty", "fifty", "hundred", "dozen",
 })
+# Verbs that only say how much arrives when their object is a rate, and verbs that say how long data is kept.
+_VOLUME_VERBS = frozenset({"see", "handle", "process", "reach", "average", "hit", "experience", "expect", "peak", "total"})
+_RETENTION_VERBS = frozenset({"keep", "retain", "store", "archive", "preserve"})
+_DAY_S = 86400.0
+_RULE = "a rule or requirement the design keeps (must, never), not a business action"
 _LOAD = re.compile(r"^\d[\d.,]*\s*(k|m|b|thousand|million|billion)?\b")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
 # "hold up to six seats", "at least two reviewers": a bound on a quantity, not a particle or a preposition.
@@ -80,6 +92,7 @@ class Storm:
     not_modelled: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     process: str | None = None
+    clauses: list[Clause] = field(default_factory=list)
 
 
 def _words(text: str) -> list[str]:
@@ -88,10 +101,17 @@ def _words(text: str) -> list[str]:
 
 def _noun_phrase(words: list[str], lex: Lexicon) -> str:
     """The singular noun phrase a run of words names: "the unpaid holds" -> "hold", "late fees" -> "late fee"."""
+    words = words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words
+    # "the event each household's reduction": a determiner after a noun starts the phrase that is meant
+    starts = [
+        i for i, w in enumerate(words) if i > 0 and w in _RESTARTING and words[i - 1] not in DETERMINERS | PREPOSITIONS
+    ]
+    if starts:
+        words = words[starts[-1] :]
     kept = [
         w
-        for w in (words[len(words) - 1 - words[::-1].index("and") + 1 :] if "and" in words else words)
-        if w not in DETERMINERS and w not in _FILLER and w not in lex.weak_modifiers and w not in _NUMBER_WORDS
+        for w in words
+        if w not in DETERMINERS and w not in _INTERROGATIVES and w not in PARTICLES and w not in _FILLER and w not in lex.weak_modifiers and w not in _NUMBER_WORDS
         and w not in _CARDINALS
     ]
     kept = [w for w in kept if not is_past_participle(w.split("-")[0])]  # "checked-out copies": a state, not a name
@@ -106,6 +126,9 @@ def _noun_phrase(words: list[str], lex: Lexicon) -> str:
 
 
 def _verb_sense(lemma: str, lex: Lexicon) -> KVerb:
+    verb, _, particle = lemma.partition(" ")
+    if lex.verb(lemma) is None and particle in PARTICLES and lex.verb(verb) is not None:
+        return lex.sense(verb)  # "pay out" still moves money: a phrasal verb the lexicon lacks means its verb
     return lex.sense(lemma)
 
 
@@ -120,7 +143,7 @@ class _Reader:
     def __init__(self, brief: str) -> None:
         self.lex = lexicon()
         self.title, self.clauses = split(brief)
-        self.storm = Storm(title=self.title)
+        self.storm = Storm(title=self.title, clauses=self.clauses)
         self.last_object: str | None = None
         self.last_subject: str | None = None
         self.last_passive_subject: str | None = None
@@ -188,6 +211,12 @@ class _Reader:
         if clause.listed:
             self._noun_clause(words, clause)
             return
+        modal = read_modality(words)
+        if modal.rule:
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, _RULE))
+            return
+        words = modal.words
         numbered = bool(_LOAD.match(clause.source))
         if numbered and not self._has_verb_after_subject(words):
             self.skipped.add(index)
@@ -206,6 +235,9 @@ class _Reader:
         if hyphen:
             return
         subject, verb_at, passive = self._find_verb(words, clause)
+        if verb_at is None and modal.verb_at is not None and words[modal.verb_at] not in AUX:
+            # "a student may appeal a grade": the verb after a modal is in its base form, whatever the subject
+            subject, verb_at, passive = words[: modal.verb_at], modal.verb_at, False
         if verb_at is not None and verb_at == 0 and len(words) == 2 and self._is_nominal(words[1]):
             verb_at = None  # "email sync": a noun phrase naming an action
         if verb_at is None:
@@ -219,7 +251,7 @@ class _Reader:
         rest = words[verb_at + 1 :]
         if lemma.startswith("e-"):
             lemma = lemma[2:]
-        if rest and rest[0] in PARTICLES and f"{lemma} {rest[0]}" in self.lex.verbs:
+        if rest and rest[0] in PARTICLES and (f"{lemma} {rest[0]}" in self.lex.verbs or _particle_ends(rest)):
             lemma, rest = f"{lemma} {rest[0]}", rest[1:]
         elif len(rest) >= 2 and rest[0] in PRONOUNS and rest[1] in PARTICLES and f"{lemma} {rest[1]}" in self.lex.verbs:
             lemma, rest = f"{lemma} {rest[1]}", [rest[0], *rest[2:]]
@@ -227,6 +259,16 @@ class _Reader:
             # "get notified": the passive of notify with the subject as its recipient
             lemma, rest, passive = inflection.verb_lemma(rest[0]) or rest[0], rest[1:], True
             subject = subject or (self.last_subject or "").split()
+        if clause.rated and lemma in _VOLUME_VERBS:
+            # "popular auctions see 10k bids per second": how much arrives, not something anyone does
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, "a load figure: read as the rate the design is sized for"))
+            return
+        if lemma in _RETENTION_VERBS and clause.duration_s and clause.duration_s >= _DAY_S:
+            # "grades are kept 5 years": how long history lives, a requirement rather than a business fact
+            self.skipped.add(index)
+            self.storm.not_modelled.append((clause.source, "a retention requirement: read into the design's requirements"))
+            return
         self._implied(subject, clause)
         self._occurrence_subject(subject, clause)
         subjects = self._conjuncts(subject) if passive else [subject]
@@ -379,6 +421,10 @@ class _Reader:
             if w in PREPOSITIONS or w == "and" or w == "or":
                 break
             obj_words.append(w)
+        if len(obj_words) > 1 and obj_words[-1] in PARTICLES and " " not in lemma:
+            # "claw the gems back": the particle belongs to the verb, written after its object
+            lemma, obj_words = f"{lemma} {obj_words[-1]}", obj_words[:-1]
+            sense = _verb_sense(lemma, lex)
         if "to" in rest:
             after = rest[rest.index("to") + 1 :]
             target = _noun_phrase([w for w in after[:3] if w not in PREPOSITIONS], lex)
@@ -641,6 +687,15 @@ class _Reader:
             state=True,
         )
         self._add(action)
+
+
+def _particle_ends(rest: list[str]) -> bool:
+    """ "opt out during the event", "fall back to a plastic card": a particle with no object after it is part of
+    the verb ("in" only before another preposition: "check in at the desk", not "sign in the visitor")."""
+    after = rest[1] if len(rest) > 1 else None
+    if after is None or after in PREPOSITIONS:
+        return True
+    return rest[0] != "in" and after in DETERMINERS
 
 
 def _head(phrase: str) -> str:

@@ -28,6 +28,7 @@ from archassist.agent.planner.knowledge import (
     lexicon,
 )
 from archassist.agent.planner.storming import Action, Storm
+from archassist.agent.rules.topology import TECHNICAL_WORDS
 
 NOTIFICATION = "notification"
 DEFAULT_STEP_TIMEOUT_S = 60.0
@@ -78,6 +79,10 @@ class _Context:
     initiates: KSagaInitiator | None = None
 
 
+# A condition that comes after the action it is attached to: "retried before the creator is told".
+_AFTERWARDS = frozenset({"before", "until"})
+
+
 def _head(phrase: str | None) -> str:
     return phrase.split()[-1] if phrase else ""
 
@@ -119,7 +124,22 @@ class _Builder:
         owner = self.owner_of.get(action.obj)
         if owner is not None:
             return owner
-        return action.obj
+        return self._business_name(action)
+
+    def _business_name(self, action: Action) -> str:
+        """A context is named after a business thing: "lab test" is the lab's, and a bare "change" belongs to what
+        was acted on before it. Words that name plumbing (test, change, data, out) would name the topics after it."""
+        words = action.obj.split()
+        kept = [w for w in words if w not in TECHNICAL_WORDS]
+        if kept == words:
+            return action.obj
+        if kept:
+            return " ".join(kept)
+        earlier = [a for a in self.storm.actions if a.order < action.order and not a.message]
+        if earlier:
+            return self._context_for(earlier[-1])
+        process = [w for w in (self.storm.process or "").split() if w not in TECHNICAL_WORDS]
+        return " ".join(process) or action.obj  # the business the brief's title names
 
     def _context(self, name: str) -> _Context:
         if name not in self.contexts:
@@ -390,8 +410,11 @@ class _Builder:
             if previous is not None and action.event not in in_saga:
                 source_context = self._context_for(previous)
                 cause = previous
-                if action.conditional or action.otherwise:
+                if action.otherwise:
                     cause = self._condition_cause(action) or previous
+                    source_context = self._context_for(cause)
+                elif action.conditional or self._conditions_of(action):
+                    cause = self._conditional_cause(action, previous)
                     source_context = self._context_for(cause)
                 elif not action.clause.continues and stream is not None and stream is not action:
                     # "bills are computed monthly", "outages trigger alerts": a new statement about a fleet's data
@@ -413,6 +436,39 @@ class _Builder:
                 _head(action.obj) in self.lex.documents
             ):
                 self._deliver(action)
+
+    def _owners(self, action: Action) -> list[Action]:
+        """The actions of the clause this condition belongs to: "published" in "published only when ... ready"."""
+        index = action.clause.condition_of
+        if index is None:
+            return []
+        owner = self.storm.clauses[index]
+        return [a for a in self.storm.actions if a.clause is owner]
+
+    def _conditions_of(self, action: Action) -> list[Action]:
+        """The conditions that must hold before this action: "when every rendition is ready", "if approved"."""
+        return [
+            a
+            for a in self.storm.actions
+            if a.clause.condition_of is not None
+            and a.clause.condition_word not in _AFTERWARDS
+            and not a.otherwise
+            and action in self._owners(a)
+        ]
+
+    def _conditional_cause(self, action: Action, previous: Action) -> Action:
+        """A condition comes first and its owner reacts to it; "before" and "until" turn the order round."""
+        conditions = self._conditions_of(action)
+        if conditions:
+            return conditions[-1]
+        owners = self._owners(action)
+        if not owners:
+            return previous
+        if action.clause.condition_word in _AFTERWARDS:
+            return owners[-1]  # "retried before the creator is told": the creator is told after the retries
+        first = min(o.order for o in owners)
+        earlier = [a for a in self.storm.actions if a.order < first and not a.message]
+        return earlier[-1] if earlier else previous
 
     def _condition_cause(self, action: Action) -> Action | None:
         siblings = [a for a in self.storm.actions if a.clause.condition_of is not None and a is not action]

@@ -203,6 +203,9 @@ def _about(design: Design, index: DesignIndex, position: int, key: str, entity: 
         return True
     if event.aggregate and split_words(event.aggregate) == entity:
         return True
+    own = split_words(event.aggregate) if event.aggregate else ()
+    if len(own) > len(entity) and own[: len(entity)] == entity and split_words(event.name)[: len(own)] == own:
+        return False  # `PickupCodeIssued` of the `PickupCode` aggregate is about the code, not the pickup
     return split_words(event.name)[: len(entity)] == entity
 
 
