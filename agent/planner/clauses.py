@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archassist.agent.planner.boundaries import leading_condition, parts, possessives
+
 _UNIT_S = {
     "second": 1,
     "sec": 1,
@@ -36,7 +38,8 @@ _WEEKDAY = re.compile(r"\b(?:every|each|on)\s+(?:monday|tuesday|wednesday|thursd
 _AT_TIME = re.compile(r"\bat\s+t\s*\+\s*(\d+)\b")
 _DEADLINE = re.compile(r"\bby\s+the\s+(deadline|due date|end date|cut-?off)\b")
 _NUMBER_SPAN = re.compile(rf"\b(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b")
-_CONDITION = re.compile(r"\b(?:only\s+)?(when|whenever|if|unless|once|after|before|until)\s+")
+# "pick two orders at once": "at once" says how, it opens no condition
+_CONDITION = re.compile(r"(?<!\bat )\b(?:only\s+)?(when|whenever|if|unless|once|after|before|until)\s+")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|(?<=[.;!?])$")
 
 
@@ -112,8 +115,9 @@ def normalise(brief: str) -> str:
     text = brief.replace("→", " then ").replace("->", " then ").replace("=>", " then ")
     text = re.sub(r"\(([^)]*)\)", lambda m: ", " + ", ".join(f"§{p.strip()}" for p in m.group(1).split(",")) + ",", text)
     text = re.sub(r"[\[\]\"“”]", " ", text)
+    text = possessives(" ".join(text.lower().split()))
     text = re.sub(r"(?<=[a-z])'s\b", "", text)
-    return " ".join(text.lower().split())
+    return " ".join(text.split())
 
 
 def split(brief: str) -> tuple[str | None, list[Clause]]:
@@ -126,12 +130,8 @@ def split(brief: str) -> tuple[str | None, list[Clause]]:
     out: list[Clause] = []
     for number, sentence in enumerate(s for s in _SENTENCE.split(text) if s and s.strip(" .;!?")):
         sentence = sentence.strip(" .;!?")
-        parts = [
-            p.strip()
-            for p in re.split(r",\s*(?:and\s+then|then|and|or)?\s*|\s+then\s+|\s+(?=(?:that|which|who)\s)", sentence)
-        ]
         first_of_sentence = True
-        for part in parts:
+        for part in parts(sentence):
             if not part:
                 continue
             _split_conditions(part, number, first_of_sentence, out)
@@ -165,6 +165,8 @@ def _split_conditions(part: str, sentence: int, first: bool, out: list[Clause]) 
     if match and not timed and not _BEFORE_TIME.search(part):
         condition, word = part[match.end() :].strip(), match.group(1)
         part = part[: match.start()].strip()
+        if not part and (cut := leading_condition(condition)):
+            condition, part = cut
     for index, piece in enumerate(_split_and(part)):
         clause = Clause(text=piece, sentence=sentence, continues=not first or index > 0, otherwise=otherwise)
         if index > 0:
@@ -180,23 +182,56 @@ def _split_conditions(part: str, sentence: int, first: bool, out: list[Clause]) 
 
 def _split_and(part: str) -> list[str]:
     """ "sites screen and enroll patients" -> two clauses; "positions and cash balances are updated" stays one."""
-    pieces = [p for p in re.split(r"\s+and\s+", part) if p]
+    # "approves or rejects it" coordinates two verbs as "and" does; "a refund or exchange" stays one phrase.
+    split = re.split(r"\s+(and|or)\s+", part)
+    pieces, joints = split[0::2], ["and", *split[1::2]]
     if len(pieces) < 2:
         return [part] if part else []
     from archassist.agent.planner.inflection import verb_lemma
 
     merged: list[str] = [pieces[0]]
-    for piece in pieces[1:]:
+    for piece, joint in zip(pieces[1:], joints[1:], strict=True):
         first = piece.split()[0]
         subject_list = _has_aux(piece) and not _has_aux(merged[-1]) and not _has_verb(merged[-1])
         adjective = first.endswith("ed") and not _has_aux(merged[-1])  # "... and automated underwriting"
-        if verb_lemma(first) is not None and not _is_determiner(first) and not subject_list and not adjective:
+        if _inside_preposition(merged[-1], piece):
+            merged[-1] = f"{merged[-1]} {joint} {piece}"
+        elif _second_object(merged[-1], piece):
+            merged.append(f"{merged[-1].split()[-2]} {piece}")  # "delete questions and answers": delete answers
+        elif verb_lemma(first) is not None and not _is_determiner(first) and not subject_list and not adjective:
             merged.append(piece)
         elif _has_verb(merged[-1]) and _has_verb(piece):
             merged.append(piece)  # "bills are computed and outages trigger alerts": two statements
         else:
-            merged[-1] = f"{merged[-1]} and {piece}"
+            merged[-1] = f"{merged[-1]} {joint} {piece}"
     return merged
+
+
+def _inside_preposition(before: str, piece: str) -> bool:
+    """ "screened against sanctions and pep lists": a noun joined to the object of a preposition, not a new verb."""
+    from archassist.agent.planner.inflection import can_be_noun
+
+    words, after = before.split(), piece.split()
+    if len(after) < 2 or _has_aux(piece) or after[1] in _PRONOUNS or _is_determiner(after[1]):
+        return False
+    if not (after[1].endswith("s") and can_be_noun(after[1]) and can_be_noun(after[0])):
+        return False
+    return any(w in _PREPOSITIONS for w in words[1:-1]) and words[-1] not in _PREPOSITIONS
+
+
+def _second_object(before: str, piece: str) -> bool:
+    """ "delete questions and answers": a plural noun alone after a verb's plural object is a second object."""
+    from archassist.agent.planner.inflection import can_be_noun, verb_lemma
+
+    words = before.split()
+    if " " in piece or not piece.endswith("s") or not can_be_noun(piece) or len(words) < 2:
+        return False
+    last = words[-1]
+    return last.endswith("s") and can_be_noun(last) and verb_lemma(words[-2]) is not None and not _has_aux(before)
+
+
+_PRONOUNS = frozenset({"it", "them", "him", "her", "us", "me", "one"})
+_PREPOSITIONS = frozenset({"against", "from", "with", "into", "to", "for", "on", "at", "by", "of", "in", "through"})
 
 
 def _has_verb(text: str) -> bool:

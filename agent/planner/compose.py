@@ -1271,7 +1271,7 @@ class _Planner:
             if not read:
                 sized.append(c)
                 continue
-            handler, in_flight = max(self.topic_consumption.get(t.name, (HANDLER_TIME_MS, 1)) for t in read)
+            handler, in_flight = _shared_handling(read, [self.topic_consumption.get(t.name, (HANDLER_TIME_MS, 1)) for t in read])
             # Each topic the group reads must be drained at its own peak over its own partitions: the busiest
             # topic is not always the one with the fewest partitions.
             needed = max(
@@ -1685,6 +1685,16 @@ class _Planner:
         if event_sourced:
             parts.append("event-sourced for a complete audit trail")
         return ", ".join(parts) + "."
+
+
+def _shared_handling(read: list[Topic], handling: list[tuple[float, int]]) -> tuple[float, int]:
+    """One group reading a batched fleet topic and a keyed topic handles both one way: the slowest handling that
+    still drains every topic it reads over that topic's partitions, else the fastest (the batched one)."""
+    for handler, in_flight in sorted(set(handling), reverse=True):
+        per_partition = in_flight * 1000.0 / handler
+        if all((t.throughput_eps or 0) <= (t.partitions or 1) * per_partition for t in read):
+            return handler, in_flight
+    return min(handling)
 
 
 def plan(brief: str, *, precedents: Sequence[Precedent] = ()) -> Plan:

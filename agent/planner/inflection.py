@@ -101,6 +101,11 @@ def can_be_noun(word: str) -> bool:
     return bool(found.get("NOUN")) or w.endswith("ing") or not found or "-" in w
 
 
+def is_dictionary_noun(word: str) -> bool:
+    """True only when the dictionary knows the word as a noun ("booking" yes, "asking" no)."""
+    return bool(_lemmas(word.lower()).get("NOUN"))
+
+
 def can_be_adjective(word: str) -> bool:
     return bool(_lemmas(word.lower()).get("ADJ"))
 

@@ -16,6 +16,8 @@ from archassist.agent.planner import inflection
 from archassist.agent.planner.clauses import Clause, split
 from archassist.agent.planner.knowledge import KVerb, Lexicon, lexicon
 from archassist.agent.planner.modality import read_modality
+from archassist.agent.planner.phrases import complement, head_words, indefinite
+from archassist.agent.planner.reference import antecedent, causative, double_object, stands_for_last_object
 from archassist.agent.rules.words import is_past_participle
 
 DETERMINERS = frozenset(
@@ -152,6 +154,7 @@ class _Reader:
         self.skipped: set[int] = set()
         self.conditions: dict[int, list[Action]] = {}
         self.objects: list[str] = []
+        self.last_verb_form: str | None = None
 
     def read(self) -> Storm:
         for index, clause in enumerate(self.clauses):
@@ -238,7 +241,8 @@ class _Reader:
         if verb_at is None and modal.verb_at is not None and words[modal.verb_at] not in AUX:
             # "a student may appeal a grade": the verb after a modal is in its base form, whatever the subject
             subject, verb_at, passive = words[: modal.verb_at], modal.verb_at, False
-        if verb_at is not None and verb_at == 0 and len(words) == 2 and self._is_nominal(words[1]):
+        repeated = clause.continues and words[0] == self.last_verb_form
+        if verb_at is not None and verb_at == 0 and len(words) == 2 and self._is_nominal(words[1]) and not repeated:
             verb_at = None  # "email sync": a noun phrase naming an action
         if verb_at is None:
             if any(w in AUX for w in words) and not any(w in self.lex.states for w in words):
@@ -247,6 +251,7 @@ class _Reader:
             self._noun_clause(words, clause)
             return
         raw = words[verb_at]
+        self.last_verb_form = raw
         lemma = _lemma(raw)
         rest = words[verb_at + 1 :]
         if lemma.startswith("e-"):
@@ -342,6 +347,8 @@ class _Reader:
                 if i == 0 and j < len(words) and is_past_participle(words[j]):
                     return self._passive_subject(clause), j, True
                 return words, None, False
+        if clause.continues and words[0] == self.last_verb_form:
+            return [], 0, False  # "logs visits, scrolls and purchases": the list repeats the verb it shares
         if clause.continues and _lemma(words[0]) in self.lex.verbs and self._base_verb(words[0]):
             passive = self.passive_open and is_past_participle(words[0]) and _lemma(words[0]) != words[0]
             return (self._passive_subject(clause) if passive else []), 0, passive
@@ -408,19 +415,35 @@ class _Reader:
         self, index: int, clause: Clause, subject_words: list[str], lemma: str, rest: list[str], passive: bool
     ) -> None:
         lex = self.lex
+        if indefinite(subject_words) or indefinite(rest[:2]):
+            # "everything done so far is undone": the phrase stands for earlier steps, which the workflow undoes
+            self.storm.not_modelled.append((clause.source, "refers to earlier actions, not to one thing"))
+            return
+        if found := causative(lemma, rest, DETERMINERS):
+            lemma, rest = found  # "lets the offer time out": the offer times out
         sense = _verb_sense(lemma, lex)
         self.passive_open = passive
+        subject_words = head_words(subject_words, PREPOSITIONS)
         subject = _noun_phrase(subject_words, lex) if subject_words else ""
+        if subject_words and stands_for_last_object(subject_words, subject, DETERMINERS):
+            subject = self.last_object or subject  # "each is checked", "a suspicious one sends ..."
+        inherited = not subject
+        if not subject and clause.relative and not passive:
+            subject = antecedent(self.clauses, index, self.last_object, PREPOSITIONS, DETERMINERS)
         if not subject and clause.continues and not passive:
             subject = self.last_subject or ""
         if passive and subject:
             self.last_passive_subject = subject
         obj_words: list[str] = []
         recipient: str | None = None
-        for w in rest:
+        for w in head_words(rest, PREPOSITIONS):
             if w in PREPOSITIONS or w == "and" or w == "or":
                 break
             obj_words.append(w)
+        obj_words, state_word = complement([w for w in obj_words if w not in _FILLER], lex.states)
+        if two := double_object(obj_words, DETERMINERS, lex.parties):
+            # "sends the cardholder a push notification": the party receives, the notification is sent
+            recipient, obj_words = _noun_phrase(two[0], lex), two[1]
         if len(obj_words) > 1 and obj_words[-1] in PARTICLES and " " not in lemma:
             # "claw the gems back": the particle belongs to the verb, written after its object
             lemma, obj_words = f"{lemma} {obj_words[-1]}", obj_words[:-1]
@@ -432,8 +455,10 @@ class _Reader:
                 recipient = target
         self._with_charges(rest, clause)
         obj = _noun_phrase(obj_words, lex)
-        if obj_words[:1] == ["its"] and subject and obj:
-            obj = f"{_head(subject)} {obj}"  # "the campaign reaches its goal": the campaign's goal
+        if obj_words[:1] == ["its"] and obj:
+            # "the campaign reaches its goal": the campaign's goal; "rename it, change its code": the thing's code
+            owner = self.last_object if inherited else subject
+            obj = f"{_head(owner or '')} {obj}".strip()
         head_of = lambda phrase: phrase.split()[-1] if phrase else ""  # noqa: E731
         actor: str | None
         if passive:
@@ -446,7 +471,9 @@ class _Reader:
                 obj, subject = subject, ""
         else:
             actor = subject or None
-            if not obj and actor and head_of(actor) not in lex.parties + lex.machines + ["someone"] and not (
+            itself = not inherited or actor == self.last_object  # "the trip starts ... and ends": still the trip
+            shared = clause.joined_by_and and index + 1 < len(self.clauses) and bool(self._object_ahead(index + 1))
+            if not obj and actor and itself and not shared and head_of(actor) not in lex.parties + lex.machines + ["someone"] and not (
                 sense.object
             ):
                 obj, actor = actor, None  # "unpaid holds expire", "trades settle": the subject changes itself
@@ -456,11 +483,14 @@ class _Reader:
         fallback = False
         if sense.event_verb and sense.object and obj and not passive:
             obj = sense.object  # "cardholders dispute a transaction": the dispute is the thing recorded
+        if sense.event_verb and sense.object and obj and obj != sense.object:
+            event_verb = lemma  # "each claim is checked": the claim was checked, not a check completed
         if not obj and sense.object_class:
             obj = next((o for o in reversed(self.objects) if o.split()[-1] in getattr(lex, sense.object_class)), "")
         if obj and head_of(obj) in lex.generic_objects:
             obj, fallback = "", True
-        if not obj and clause.joined_by_and and index + 1 < len(self.clauses):
+        bare = len(_words(clause.text)) == 1 and index + 1 < len(self.clauses) and self._bare_verb(index + 1)
+        if not obj and (clause.joined_by_and or bare) and index + 1 < len(self.clauses):
             obj = self._object_ahead(index + 1)
         if not obj:
             if recipient and sense.received_as:
@@ -499,12 +529,13 @@ class _Reader:
         command_verb = event_verb if (fallback or sense.event_verb) and event_verb != lemma else lemma
         if sense.read_model:
             command_verb = "refresh"
+        state = pascal(state_word) if state_word else ""  # "mark the order ready": OrderMarkedReady, MarkOrderReady
         action = Action(
             order=len(self.storm.actions),
             verb=lemma,
             obj=obj,
-            event=pascal(obj) + participle,
-            command=pascal(command_verb) + pascal(obj),
+            event=pascal(obj) + participle + state,
+            command=pascal(command_verb) + pascal(obj) + state,
             actor=actor,
             recipient=recipient,
             context=sense.context,
@@ -563,21 +594,35 @@ class _Reader:
                 if nominal is not None:
                     self._nominal_fact(clause, *nominal)
 
+    def _bare_verb(self, index: int) -> bool:
+        """A list item that is a verb alone ("create, edit, reorder and delete questions")."""
+        ahead = self.clauses[index]
+        words = _words(ahead.text)
+        return ahead.continues and len(words) == 1 and self._base_verb(words[0])
+
     def _object_ahead(self, index: int) -> str:
         ahead = self.clauses[index]
         words = _words(ahead.text)
-        if len(words) < 2:
-            return ""
+        if len(words) == 1 and self._base_verb(words[0]) and index + 1 < len(self.clauses):
+            # "create, edit, reorder and delete questions": each bare verb shares the object at the end of the list
+            return self._object_ahead(index + 1)
+        if len(words) < 2 or words[0] in DETERMINERS or inflection.verb_lemma(words[0]) is None:
+            return ""  # "renew monthly and an invoice is issued": a new statement, not a verb sharing an object
         lemma = inflection.verb_lemma(words[0]) or ""
         if _verb_sense(lemma, self.lex).money:
             return ""  # "accepts and pays the premium": what is paid is not what was accepted
+        rest = words[1:]
+        if found := causative(lemma, rest, DETERMINERS):
+            rest = found[1]
         cut: list[str] = []
-        for w in words[1:]:
-            if w in PREPOSITIONS or w == "and":
+        for w in head_words(rest, PREPOSITIONS):
+            if w in PREPOSITIONS or w in ("and", "or"):
                 break
             cut.append(w)
-        found = _noun_phrase(cut, self.lex)
-        return "" if found in PRONOUNS else found
+        found_object = _noun_phrase(cut, self.lex)
+        if found_object.split()[-1:] and found_object.split()[-1] in PRONOUNS:
+            return self.last_object or ""  # "allocates and ships them": both act on what "them" stands for
+        return found_object
 
     def _add(self, action: Action) -> None:
         if any(a.event == action.event for a in self.storm.actions):

@@ -353,7 +353,9 @@ class _Builder:
             undo = sense.reverse or "cancel"
             # Undoing an action on a thing another context owns undoes the action, not the thing: "cancel the
             # order fill", not "cancel the order".
-            thing = action.obj if self.owner_of.get(action.obj) == context.name else f"{action.obj} {action.verb}"
+            # The action is named by its noun where it has one: "cancel the order approval", not "order approve".
+            noun = (lexicon().sense(action.verb).nominal or [action.verb])[0]
+            thing = action.obj if self.owner_of.get(action.obj) == context.name else f"{action.obj} {noun}"
             compensation_command = pascal(undo) + pascal(thing)
             compensation_event = pascal(thing) + _participle(undo)
             compensation = f"{undo.capitalize()} the {action.obj} (undoes '{action.verb}')."
