@@ -41,3 +41,14 @@ def require_external(tool: str, reason: str) -> None:
 
 def which(tool: str) -> str | None:
     return shutil.which(tool)
+
+
+# What the Anthropic SDK reads from the environment: a developer's shell must not redirect or decorate the
+# requests that cassettes replay.
+SDK_ENVIRONMENT = ("ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE")
+
+
+@pytest.fixture
+def no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SDK_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)

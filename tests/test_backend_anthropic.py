@@ -44,6 +44,8 @@ from .cassettes.recording import (
     use_cassette,
 )
 
+pytestmark = pytest.mark.usefixtures("no_sdk_environment")
+
 REFRESH = (
     "Regenerate it with `python -m tests.cassettes.make_cassettes {name}` (or re-record, docs/backends.md)."
 )
@@ -51,16 +53,6 @@ UNPLAYED = "cassette {name} was not fully played: the code's requests no longer 
 STALE = "cassette {name} is stale: the code now sends a different request body. " + REFRESH
 
 
-@pytest.fixture(autouse=True)
-def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SDK reads these; a developer's shell must not redirect or decorate the replayed requests."""
-    for name in (
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_CUSTOM_HEADERS",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def play(scenario: Scenario) -> ScenarioRun:

@@ -37,19 +37,12 @@ from .cassettes.eval_recording import (
 )
 from .cassettes.recording import FAKE_KEY, SECRET_HEADERS
 
+pytestmark = pytest.mark.usefixtures("no_sdk_environment")
+
 REFRESH = "regenerate it with `python -m tests.cassettes.make_eval_cassettes batch`"
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
-@pytest.fixture(autouse=True)
-def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_CUSTOM_HEADERS",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def play() -> BatchRun:

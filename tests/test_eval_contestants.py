@@ -36,6 +36,8 @@ from .cassettes.eval_recording import (
 )
 from .cassettes.recording import FAKE_KEY
 
+pytestmark = pytest.mark.usefixtures("no_sdk_environment")
+
 SCENARIO = Scenario(id="ticket-holds", brief="Concert ticketing: fans hold seats for 10 minutes, then pay.")
 PYTHON = sys.executable
 
@@ -226,15 +228,6 @@ def test_a_bad_timeout_is_refused() -> None:
 # ---- claude --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_CUSTOM_HEADERS",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_the_claude_contestant_designs_through_the_backend_from_the_cassette() -> None:

@@ -20,13 +20,11 @@ from archassist.evals.scoring import default_scorers, scorer_by_name
 from tests.cassettes.judge import MODEL, JudgeRun, expected_request, run_judge, scripted_grade, use_cassette
 from tests.cassettes.recording import CASSETTES, FAKE_KEY, request_body
 
+pytestmark = pytest.mark.usefixtures("no_sdk_environment")
+
 STALE = "cassette {name} is stale: the judge now sends a different request. Run `python -m tests.cassettes.judge`."
 
 
-@pytest.fixture(autouse=True)
-def _no_sdk_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ANTHROPIC_BASE_URL", "ANTHROPIC_CUSTOM_HEADERS", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def play(name: str) -> JudgeRun:
