@@ -103,3 +103,8 @@ def test_a_double_object_names_the_party_as_recipient() -> None:
 
 def test_a_verb_whose_object_is_renamed_keeps_its_own_participle_in_the_passive() -> None:
     assert events("Visas: each visa application is checked against the watch list") == ["VisaApplicationChecked"]
+
+
+def test_a_third_person_form_that_is_no_noun_is_the_verb_after_a_gerund_subject() -> None:
+    found = storm("Hiring: recruiters screen candidates, and scheduling allocates interview slots")
+    assert "InterviewSlotAllocated" in [a.event for a in found.actions]

@@ -379,7 +379,8 @@ class _Reader:
             plural_subject = noun_before and previous.endswith("s") and not previous.endswith("ss")
             lemma = _lemma(w)
             third_person = w.endswith("s") and not plural_subject and lemma != w and noun_before
-            if third_person and not (begin == 1 or previous == "someone" or nxt in DETERMINERS or nxt in PRONOUNS):
+            verb_only = not inflection.is_dictionary_noun(w)  # "learning assigns training": "assigns" is no noun
+            if third_person and not (begin == 1 or previous == "someone" or nxt in DETERMINERS or nxt in PRONOUNS or verb_only):
                 third_person = False  # "confirmation emails", "loyalty points": a compound noun, not a verb
             if is_past_participle(w) and lemma != w and noun_before and begin == 1:
                 return words[:i], i, True  # "the carrier paid": the passive with its auxiliary left out
