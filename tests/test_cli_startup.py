@@ -51,3 +51,18 @@ def test_anything_else_of_the_private_loader_comes_from_pydantics_own_module() -
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True True"
+
+
+def test_the_planner_does_not_load_the_rule_machinery() -> None:
+    # Designing offline reads word lists the rules share, never the rules, their index or the capacity model:
+    # loading those would cost every `archassist design` about 20 ms before the first rule runs.
+    code = (
+        "import sys\n"
+        "from archassist.agent.planner.compose import plan\n"
+        "plan('order fulfillment across payments, inventory, and shipping')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('archassist.agent.rules.', 'archassist.agent.capacity.'))"
+        " and m.rsplit('.', 1)[-1] not in ('words', 'verb_forms', 'sizing')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -28,7 +28,7 @@ from archassist.agent.planner.knowledge import (
     lexicon,
 )
 from archassist.agent.planner.storming import Action, Storm
-from archassist.agent.rules.topology import TECHNICAL_WORDS
+from archassist.agent.rules.words import TECHNICAL_WORDS
 
 NOTIFICATION = "notification"
 DEFAULT_STEP_TIMEOUT_S = 60.0

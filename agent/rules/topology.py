@@ -17,7 +17,7 @@ from archassist.agent.rules.index import (
     is_dead_letter_topic,
     is_retry_topic,
 )
-from archassist.agent.rules.words import word_set
+from archassist.agent.rules.words import TECHNICAL_WORDS
 
 MIN_REPLICATION = 3
 MIN_INSYNC = 2
@@ -34,13 +34,6 @@ _PARAMETER = re.compile(r"\{[^{}]*\}")
 _PATH_BROKERS = frozenset({"http", "https", "ws", "wss", "websocket", "websockets", "sse"})
 _TOKEN = re.compile(r"[a-z]+")
 # Words that name infrastructure, not a business domain.
-TECHNICAL_WORDS = word_set(
-    """
-    app backend broker bus cdc change changes common data database db default generic in input internal
-    kafka kinesis misc mq nats out output pulsar queue rabbitmq service sns sqs stream streams svc
-    system table temp test tmp topic
-    """
-)
 
 
 def _exempt_from_shape(topic: Topic) -> bool:

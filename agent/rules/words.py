@@ -15,6 +15,16 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Words that name plumbing rather than a business domain (EDA306 on topic names; the planner's context names).
+TECHNICAL_WORDS = word_set(
+    """
+    app backend broker bus cdc change changes common data database db default generic in input internal
+    kafka kinesis misc mq nats out output pulsar queue rabbitmq service sns sqs stream streams svc
+    system table temp test tmp topic
+    """
+)
+
+
 # Past participles that do not end in -ed.
 IRREGULAR_PAST = word_set(
     """
