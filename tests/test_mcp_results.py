@@ -206,6 +206,33 @@ async def test_review_accepts_a_json_document_as_text(client: Client, workspace:
         assert result.structured_content["counts"] == by_yaml.structured_content["counts"]
 
 
+@pytest.mark.parametrize(
+    ("tool", "path_key", "text_key", "extra"),
+    [
+        ("export", "path", "text", {"kind": "kafka"}),
+        ("score_design", "path", "text", {}),
+        ("reliability", "path", "text", {}),
+        ("contract", "path", "design_text", {"target": "OrderPlaced"}),
+        ("migration", "target_path", "target_text", {"brief": "move the order side effects to events"}),
+    ],
+)
+async def test_design_tools_accept_a_json_design_as_text_or_as_the_object(
+    client: Client, workspace: Path, tool: str, path_key: str, text_key: str, extra: dict[str, object]
+) -> None:
+    import yaml
+
+    design = yaml.safe_load((workspace / "orders.yaml").read_text(encoding="utf-8"))
+    by_path = await client.call_tool(tool, {path_key: "orders.yaml", **extra})
+    assert not by_path.is_error, by_path.content[0].text
+    for text in (json.dumps(design), design):
+        result = await client.call_tool(tool, {text_key: text, **extra})
+        assert not result.is_error, result.content[0].text
+        keys = set(by_path.structured_content) - {"target"}
+        assert {k: result.structured_content[k] for k in keys if k != "target"} == {
+            k: by_path.structured_content[k] for k in keys
+        }
+
+
 async def test_check_design_refuses_an_asyncapi_document(client: Client) -> None:
     if not LARGEST_ASYNCAPI.exists():
         pytest.skip(f"the shared corpus is not here: {LARGEST_ASYNCAPI}")

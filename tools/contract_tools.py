@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
+from archassist.tools.models import DocumentText
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
@@ -32,7 +33,7 @@ class ContractInput(_In):
     target: str = Field(
         description="The event: a name such as 'invoice.paid' or 'InvoicePaid', or an event of the given design."
     )
-    design_text: str | None = Field(
+    design_text: DocumentText = Field(
         None, description="A Design in YAML or JSON whose event to describe. Give at most one of design_text or path."
     )
     path: str | None = Field(

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 import anyio.to_thread
 from archassist.agent.errors import InputError
+from archassist.tools.models import DesignSourceInput
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.results import fit, tool_result
 from archassist.tools.state import ServerState
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 REASONS_KEPT = 4  # per criterion in the structured result; the text has them all
 
 
-class ScoreDesignInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    text: str | None = Field(None, description="A Design as YAML or JSON text. Give exactly one of text and path.")
-    path: str | None = Field(
-        None, description="A design file inside the workspace, relative to its root. Give exactly one of text and path."
-    )
+class ScoreDesignInput(DesignSourceInput):
     scenario: str | None = Field(
         None,
         description="A shipped scenario id (e.g. card-authorisation) whose brief, requirements and expected concepts "
         "the design is held to. Without it domain coverage does not apply.",
     )
-
-    @field_validator("text", mode="before")
-    @classmethod
-    def _object_as_text(cls, value: object) -> object:
-        if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False)
-        return value
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ScoreDesignInput:
-        if (self.text is None) == (self.path is None):
-            raise ValueError("give exactly one of 'text' (a design) or 'path' (a design file in the workspace)")
-        return self
 
 
 class ScoreDesignOutput(BaseModel):

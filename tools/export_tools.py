@@ -6,23 +6,20 @@ import json
 from typing import Literal
 
 import anyio.to_thread
+from archassist.tools.models import DesignSourceInput
 from archassist.tools.registration import add_model_tool, writes_files
 from archassist.tools.results import MAX_STRUCTURED_CHARS, structured_size, tool_result
 from archassist.tools.state import ServerState
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
 Kind = Literal["asyncapi", "avro", "jsonschema", "kafka", "sql", "eventcatalog"]
 
 
-class ExportInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
+class ExportInput(DesignSourceInput):
     kind: Kind = Field(description="What to export.")
-    path: str | None = Field(None, description="A design file (YAML or JSON) inside the workspace, relative to its root.")
-    text: str | None = Field(None, description="A Design as YAML or JSON text.")
     output_dir: str | None = Field(
         None,
         description="A folder inside the workspace, relative to its root, to write the files into (created when "
@@ -34,12 +31,6 @@ class ExportInput(BaseModel):
         description="Settings of the kind; kafka: cluster (the strimzi.io/cluster label, default my-cluster), "
         "namespace, strimzi_api (v1 or v1beta2).",
     )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ExportInput:
-        if (self.path is None) == (self.text is None):
-            raise ValueError("give exactly one of 'path' (a design file in the workspace) or 'text' (a design)")
-        return self
 
 
 class _Out(BaseModel):

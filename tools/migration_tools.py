@@ -6,7 +6,7 @@ from typing import Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.models import FindingOut, _In, _Out, _Part
+from archassist.tools.models import DocumentText, FindingOut, _In, _Out, _Part
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.results import tool_result
 from archassist.tools.state import ServerState
@@ -25,9 +25,9 @@ class MigrationInput(_In):
     current_path: str | None = Field(
         None, description="The current-state design (with sync_calls, shared databases) as a workspace file."
     )
-    current_text: str | None = Field(None, description="The current-state design as YAML or JSON text.")
+    current_text: DocumentText = Field(None, description="The current-state design as YAML or JSON text.")
     target_path: str | None = Field(None, description="The target design as a workspace file (default: designed offline).")
-    target_text: str | None = Field(None, description="The target design as YAML or JSON text.")
+    target_text: DocumentText = Field(None, description="The target design as YAML or JSON text.")
 
 
 class SideEffectOut(_Part):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from archassist.agent.model.findings import Finding
@@ -60,13 +60,47 @@ class DesignInput(_In):
 
 
 DOCUMENT_SOURCES = "give exactly one of 'text' (the document) or 'path' (a file in the workspace)"
+DESIGN_SOURCES = "give exactly one of 'text' (a design) or 'path' (a design file in the workspace)"
 
 
-class _DocumentInput(_In):
+def _object_as_text(value: object) -> object:
+    # Some clients send a JSON document as the object itself rather than as a string: it is the same document.
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+# A document given as text: YAML or JSON, or the JSON object itself.
+DocumentText = Annotated[str | None, BeforeValidator(_object_as_text)]
+
+
+class _TextOrPath(_In):
     # Exactly one of text and path is enforced when called, not stated with a root-level oneOf: the Anthropic API
     # refuses tool schemas with oneOf/anyOf/allOf at the top, and Claude Code drops such tools (see
     # ROOT_KEYWORDS_REFUSED in archassist.tools.registration). The descriptions say it instead.
-    text: str | None = Field(
+    sources: ClassVar[str] = DOCUMENT_SOURCES
+    text: DocumentText = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _TextOrPath:
+        if (self.text is None) == (self.path is None):
+            raise ValueError(self.sources)
+        return self
+
+
+class DesignSourceInput(_TextOrPath):
+    """A tool's input that starts from one Design, given as text or as a workspace file."""
+
+    sources: ClassVar[str] = DESIGN_SOURCES
+    text: DocumentText = Field(None, description="A Design as YAML or JSON text. Give exactly one of text and path.")
+    path: str | None = Field(
+        None, description="A design file inside the workspace, relative to its root. Give exactly one of text and path."
+    )
+
+
+class _DocumentInput(_TextOrPath):
+    text: DocumentText = Field(
         None,
         description="The document as text, YAML or JSON. Give exactly one of text and path.",
     )
@@ -79,20 +113,6 @@ class _DocumentInput(_In):
         None, description="Run only these rules: codes (EDA403), prefixes (EDA4), groups (reliability) or names."
     )
     ignore: list[str] = Field(default_factory=list, description="Skip these rules (same selectors as select).")
-
-    @field_validator("text", mode="before")
-    @classmethod
-    def _object_as_text(cls, value: object) -> object:
-        # Some clients send a JSON document as the object itself rather than as a string: it is the same document.
-        if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False)
-        return value
-
-    @model_validator(mode="after")
-    def _one_source(self) -> _DocumentInput:
-        if (self.text is None) == (self.path is None):
-            raise ValueError(DOCUMENT_SOURCES)
-        return self
 
 
 class ReviewInput(_DocumentInput):

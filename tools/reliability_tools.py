@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.models import Counts, FindingOut
+from archassist.tools.models import Counts, DocumentText, FindingOut
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
@@ -29,7 +29,7 @@ class ReliabilityInput(BaseModel):
     path: str | None = Field(
         None, description="A design file (YAML or JSON) inside the workspace, relative to its root."
     )
-    text: str | None = Field(None, description="A Design as YAML or JSON text.")
+    text: DocumentText = Field(None, description="A Design as YAML or JSON text.")
     brief: str | None = Field(
         None,
         description="A brief to design offline first, or a request about one flow, e.g. "
