@@ -276,3 +276,14 @@ def test_without_a_qos_only_the_orders_an_operation_carries_are_named(tmp_path: 
     doc["channels"]["lightTurnedOn"]["messages"]["statusRequest"] = _message("reply_to")  # a request beside it
     [finding] = _review(tmp_path, doc)
     assert "the request statusRequest" in finding.message and "lightTurnedOn" not in finding.message
+
+
+def test_the_rules_command_lists_the_mqtt_rules_with_the_design_rules() -> None:
+    from archassist.agent.cli.root import app
+    from typer.testing import CliRunner
+
+    listed = CliRunner().invoke(app, ["rules", "--group", "mqtt"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [r.code for r in MQTT_RULES]
+    everything = CliRunner().invoke(app, ["rules"])
+    assert "EDA401" in everything.stdout and "AAPI205" in everything.stdout

@@ -200,6 +200,8 @@ async def test_every_tool(client: Client, workspace: Path) -> None:
     assert rules["count"] == len(rules["rules"]) > 50
     only = structured(await client.call_tool("list_rules", {"group": "sagas"}), tools, "list_rules")
     assert only["rules"] and {r["group"] for r in only["rules"]} == {"sagas"}
+    mqtt = structured(await client.call_tool("list_rules", {"group": "mqtt"}), tools, "list_rules")
+    assert [r["code"] for r in mqtt["rules"]] == ["AAPI201", "AAPI202", "AAPI203", "AAPI204", "AAPI205"]
     explained = structured(await client.call_tool("explain_rule", {"code": "EDA401"}), tools, "explain_rule")
     assert explained["name"] == "consumer-not-idempotent" and explained["why"] and explained["fix"]
 

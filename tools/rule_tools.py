@@ -16,9 +16,9 @@ from mcp.server.mcpserver import Context, MCPServer
 
 
 def rule_rows() -> list[RuleOut]:
-    from archassist.agent.rules import registry
+    from archassist.agent.rules import catalog
 
-    return [RuleOut(code=r.code, name=r.name, group=r.group, severity=r.severity, summary=r.summary) for r in registry()]
+    return [RuleOut(code=r.code, name=r.name, group=r.group, severity=r.severity, summary=r.summary) for r in catalog()]
 
 
 def explain(code: str) -> ExplainRuleOutput:
@@ -42,9 +42,9 @@ def explain(code: str) -> ExplainRuleOutput:
 
 def register(server: MCPServer, state: ServerState) -> None:
     async def list_rules(args: ListRulesInput, ctx: Context) -> tuple[ListRulesOutput, str]:
-        from archassist.agent.rules import groups
+        from archassist.agent.rules import catalog_groups
 
-        known = groups()
+        known = catalog_groups()
         if args.group is not None and args.group.strip().lower() not in known:
             raise InputError(f"unknown rule group {args.group!r}; choose one of: {', '.join(known)}")
         rows = [

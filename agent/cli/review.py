@@ -98,18 +98,19 @@ def rules(
     """List the rules: code, severity, name and summary."""
     import json
 
-    from archassist.agent.rules import groups, registry
+    from archassist.agent.rules import catalog, catalog_groups
 
     if fmt not in ("text", "json"):
         _fail(f"unknown --format '{fmt}'; use text or json")
-    chosen = list(registry())
+    chosen = list(catalog())
     if group is not None:
         wanted = group.strip().lower()
-        if wanted not in groups():
+        known = catalog_groups()
+        if wanted not in known:
             import difflib
 
-            near = difflib.get_close_matches(wanted, groups(), n=1)
-            hint = f"did you mean {near[0]}?" if near else f"groups: {', '.join(groups())}"
+            near = difflib.get_close_matches(wanted, known, n=1)
+            hint = f"did you mean {near[0]}?" if near else f"groups: {', '.join(known)}"
             _fail(f"unknown rule group '{group}'; {hint}")
         chosen = [r for r in chosen if r.group == wanted]
     if fmt == "json":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from archassist.agent.rules.base import GROUP_TITLES, Rule
+    from archassist.agent.rules.mqtt import MqttRule
 
 # The rule machinery (rules.base) is imported when first asked for: the planner reads words with
 # archassist.agent.rules.words and never runs a rule.
@@ -45,7 +46,7 @@ RULE_MODULES: tuple[str, ...] = (
     "capacity",
 )
 
-__all__ = ["GROUP_TITLES", "Rule", "get_rule", "groups", "nearest_code", "registry"]
+__all__ = ["GROUP_TITLES", "Rule", "catalog", "catalog_groups", "get_rule", "groups", "nearest_code", "registry"]
 
 
 @cache
@@ -76,6 +77,19 @@ def get_rule(code: str) -> Rule | None:
     """The rule with this code (``EDA301``, any case) or slug name (``topic-name-shape``), if any."""
     key = code.strip()
     return _by_key().get(key.upper()) or _by_key().get(key.lower())
+
+
+def catalog() -> tuple[Rule | MqttRule, ...]:
+    """Every rule a review runs, as `archassist rules` lists them: the design rules by code, then the MQTT rules
+    (AAPI201…) that AsyncAPI documents with MQTT channels also get."""
+    from archassist.agent.rules.mqtt import MQTT_RULES
+
+    return (*registry(), *sorted(MQTT_RULES, key=lambda r: r.code))
+
+
+def catalog_groups() -> list[str]:
+    """The groups of :func:`catalog`, in its order."""
+    return list(dict.fromkeys(item.group for item in catalog()))
 
 
 def groups() -> list[str]:
