@@ -22,7 +22,15 @@ from archassist.evals.scenario import find_scenario
 from archassist.evals.scorers.judge import JudgeScorer, judge_request
 from archassist.evals.scoring import score_design, total
 
-from tests.cassettes.recording import CASSETTES, FAKE_KEY, MAX_RETRIES, SETTINGS, fast_retries, make_vcr
+from tests.cassettes.recording import (
+    CASSETTES,
+    FAKE_KEY,
+    MAX_RETRIES,
+    SETTINGS,
+    Capture,
+    fast_retries,
+    make_vcr,
+)
 
 SCENARIO = "home-claims"
 MODEL = "claude-sonnet-5-5"
@@ -60,20 +68,9 @@ class JudgeRun:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Capture(httpx2.BaseTransport):
-    def __init__(self, inner: httpx2.BaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[dict[str, Any]] = []
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        request.read()
-        self.requests.append(json.loads(request.content))
-        return self.inner.handle_request(request)
-
-
 def run_judge(transport: httpx2.BaseTransport) -> JudgeRun:
     """Judge the design of the scenario through the real scorer code, with ``transport`` under the SDK."""
-    capture = _Capture(transport)
+    capture = Capture(transport)
     client = make_client(FAKE_KEY, SETTINGS, http_client=httpx2.Client(transport=capture))
     design, scenario = judged()
     run = JudgeRun()

@@ -100,18 +100,23 @@ def _usage(body: dict[str, Any], answer: str, *, call: int) -> dict[str, Any]:
     }
 
 
+def assistant_message(message_seed: str, body: dict[str, Any], text: str, call: int) -> dict[str, Any]:
+    """A finished Messages API answer carrying ``text``, as the API returns it for ``body``."""
+    return {
+        "id": "msg_01" + _token(message_seed, 22),
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL_ANSWERING,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": _usage(body, text, call=call),
+    }
+
+
 def answer(text: str, *, seed: str, call: int) -> Responder:
     def respond(body: dict[str, Any], index: int) -> httpx2.Response:
-        message = {
-            "id": "msg_01" + _token("msg" + seed + str(index), 22),
-            "type": "message",
-            "role": "assistant",
-            "model": MODEL_ANSWERING,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": _usage(body, text, call=call),
-        }
+        message = assistant_message("msg" + seed + str(index), body, text, call)
         headers = {
             **_common_headers(seed + str(index)),
             **_rate_headers(remaining_input=1_990_000, remaining_requests=3999),

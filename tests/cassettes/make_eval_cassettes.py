@@ -38,7 +38,7 @@ from tests.cassettes.eval_recording import (
     run_streamed,
     use_cassette,
 )
-from tests.cassettes.make_cassettes import MODEL_ANSWERING, _common_headers, _token, _usage, answer
+from tests.cassettes.make_cassettes import _common_headers, _token, answer, assistant_message
 from tests.cassettes.recording import FAKE_KEY, inject_flaw
 
 CREATED = "2026-11-23T20:00:00Z"
@@ -103,16 +103,7 @@ class BatchAPI:
         return httpx2.Response(200, headers=headers, content=json.dumps(data).encode())
 
     def _answer(self, custom_id: str, params: dict[str, Any], text: str, call: int) -> dict[str, Any]:
-        message = {
-            "id": "msg_01" + _token("batch-msg" + custom_id + str(call), 22),
-            "type": "message",
-            "role": "assistant",
-            "model": MODEL_ANSWERING,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": _usage(params, text, call=call),
-        }
+        message = assistant_message("batch-msg" + custom_id + str(call), params, text, call)
         return {"custom_id": custom_id, "result": {"type": "succeeded", "message": message}}
 
     def _script(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
