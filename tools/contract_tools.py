@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.models import DocumentText
+from archassist.tools.models import DocumentText, _In, _Part
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 MAX_SCHEMAS = 20
 MAX_BREAKS = 100
@@ -19,14 +19,6 @@ MAX_STRUCTURED_CHARS = 20_000
 CompatibilityMode = Literal[
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
 ]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ContractInput(_In):
@@ -62,7 +54,7 @@ class CheckCompatibilityInput(_In):
     schema_type: Literal["avro", "json"] | None = Field(None, description="avro or json; guessed when omitted.")
 
 
-class ContractFieldOut(_Out):
+class ContractFieldOut(_Part):
     name: str
     type: str
     required: bool
@@ -70,13 +62,13 @@ class ContractFieldOut(_Out):
     protection: str
 
 
-class ReaderOut(_Out):
+class ReaderOut(_Part):
     kind: str
     name: str
     service: str | None
 
 
-class ContractOutput(_Out):
+class ContractOutput(_Part):
     event: str
     version: int
     owner: str
@@ -99,7 +91,7 @@ class ContractOutput(_Out):
     )
 
 
-class BreakOut(_Out):
+class BreakOut(_Part):
     path: str = Field(description="JSON pointer into the schema where the break is.")
     change: str
     breaks: Literal["new readers", "old readers"]
@@ -108,7 +100,7 @@ class BreakOut(_Out):
     against: str = Field(description="The previous schema this break is against, e.g. 'schema 1'.")
 
 
-class CheckCompatibilityOutput(_Out):
+class CheckCompatibilityOutput(_Part):
     compatible: bool
     mode: str
     schema_type: str

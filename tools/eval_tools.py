@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.models import DesignSourceInput
+from archassist.tools.models import DesignSourceInput, _Out
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.results import fit, tool_result
 from archassist.tools.state import ServerState
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 REASONS_KEPT = 4  # per criterion in the structured result; the text has them all
 
@@ -23,9 +23,7 @@ class ScoreDesignInput(DesignSourceInput):
     )
 
 
-class ScoreDesignOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScoreDesignOutput(_Out):
     design: str
     scenario: str | None = Field(description="The scenario id the design was held to, or null.")
     scores: dict[str, float | None] = Field(
@@ -33,7 +31,6 @@ class ScoreDesignOutput(BaseModel):
     )
     total: float = Field(description="Mean of the criteria that apply.")
     reasons: dict[str, list[str]] = Field(description="The first reasons per criterion; the text has them all.")
-    omitted: dict[str, int] = Field(default_factory=dict)
 
 
 def _score(args: ScoreDesignInput, state: ServerState) -> CallToolResult:

@@ -6,13 +6,13 @@ import json
 from typing import Literal
 
 import anyio.to_thread
-from archassist.tools.models import DesignSourceInput
+from archassist.tools.models import DesignSourceInput, _Out, _Part
 from archassist.tools.registration import add_model_tool, writes_files
 from archassist.tools.results import MAX_STRUCTURED_CHARS, structured_size, tool_result
 from archassist.tools.state import ServerState
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 MAX_INLINE_CHARS = 15_000  # what fits in the structured result beside the file list
 Kind = Literal["asyncapi", "avro", "jsonschema", "kafka", "sql", "eventcatalog"]
@@ -33,36 +33,19 @@ class ExportInput(DesignSourceInput):
     )
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Result(_Out):
-    omitted: dict[str, int] = Field(
-        default_factory=dict,
-        description="Lists cut short to keep this result compact, with the number of items left out; the text "
-        "content has them all.",
-    )
-
-
-class FileOut(_Out):
+class FileOut(_Part):
     path: str = Field(description="Relative to the output folder.")
     bytes: int
     description: str
     content: str | None = Field(None, description="The file's text, when returned inline and small enough.")
 
 
-class ExportOutput(_Result):
+class ExportOutput(_Out):
     kind: str
     design_name: str
     written_to: str | None = Field(description="The workspace folder the files were written to, or null.")
     file_count: int
     files: list[FileOut]
-    omitted: dict[str, int] = Field(
-        default_factory=dict,
-        description="How many entries were cut from the end of 'files' to keep this result compact; the text "
-        "lists every file.",
-    )
 
 
 def _export(args: ExportInput, state: ServerState) -> CallToolResult:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio.to_thread
 from archassist.agent.errors import InputError
-from archassist.tools.models import Counts, DocumentText, FindingOut
+from archassist.tools.models import Counts, DocumentText, FindingOut, _In, _Part
 from archassist.tools.registration import add_model_tool, read_only
 from archassist.tools.state import ServerState
 from archassist.tools.workspace import check_size
 from mcp.server.mcpserver import Context, MCPServer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 if TYPE_CHECKING:
     from archassist.agent.modes.reliability import ReliabilityResult
@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 MAX_ROWS = 60  # keeps structuredContent well under 20,000 characters on large designs
 
 
-class ReliabilityInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
+class ReliabilityInput(_In):
     path: str | None = Field(
         None, description="A design file (YAML or JSON) inside the workspace, relative to its root."
     )
@@ -49,11 +47,7 @@ class ReliabilityInput(BaseModel):
         return self
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CapacityOut(_Out):
+class CapacityOut(_Part):
     topic: str
     group: str
     peak_eps: float | None
@@ -68,7 +62,7 @@ class CapacityOut(_Out):
     drain_seconds: float | None = Field(description="Null when the group never drains or the rate is unknown.")
 
 
-class ReliabilityOutput(_Out):
+class ReliabilityOutput(_Part):
     title: str
     kind: Literal["design", "brief", "flow"]
     design_name: str
