@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -28,3 +30,16 @@ def user_errors() -> Iterator[None]:
         yield
     except InputError as exc:
         fail(str(exc))
+
+
+def output_format(fmt: str) -> str:
+    """The format a command's `--format text|json` names, case and spaces ignored; anything else is a user error."""
+    value = fmt.strip().lower()
+    if value not in ("text", "json"):
+        fail(f"unknown format {fmt!r}; use text or json")
+    return value
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts on stdout: indented, non-ASCII kept as written."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -6,13 +6,12 @@ Only typer is imported at module level; the harness (scorers, planner, SDK) load
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from archassist.agent.cli.common import fail, user_errors, warn
+from archassist.agent.cli.common import output_format, print_json, user_errors, warn
 
 DbOption = Annotated[
     Path | None,
@@ -38,16 +37,6 @@ ScorersOption = Annotated[
     ),
 ]
 
-
-def _format(fmt: str) -> str:
-    value = fmt.strip().lower()
-    if value not in ("text", "json"):
-        fail(f"unknown format {fmt!r}; use text or json")
-    return value
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _reporter(quiet: bool) -> Any:
@@ -106,7 +95,7 @@ def run(
     """
     from archassist.evals.contestants.spec import DEFAULT_CONTESTANTS, split_specs
 
-    chosen_format = _format(fmt)
+    chosen_format = output_format(fmt)
     with user_errors():
         from archassist.evals.runs import api
 
@@ -135,7 +124,7 @@ def run(
 
 def _show(report: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
-        _print_json(report)
+        print_json(report)
         return
     from archassist.evals.runs.render import leaderboard_text
 
@@ -147,7 +136,7 @@ def leaderboard(run_ref: RunArgument = None, db: DbOption = None, fmt: FormatOpt
 
     Example: archassist eval leaderboard 3 --format json
     """
-    chosen_format = _format(fmt)
+    chosen_format = output_format(fmt)
     with user_errors():
         from archassist.evals.runs import api
 
@@ -173,13 +162,13 @@ def compare(
 
     Example: archassist eval compare 3:baseline 3:offline
     """
-    chosen_format = _format(fmt)
+    chosen_format = output_format(fmt)
     with user_errors():
         from archassist.evals.runs import api
 
         data = api.compare_runs(run_a, run_b, db=db, seed=seed, resamples=resamples, confidence=confidence)
     if chosen_format == "json":
-        _print_json(data)
+        print_json(data)
         return
     from archassist.evals.runs.render import comparison_text
 
@@ -197,7 +186,7 @@ def rescore(
 
     Example: archassist eval rescore 3
     """
-    chosen_format = _format(fmt)
+    chosen_format = output_format(fmt)
     with user_errors():
         from archassist.evals.runs import api
 
@@ -232,13 +221,13 @@ def report(
 
 def runs(db: DbOption = None, fmt: FormatOption = "text") -> None:
     """List the stored eval runs, newest first."""
-    chosen_format = _format(fmt)
+    chosen_format = output_format(fmt)
     with user_errors():
         from archassist.evals.runs import api
 
         stored = api.list_runs(db=db)
     if chosen_format == "json":
-        _print_json(stored)
+        print_json(stored)
         return
     from archassist.evals.runs.render import runs_text
 

@@ -6,7 +6,6 @@ command runs, so `archassist --help` stays fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from archassist.agent.cli.common import fail as _fail
+from archassist.agent.cli.common import output_format, print_json
 from archassist.agent.cli.common import user_errors as _user_errors
 
 if TYPE_CHECKING:
@@ -56,16 +56,6 @@ def _store(db: Path | None, *, readonly: bool) -> Iterator[MemoryStore]:
     with _user_errors(), open_store(db, readonly=readonly) as store:
         yield store
 
-
-def _check_format(fmt: str) -> str:
-    value = fmt.strip().lower()
-    if value not in ("text", "json"):
-        _fail(f"unknown format {fmt!r}; use text or json")
-    return value
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _rows_text(records: Sequence[DecisionRecord], *, scores: bool) -> None:
@@ -130,13 +120,13 @@ def recall_command(
     Example: archassist recall "order workflow coordination" --status accepted
     A query that starts with a dash goes after --: archassist recall -- "-retry storms"
     """
-    fmt = _check_format(fmt)
+    fmt = output_format(fmt)
     from archassist.agent.memory import recall
 
     with _store(db, readonly=True) as store:
         found = recall(store, query, limit=limit, status=status)
     if fmt == "json":
-        _print_json([r.to_json() for r in found])
+        print_json([r.to_json() for r in found])
     elif found:
         _rows_text(found, scores=True)
     else:
@@ -151,13 +141,13 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """List decisions, newest first."""
-    fmt = _check_format(fmt)
+    fmt = output_format(fmt)
     from archassist.agent.memory import list_decisions
 
     with _store(db, readonly=True) as store:
         found = list_decisions(store, status=status, limit=limit)
     if fmt == "json":
-        _print_json([r.to_json() for r in found])
+        print_json([r.to_json() for r in found])
     elif found:
         _rows_text(found, scores=False)
     else:
@@ -171,13 +161,13 @@ def show_command(
     db: DbOption = None,
 ) -> None:
     """Show one decision in full."""
-    fmt = _check_format(fmt)
+    fmt = output_format(fmt)
     from archassist.agent.memory import get_decision
 
     with _store(db, readonly=True) as store:
         record = get_decision(store, decision_id)
     if fmt == "json":
-        _print_json(record.to_json())
+        print_json(record.to_json())
     else:
         _show_text(record)
 
@@ -207,7 +197,7 @@ def add_command(
     Example: archassist memory add --title "Order workflows use orchestration" --decision "A saga orchestrator
     in the order service drives payment, inventory and shipping" --tag sagas
     """
-    fmt = _check_format(fmt)
+    fmt = output_format(fmt)
     from archassist.agent.memory.decisions import add_decision, add_decisions_once
 
     items: list[dict[str, Any]]
@@ -234,7 +224,7 @@ def add_command(
             outcome = add_decisions_once(store, items)
             added, existing = outcome.added, outcome.existing
     if fmt == "json":
-        _print_json([r.to_json() for r in added])
+        print_json([r.to_json() for r in added])
     else:
         for r in added:
             sys.stdout.write(f"added {r.ref} ({r.status}): {r.title}\n")
@@ -334,13 +324,13 @@ def import_command(
 @memory_app.command("stats")
 def stats_command(fmt: FormatOption = "text", db: DbOption = None) -> None:
     """Counts by status, designs, database location and size."""
-    fmt = _check_format(fmt)
+    fmt = output_format(fmt)
     from archassist.agent.memory import stats
 
     with _store(db, readonly=True) as store:
         data = stats(store)
     if fmt == "json":
-        _print_json(data)
+        print_json(data)
         return
     if not data["exists"]:
         sys.stdout.write(f"database: {data['database']} (not created yet)\n")
